@@ -1,0 +1,77 @@
+"""Type stubs for the native module (checked by mypy.stubtest)."""
+
+import datetime
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypedDict, final
+
+__version__: str
+
+ALGORITHMS: tuple[str, ...]
+DEFAULT_MAX_TOKEN_BYTES: int
+
+Key = str | bytes | Mapping[str, Any]
+Lifetime = int | float | datetime.timedelta
+
+class RefreshResult(TypedDict):
+    access: str
+    access_claims: dict[str, Any]
+    refresh: str | None
+    refresh_claims: dict[str, Any] | None
+    claims: dict[str, Any]
+
+@final
+class Codec:
+    def __init__(
+        self,
+        algorithm: str,
+        signing_key: Key | None,
+        verifying_key: Key | None = None,
+        *,
+        audience: str | Sequence[str] | None = None,
+        issuer: str | None = None,
+        leeway: Lifetime = 0,
+        json_encoder: type[json.JSONEncoder] | None = None,
+        max_token_bytes: int = ...,
+    ) -> None: ...
+    @property
+    def algorithm(self) -> str: ...
+    @property
+    def audience(self) -> list[str] | None: ...
+    @property
+    def issuer(self) -> str | None: ...
+    @property
+    def leeway(self) -> float: ...
+    @property
+    def max_token_bytes(self) -> int: ...
+    @property
+    def can_sign(self) -> bool: ...
+    def encode(self, payload: Mapping[str, Any], headers: Mapping[str, Any] | None = None) -> str: ...
+    def decode(
+        self,
+        token: str | bytes,
+        *,
+        verify: bool = True,
+        token_type: str | None = None,
+        token_type_claim: str = "token_type",
+        jti_claim: str | None = None,
+        require_exp: bool = False,
+        now: float | None = None,
+    ) -> dict[str, Any]: ...
+    def refresh(
+        self,
+        token: str | bytes,
+        is_user_active: Callable[[dict[str, Any]], object],
+        *,
+        access_lifetime: Lifetime,
+        refresh_lifetime: Lifetime | None = None,
+        rotate: bool = False,
+        token_type_claim: str = "token_type",
+        jti_claim: str = "jti",
+        access_token_type: str = "access",
+        refresh_token_type: str = "refresh",
+        now: float | None = None,
+    ) -> RefreshResult: ...
+
+def decode_header(token: str | bytes) -> dict[str, Any]: ...
+def new_jti() -> str: ...

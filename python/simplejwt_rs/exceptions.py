@@ -1,0 +1,117 @@
+"""Exception classes raised by the Rust core.
+
+Python owns these classes; the native module imports them once and raises
+them.  Every class carries a stable ``code`` (a short machine-readable string)
+that the Django layer maps onto simplejwt's messages and DRF error codes.
+"""
+
+from __future__ import annotations
+
+
+class JWTError(Exception):
+    """Base class of every error the core raises about a token or a key."""
+
+    code = "token_error"
+
+
+class InvalidTokenError(JWTError):
+    """The token is not a well-formed compact JWS (segments, base64url, JSON, size)."""
+
+    code = "token_malformed"
+
+
+class TokenTooLargeError(InvalidTokenError):
+    """The token is longer than the codec's ``max_token_bytes``; refused before any parsing."""
+
+    code = "token_too_large"
+
+
+class InvalidSignatureError(JWTError):
+    """The signature does not verify with the configured key."""
+
+    code = "bad_signature"
+
+
+class InvalidAlgorithmError(JWTError):
+    """The header ``alg`` is not the configured algorithm (``none`` is always refused)."""
+
+    code = "invalid_algorithm"
+
+
+class InvalidClaimError(JWTError):
+    """A registered claim has the wrong JSON type (e.g. ``exp`` is a string)."""
+
+    code = "invalid_claim"
+
+
+class ExpiredTokenError(JWTError):
+    """``exp`` is in the past (``exp <= now - leeway``)."""
+
+    code = "token_expired"
+
+
+class ImmatureTokenError(JWTError):
+    """``nbf`` or ``iat`` is in the future (beyond the leeway)."""
+
+    code = "token_not_yet_valid"
+
+
+class InvalidAudienceError(JWTError):
+    """``aud`` does not contain the configured audience."""
+
+    code = "invalid_audience"
+
+
+class InvalidIssuerError(JWTError):
+    """``iss`` is not the configured issuer."""
+
+    code = "invalid_issuer"
+
+
+class MissingClaimError(JWTError):
+    """A required claim (``aud``, ``iss``, ``exp``, token type, ``jti``) is absent.
+
+    ``claim`` names it.
+    """
+
+    code = "missing_claim"
+
+    def __init__(self, message: str, claim: str = "") -> None:
+        super().__init__(message)
+        self.claim = claim
+
+
+class WrongTokenTypeError(JWTError):
+    """The token-type claim holds another type (an access token offered as refresh)."""
+
+    code = "wrong_token_type"
+
+
+class InvalidKeyError(JWTError, ValueError):
+    """A key cannot be used: unparsable, or of the wrong type or curve for the algorithm."""
+
+    code = "invalid_key"
+
+
+class UserInactiveError(JWTError):
+    """The refresh callback refused the user (inactive, deleted or disallowed)."""
+
+    code = "user_inactive"
+
+
+__all__ = [
+    "ExpiredTokenError",
+    "ImmatureTokenError",
+    "InvalidAlgorithmError",
+    "InvalidAudienceError",
+    "InvalidClaimError",
+    "InvalidIssuerError",
+    "InvalidKeyError",
+    "InvalidSignatureError",
+    "InvalidTokenError",
+    "JWTError",
+    "MissingClaimError",
+    "TokenTooLargeError",
+    "UserInactiveError",
+    "WrongTokenTypeError",
+]
