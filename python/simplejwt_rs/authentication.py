@@ -1,0 +1,84 @@
+"""DRF authentication classes: upstream's, with the user policy and current settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import HTTP_HEADER_ENCODING
+from rest_framework_simplejwt import authentication as upstream
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
+
+from . import policy
+from .policy import default_user_authentication_rule
+from .settings import get, get_ours
+
+
+def auth_header_types() -> tuple[str, ...]:
+    types = get("AUTH_HEADER_TYPES")
+    return tuple(types) if isinstance(types, (list, tuple)) else (types,)
+
+
+class JWTAuthentication(upstream.JWTAuthentication):
+    """Upstream's, but the user must pass ``USER_AUTHENTICATION_RULE`` (not only ``is_active``)."""
+
+    def authenticate_header(self, request: Any) -> str:
+        return f'{auth_header_types()[0]} realm="{self.www_authenticate_realm}"'
+
+    def get_header(self, request: Any) -> Any:
+        header = request.META.get(get("AUTH_HEADER_NAME"))
+        if isinstance(header, str):
+            try:
+                header = header.encode(HTTP_HEADER_ENCODING)
+            except UnicodeEncodeError:
+                raise InvalidToken() from None  # upstream answers a 500
+        return header
+
+    def get_raw_token(self, header: bytes) -> bytes | None:
+        parts = header.split()
+        if not parts or parts[0] not in {t.encode(HTTP_HEADER_ENCODING) for t in auth_header_types()}:
+            return None
+        if len(parts) != 2:
+            raise AuthenticationFailed(
+                _("Authorization header must contain two space-delimited values"),
+                code="bad_authorization_header",
+            )
+        return parts[1]
+
+    def get_validated_token(self, raw_token: bytes) -> Any:
+        messages = []
+        for token_class in get_ours("AUTH_TOKEN_CLASSES"):
+            try:
+                return token_class(raw_token)
+            except TokenError as exc:
+                messages.append(
+                    {"token_class": token_class.__name__, "token_type": token_class.token_type, "message": exc.args[0]}
+                )
+        raise InvalidToken({"detail": _("Given token not valid for any token type"), "messages": messages})
+
+    def get_user(self, validated_token: Any) -> Any:
+        if get("USER_ID_CLAIM") not in validated_token:
+            raise InvalidToken(_("Token contained no recognizable user identification"))
+        try:
+            return policy.token_user(validated_token.payload)
+        except policy.UserRefused as refused:
+            raise policy.request_error(refused) from refused
+
+
+class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUserAuthentication):
+    """No database lookup, so no user policy: the token alone vouches for the user (as upstream)."""
+
+    def get_user(self, validated_token: Any) -> Any:
+        if get("USER_ID_CLAIM") not in validated_token:
+            raise InvalidToken(_("Token contained no recognizable user identification"))
+        return get("TOKEN_USER_CLASS")(validated_token)
+
+
+JWTTokenUserAuthentication = JWTStatelessUserAuthentication
+
+__all__ = [
+    "JWTAuthentication",
+    "JWTStatelessUserAuthentication",
+    "JWTTokenUserAuthentication",
+    "default_user_authentication_rule",
+]

@@ -1,0 +1,62 @@
+"""System checks for risky SIMPLE_JWT configuration (``manage.py check``)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.checks import Error, Tags, Warning, register
+from rest_framework_simplejwt.exceptions import TokenBackendError
+
+from . import exceptions as core_exc
+from .backends import token_backend
+from .settings import blacklist_installed, get
+
+# RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output.
+HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
+
+
+@register(Tags.security)
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
+    messages: list[Any] = []
+    algorithm = get("ALGORITHM")
+    signing_key = get("SIGNING_KEY")
+
+    if algorithm in HMAC_MIN_BYTES:
+        key = signing_key.encode() if isinstance(signing_key, str) else (signing_key or b"")
+        if len(key) < HMAC_MIN_BYTES[algorithm]:
+            messages.append(
+                Warning(
+                    f"SIMPLE_JWT['SIGNING_KEY'] is {len(key)} bytes; {algorithm} needs at least "
+                    f"{HMAC_MIN_BYTES[algorithm]} to resist brute force.",
+                    hint="Use a random key of at least the hash length, e.g. secrets.token_urlsafe(64).",
+                    id="simplejwt_rs.W001",
+                )
+            )
+    elif not get("VERIFYING_KEY") and not get("JWK_URL"):
+        messages.append(
+            Error(
+                f"SIMPLE_JWT['ALGORITHM'] is {algorithm} but neither VERIFYING_KEY nor JWK_URL is set: "
+                "no token can be verified.",
+                hint="Set VERIFYING_KEY to the public key (PEM or JWK) matching SIGNING_KEY.",
+                id="simplejwt_rs.E002",
+            )
+        )
+
+    blacklist_settings = [name for name in ("BLACKLIST_AFTER_ROTATION",) if get(name)]
+    if blacklist_settings and not blacklist_installed():
+        messages.append(
+            Warning(
+                f"SIMPLE_JWT['{blacklist_settings[0]}'] is on but rest_framework_simplejwt.token_blacklist "
+                "is not in INSTALLED_APPS, so rotated refresh tokens stay usable.",
+                hint="Add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS and migrate.",
+                id="simplejwt_rs.W003",
+            )
+        )
+
+    # With JWK_URL the verifying keys come from the set; a SIGNING_KEY left at SECRET_KEY is fine then.
+    if not get("JWK_URL") and not any(message.id == "simplejwt_rs.E002" for message in messages):
+        try:
+            token_backend().codec  # noqa: B018  (building it prepares and validates the keys)
+        except (core_exc.JWTError, TokenBackendError, ValueError, TypeError) as exc:
+            messages.append(Error(f"SIMPLE_JWT keys cannot be used with {algorithm}: {exc}", id="simplejwt_rs.E004"))
+    return messages

@@ -1,0 +1,284 @@
+"""Upstream's token classes, validated by the Rust core.
+
+Each class subclasses its upstream namesake (``isinstance`` checks keep
+working) and reads ``SIMPLE_JWT`` at call time, so lifetimes and claim names
+follow ``override_settings``.  A token whose class does not override
+``verify()`` is validated in one ``Codec.decode`` call: signature, ``exp``,
+``nbf``, ``aud``, ``iss``, token type and ``jti``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_lazy as _
+from rest_framework_simplejwt import exceptions as up_exc
+from rest_framework_simplejwt import tokens as upstream
+from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.utils import datetime_from_epoch, format_lazy, get_md5_hash_password
+
+from . import backends
+from . import exceptions as core_exc
+from . import settings as jwt_settings
+from ._core import new_jti
+from .settings import get
+
+# 5.5 raises ExpiredTokenError (a TokenError) for an expired token; older releases a plain TokenError.
+ExpiredTokenError: type[TokenError] = getattr(up_exc, "ExpiredTokenError", TokenError)
+
+
+class _Setting:
+    """A class attribute that reads a ``SIMPLE_JWT`` setting when accessed (upstream binds it at import)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        return get(self.name)
+
+
+def token_error(exc: core_exc.JWTError) -> TokenError:
+    """Map a core error onto the TokenError and message upstream raises for the same fault."""
+    if isinstance(exc, core_exc.MissingClaimError):
+        if exc.claim == get("TOKEN_TYPE_CLAIM"):
+            return TokenError(_("Token has no type"))
+        if exc.claim == get("JTI_CLAIM"):
+            return TokenError(_("Token has no id"))
+        if exc.claim == "exp":
+            return TokenError(format_lazy(_("Token has no '{}' claim"), "exp"))
+    if isinstance(exc, core_exc.WrongTokenTypeError):
+        return TokenError(_("Token has wrong type"))
+    if isinstance(exc, core_exc.ExpiredTokenError):
+        return ExpiredTokenError(backends.MSG_EXPIRED)
+    return TokenError(backends.MSG_INVALID)
+
+
+class Token(upstream.Token):
+    def __init__(self, token: Any = None, verify: bool = True) -> None:
+        if self.token_type is None or self.lifetime is None:
+            raise TokenError(_("Cannot create token with no type or lifetime"))
+        self.token = token
+        now = jwt_settings.now()
+        self.current_time = datetime_from_epoch(now)
+
+        if token is None:
+            type_claim = get("TOKEN_TYPE_CLAIM")
+            self.payload = {type_claim: self.token_type} if type_claim is not None else {}
+            self.set_exp(from_time=self.current_time, lifetime=self.lifetime)
+            self.set_iat(at_time=self.current_time)
+            self.set_jti()
+        elif verify and type(self).verify is Token.verify:
+            self.payload = self._decode_verified(token, now)
+        else:
+            try:
+                self.payload = self.get_token_backend().decode(token, verify=verify)
+            except TokenBackendError as exc:
+                if backends.SPLIT_EXPIRED and isinstance(exc, backends.ExpiredBackendError):
+                    raise ExpiredTokenError(backends.MSG_EXPIRED) from exc
+                raise TokenError(backends.MSG_INVALID) from exc
+            if verify:
+                self.verify()
+
+    def _decode_verified(self, token: Any, now: float) -> dict[str, Any]:
+        """The fast path: everything ``verify()`` checks, in one Rust call."""
+        cls = type(self)
+        type_claim = get("TOKEN_TYPE_CLAIM")
+        type_in_core = type_claim is not None and cls.verify_token_type is Token.verify_token_type
+        try:
+            codec = self.get_token_backend().codec_for(token)
+        except TokenBackendError as exc:
+            raise TokenError(backends.MSG_INVALID) from exc
+        try:
+            self.payload = codec.decode(
+                token,
+                token_type=self.token_type if type_in_core else None,
+                token_type_claim=type_claim or "token_type",
+                jti_claim=get("JTI_CLAIM"),
+                require_exp=True,
+                now=now,
+            )
+        except core_exc.JWTError as exc:
+            raise token_error(exc) from exc
+        # Hooks a subclass overrode still run, in Python.
+        if cls.check_exp is not Token.check_exp:
+            self.check_exp()
+        if type_claim is not None and not type_in_core:
+            self.verify_token_type()
+        if isinstance(self, BlacklistMixin):
+            self.check_blacklist()
+        return self.payload
+
+    def verify(self) -> None:
+        """Upstream's checks, for subclasses that override ``verify`` and call ``super().verify()``."""
+        if isinstance(self, BlacklistMixin):
+            self.check_blacklist()
+        self.check_exp()
+        jti_claim = get("JTI_CLAIM")
+        if jti_claim is not None and jti_claim not in self.payload:
+            raise TokenError(_("Token has no id"))
+        if get("TOKEN_TYPE_CLAIM") is not None:
+            self.verify_token_type()
+
+    def verify_token_type(self) -> None:
+        try:
+            token_type = self.payload[get("TOKEN_TYPE_CLAIM")]
+        except KeyError as exc:
+            raise TokenError(_("Token has no type")) from exc
+        if self.token_type != token_type:
+            raise TokenError(_("Token has wrong type"))
+
+    def check_exp(self, claim: str = "exp", current_time: datetime | None = None) -> None:
+        value = self.payload.get(claim)
+        if claim in self.payload and (isinstance(value, bool) or not isinstance(value, (int, float))):
+            raise TokenError(backends.MSG_INVALID)  # upstream would crash with a 500 on a non-number
+        super().check_exp(claim, current_time)
+
+    def set_jti(self) -> None:
+        self.payload[get("JTI_CLAIM")] = new_jti()
+
+    def outstand(self) -> Any:
+        return None
+
+    @classmethod
+    def for_user(cls, user: Any) -> Any:
+        user_id = getattr(user, get("USER_ID_FIELD"))
+        if jwt_settings.UPSTREAM_VERSION >= (5, 4) or not isinstance(user_id, int):
+            user_id = str(user_id)  # 5.3 kept integer ids as integers
+        token = cls()
+        token[get("USER_ID_CLAIM")] = user_id
+        if get("CHECK_REVOKE_TOKEN"):
+            token[get("REVOKE_TOKEN_CLAIM")] = get_md5_hash_password(user.password)
+        return token
+
+    @property
+    def token_backend(self) -> backends.TokenBackend:
+        return self._token_backend or backends.token_backend()
+
+
+class BlacklistMixin:
+    """Outstanding-token and blacklist bookkeeping with upstream's ``token_blacklist`` app.
+
+    Upstream decides at import time whether these methods exist; here they check
+    ``INSTALLED_APPS`` when called.  ``blacklist()`` still raises AttributeError
+    without the app, because upstream's callers rely on that.
+    """
+
+    payload: dict[str, Any]
+    current_time: datetime
+
+    def check_blacklist(self) -> None:
+        if jwt_settings.blacklist_installed() and is_blacklisted(self.payload.get(get("JTI_CLAIM"))):
+            raise TokenError(_("Token is blacklisted"))
+
+    def blacklist(self) -> Any:
+        if not jwt_settings.blacklist_installed():
+            raise AttributeError("blacklist() needs rest_framework_simplejwt.token_blacklist in INSTALLED_APPS")
+        return blacklist(self.payload, str(self), self.current_time)
+
+    def outstand(self) -> Any:
+        if not jwt_settings.blacklist_installed():
+            return None
+        return outstand(self.payload, str(self), self.current_time)
+
+    @classmethod
+    def for_user(cls, user: Any) -> Any:
+        token = super().for_user(user)  # type: ignore[misc]
+        if jwt_settings.blacklist_installed():
+            outstand(token.payload, str(token), token.current_time, user=user)
+        return token
+
+
+class SlidingToken(BlacklistMixin, Token, upstream.SlidingToken):
+    token_type = "sliding"
+    lifetime = _Setting("SLIDING_TOKEN_LIFETIME")
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.token is None:
+            self.set_exp(
+                get("SLIDING_TOKEN_REFRESH_EXP_CLAIM"),
+                from_time=self.current_time,
+                lifetime=get("SLIDING_TOKEN_REFRESH_LIFETIME"),
+            )
+
+
+class AccessToken(Token, upstream.AccessToken):
+    token_type = "access"
+    lifetime = _Setting("ACCESS_TOKEN_LIFETIME")
+
+
+class _NoCopyClaims:
+    def __get__(self, obj: object, owner: type | None = None) -> tuple[str, ...]:
+        return (get("TOKEN_TYPE_CLAIM"), "exp", get("JTI_CLAIM"), "jti", "iat")
+
+
+class RefreshToken(BlacklistMixin, Token, upstream.RefreshToken):
+    token_type = "refresh"
+    lifetime = _Setting("REFRESH_TOKEN_LIFETIME")
+    no_copy_claims = _NoCopyClaims()
+    access_token_class = AccessToken
+
+
+class UntypedToken(Token, upstream.UntypedToken):
+    token_type = "untyped"
+    lifetime = timedelta(seconds=0)
+
+    def verify_token_type(self) -> None:
+        """Untyped tokens accept any type (used by the verify endpoint)."""
+
+
+# --- the token_blacklist tables -------------------------------------------------
+# Imported lazily: the models exist only when the app is installed.
+
+
+def is_blacklisted(jti: Any) -> bool:
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    return jti is not None and BlacklistedToken.objects.filter(token__jti=jti).exists()
+
+
+def outstand(payload: dict[str, Any], token: str, created_at: datetime, user: Any = None) -> Any:
+    """The OutstandingToken row for ``payload``'s jti, created if missing (as upstream)."""
+    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
+
+    if user is None:
+        User = get_user_model()
+        user = User.objects.filter(**{get("USER_ID_FIELD"): payload.get(get("USER_ID_CLAIM"))}).first()
+    row, _created = OutstandingToken.objects.get_or_create(
+        jti=payload[get("JTI_CLAIM")],
+        defaults={
+            "user": user,
+            "created_at": created_at,
+            "token": token,
+            "expires_at": datetime_from_epoch(payload["exp"]),
+        },
+    )
+    return row
+
+
+def blacklist(payload: dict[str, Any], token: str, created_at: datetime) -> Any:
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    return BlacklistedToken.objects.get_or_create(token=outstand(payload, token, created_at))
+
+
+def blacklist_once(payload: dict[str, Any], token: str, created_at: datetime) -> None:
+    """Blacklist a refresh token being rotated; refuse it if another request already did.
+
+    Upstream checks the blacklist and then calls ``get_or_create``, so two
+    concurrent refreshes of one token both succeed.  The blacklist row is
+    unique per token, so here exactly one insert wins.
+    """
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
+
+    try:
+        with transaction.atomic():
+            BlacklistedToken.objects.create(token=outstand(payload, token, created_at))
+    except IntegrityError as exc:
+        raise TokenError(_("Token is blacklisted")) from exc
+
+
+__all__ = ["AccessToken", "BlacklistMixin", "RefreshToken", "SlidingToken", "Token", "UntypedToken"]

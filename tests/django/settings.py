@@ -1,0 +1,33 @@
+"""Settings for the Django tests: a project migrated by changing SIMPLE_JWT strings only."""
+
+SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-and-then-some-more-bytes"
+DEBUG = False
+USE_TZ = True
+ROOT_URLCONF = "tests.django.urls"
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; not for production
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "rest_framework_simplejwt",  # its translation catalogue
+    "rest_framework_simplejwt.token_blacklist",
+    "simplejwt_rs",
+]
+MIDDLEWARE: list[str] = []
+LANGUAGE_CODE = "en-us"
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["simplejwt_rs.authentication.JWTAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SIMPLE_JWT = {
+    "AUTH_TOKEN_CLASSES": ("simplejwt_rs.tokens.AccessToken",),
+    "TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainPairSerializer",
+    "TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSerializer",
+    "TOKEN_VERIFY_SERIALIZER": "simplejwt_rs.serializers.TokenVerifySerializer",
+    "TOKEN_BLACKLIST_SERIALIZER": "simplejwt_rs.serializers.TokenBlacklistSerializer",
+    "SLIDING_TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainSlidingSerializer",
+    "SLIDING_TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSlidingSerializer",
+    "USER_AUTHENTICATION_RULE": "simplejwt_rs.policy.default_user_authentication_rule",
+}

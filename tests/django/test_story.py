@@ -1,0 +1,163 @@
+"""The whole story through real URL routes, and the user policy at every entry point."""
+
+import pytest
+from django.test import override_settings
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+from tests.django.helpers import PASSWORD, code, me, obtain, refresh, verify
+
+pytestmark = pytest.mark.django_db
+
+
+def test_story_obtain_use_refresh_then_deactivate(api, user):
+    pair = obtain(api)
+    assert pair.status_code == 200, pair.data
+    assert set(pair.data) == {"access", "refresh"}
+
+    assert me(api, pair.data["access"]).data == {"username": "alice", "token_type": "access"}
+
+    refreshed = refresh(api, pair.data["refresh"])
+    assert refreshed.status_code == 200
+    assert me(api, refreshed.data["access"]).status_code == 200
+
+    user.is_active = False
+    user.save()
+
+    response = refresh(api, pair.data["refresh"])
+    assert (response.status_code, code(response)) == (401, "no_active_account")
+    assert str(response.data["detail"]) == "No active account found for the given token."
+
+    response = me(api, refreshed.data["access"])
+    assert (response.status_code, code(response)) == (401, "user_inactive")
+
+    response = verify(api, refreshed.data["access"])
+    assert (response.status_code, code(response)) == (401, "no_active_account")
+    # the refresh token names the user too
+    assert verify(api, pair.data["refresh"]).status_code == 401
+    assert obtain(api).status_code == 401
+
+
+def test_deleted_user_is_401_everywhere_not_404(api, user):
+    pair = obtain(api).data
+    user.delete()
+
+    response = refresh(api, pair["refresh"])
+    assert (response.status_code, code(response)) == (401, "no_active_account")
+    response = me(api, pair["access"])
+    assert (response.status_code, code(response)) == (401, "user_not_found")
+    response = verify(api, pair["access"])
+    assert (response.status_code, code(response)) == (401, "no_active_account")
+
+
+@override_settings(
+    SIMPLE_JWT={
+        "USER_AUTHENTICATION_RULE": "tests.django.helpers.not_locked",
+        "AUTH_TOKEN_CLASSES": ("simplejwt_rs.tokens.AccessToken", "simplejwt_rs.tokens.SlidingToken"),
+    }
+)
+def test_custom_rule_refused_at_every_entry_point(api, user, locked_group):
+    pair = obtain(api).data
+    sliding = obtain(api, url="/api/token/sliding/").data["token"]
+    assert me(api, pair["access"]).status_code == 200
+    assert me(api, sliding).status_code == 200
+
+    user.groups.add(locked_group)  # still is_active: upstream's JWTAuthentication would let this through
+
+    assert (obtain(api).status_code, code(obtain(api))) == (401, "no_active_account")
+    assert obtain(api, url="/api/token/sliding/").status_code == 401
+    assert code(refresh(api, pair["refresh"])) == "no_active_account"
+    assert refresh(api, pair["refresh"]).status_code == 401
+    response = api.post("/api/token/sliding/refresh/", {"token": sliding}, format="json")
+    assert (response.status_code, code(response)) == (401, "no_active_account")
+    assert (verify(api, pair["access"]).status_code, code(verify(api, pair["access"]))) == (401, "no_active_account")
+    assert (me(api, pair["access"]).status_code, code(me(api, pair["access"]))) == (401, "user_inactive")
+    assert me(api, sliding).status_code == 401
+
+    user.groups.clear()
+    assert refresh(api, pair["refresh"]).status_code == 200
+
+
+@override_settings(SIMPLE_JWT={"CHECK_REVOKE_TOKEN": True})
+def test_password_change_revokes_and_blacklists_the_refresh_token(api, user):
+    pair = obtain(api).data
+    assert me(api, pair["access"]).status_code == 200
+
+    user.set_password("a brand new password")
+    user.save()
+
+    response = refresh(api, pair["refresh"])
+    assert (response.status_code, code(response)) == (401, "password_changed")
+    jti = refresh_jti(pair["refresh"])
+    assert BlacklistedToken.objects.filter(token__jti=jti).exists()
+    # Once blacklisted it stays refused even if the old password came back.
+    user.set_password(PASSWORD)
+    user.save()
+    response = refresh(api, pair["refresh"])
+    assert (response.status_code, str(response.data["detail"])) == (401, "Token is blacklisted")
+
+    user.set_password("a brand new password")
+    user.save()
+    response = me(api, pair["access"])
+    assert (response.status_code, code(response)) == (401, "password_changed")
+    response = verify(api, pair["access"])
+    assert (response.status_code, code(response)) == (401, "password_changed")
+
+    fresh = obtain(api, password="a brand new password").data
+    assert me(api, fresh["access"]).status_code == 200
+    assert refresh(api, fresh["refresh"]).status_code == 200
+
+
+def refresh_jti(token):
+    from simplejwt_rs.tokens import RefreshToken
+
+    return RefreshToken(token, verify=False)["jti"]
+
+
+@override_settings(SIMPLE_JWT={"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True})
+def test_rotation_with_blacklist_is_single_use(api, user):
+    first = obtain(api).data["refresh"]
+    rotated = refresh(api, first)
+    assert rotated.status_code == 200
+    second = rotated.data["refresh"]
+    assert second != first
+    assert OutstandingToken.objects.filter(jti=refresh_jti(second), user=user).exists()
+    assert BlacklistedToken.objects.filter(token__jti=refresh_jti(first)).exists()
+
+    replay = refresh(api, first)
+    assert (replay.status_code, code(replay), str(replay.data["detail"])) == (
+        401,
+        "token_not_valid",
+        "Token is blacklisted",
+    )
+    assert verify(api, first).status_code == 401
+    assert verify(api, second).status_code == 200
+    assert refresh(api, second).status_code == 200
+
+
+@override_settings(SIMPLE_JWT={"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True})
+def test_two_refreshes_racing_past_the_blacklist_check_only_one_wins(api, user, monkeypatch):
+    from simplejwt_rs import tokens
+
+    token = obtain(api).data["refresh"]
+    # Both requests have read "not blacklisted" (the race upstream loses): only the insert decides.
+    monkeypatch.setattr(tokens, "is_blacklisted", lambda jti: False)
+    assert refresh(api, token).status_code == 200
+    second = refresh(api, token)
+    assert (second.status_code, str(second.data["detail"])) == (401, "Token is blacklisted")
+
+
+@override_settings(SIMPLE_JWT={"ROTATE_REFRESH_TOKENS": True})
+def test_rotation_without_blacklisting_keeps_old_token_usable_as_upstream(api, user):
+    first = obtain(api).data["refresh"]
+    second = refresh(api, first).data["refresh"]
+    assert refresh(api, first).status_code == 200
+    assert OutstandingToken.objects.filter(jti=refresh_jti(second)).exists()
+    assert not BlacklistedToken.objects.exists()
+
+
+def test_blacklist_endpoint_then_refresh_and_verify_refuse(api, user):
+    token = obtain(api).data["refresh"]
+    assert api.post("/api/token/blacklist/", {"refresh": token}, format="json").status_code == 200
+    assert refresh(api, token).status_code == 401
+    response = verify(api, token)
+    assert (response.status_code, str(response.data["detail"])) == (401, "Token is blacklisted")
