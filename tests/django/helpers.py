@@ -1,5 +1,7 @@
 """Helpers shared by the Django tests (imported as tests.django.helpers)."""
 
+from rest_framework import serializers
+
 PASSWORD = "correct horse battery staple"
 
 
@@ -31,3 +33,21 @@ def code(response) -> str:
         return str(data["code"])
     detail = data.get("detail")
     return getattr(detail, "code", "")
+
+
+class EchoRefreshSerializer(serializers.Serializer):
+    """A stand-in TOKEN_REFRESH_SERIALIZER, to see which serializer a view picked."""
+
+    refresh = serializers.CharField()
+
+    def validate(self, attrs):
+        return {"echo": attrs["refresh"]}
+
+
+def simple_jwt(**changes):
+    """override_settings for SIMPLE_JWT, keeping the project's base lines (our serializer strings)."""
+    from django.test import override_settings
+
+    from tests.django.settings import SIMPLE_JWT
+
+    return override_settings(SIMPLE_JWT={**SIMPLE_JWT, **changes})

@@ -1,10 +1,9 @@
 """The whole story through real URL routes, and the user policy at every entry point."""
 
 import pytest
-from django.test import override_settings
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
 
-from tests.django.helpers import PASSWORD, code, me, obtain, refresh, verify
+from tests.django.helpers import PASSWORD, code, me, obtain, refresh, simple_jwt, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -49,11 +48,9 @@ def test_deleted_user_is_401_everywhere_not_404(api, user):
     assert (response.status_code, code(response)) == (401, "no_active_account")
 
 
-@override_settings(
-    SIMPLE_JWT={
-        "USER_AUTHENTICATION_RULE": "tests.django.helpers.not_locked",
-        "AUTH_TOKEN_CLASSES": ("simplejwt_rs.tokens.AccessToken", "simplejwt_rs.tokens.SlidingToken"),
-    }
+@simple_jwt(
+    USER_AUTHENTICATION_RULE="tests.django.helpers.not_locked",
+    AUTH_TOKEN_CLASSES=("simplejwt_rs.tokens.AccessToken", "simplejwt_rs.tokens.SlidingToken"),
 )
 def test_custom_rule_refused_at_every_entry_point(api, user, locked_group):
     pair = obtain(api).data
@@ -77,7 +74,7 @@ def test_custom_rule_refused_at_every_entry_point(api, user, locked_group):
     assert refresh(api, pair["refresh"]).status_code == 200
 
 
-@override_settings(SIMPLE_JWT={"CHECK_REVOKE_TOKEN": True})
+@simple_jwt(CHECK_REVOKE_TOKEN=True)
 def test_password_change_revokes_and_blacklists_the_refresh_token(api, user):
     pair = obtain(api).data
     assert me(api, pair["access"]).status_code == 200
@@ -113,7 +110,7 @@ def refresh_jti(token):
     return RefreshToken(token, verify=False)["jti"]
 
 
-@override_settings(SIMPLE_JWT={"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True})
+@simple_jwt(ROTATE_REFRESH_TOKENS=True, BLACKLIST_AFTER_ROTATION=True)
 def test_rotation_with_blacklist_is_single_use(api, user):
     first = obtain(api).data["refresh"]
     rotated = refresh(api, first)
@@ -134,7 +131,7 @@ def test_rotation_with_blacklist_is_single_use(api, user):
     assert refresh(api, second).status_code == 200
 
 
-@override_settings(SIMPLE_JWT={"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True})
+@simple_jwt(ROTATE_REFRESH_TOKENS=True, BLACKLIST_AFTER_ROTATION=True)
 def test_two_refreshes_racing_past_the_blacklist_check_only_one_wins(api, user, monkeypatch):
     from simplejwt_rs import tokens
 
@@ -146,7 +143,7 @@ def test_two_refreshes_racing_past_the_blacklist_check_only_one_wins(api, user, 
     assert (second.status_code, str(second.data["detail"])) == (401, "Token is blacklisted")
 
 
-@override_settings(SIMPLE_JWT={"ROTATE_REFRESH_TOKENS": True})
+@simple_jwt(ROTATE_REFRESH_TOKENS=True)
 def test_rotation_without_blacklisting_keeps_old_token_usable_as_upstream(api, user):
     first = obtain(api).data["refresh"]
     second = refresh(api, first).data["refresh"]
