@@ -1,5 +1,7 @@
 """Helpers shared by the Django tests (imported as tests.django.helpers)."""
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 from rest_framework import serializers
 
 PASSWORD = "correct horse battery staple"
@@ -51,3 +53,16 @@ def simple_jwt(**changes):
     from tests.django.settings import SIMPLE_JWT
 
     return override_settings(SIMPLE_JWT={**SIMPLE_JWT, **changes})
+
+
+def rsa_keys():
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    public = (
+        key.public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+        .decode()
+    )
+    return private, public

@@ -3,15 +3,13 @@
 from datetime import timedelta
 
 import pytest
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from django.contrib.auth.models import User
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
 from simplejwt_rs import decode_header
 from simplejwt_rs.backends import token_backend
 from simplejwt_rs.tokens import AccessToken, RefreshToken, SlidingToken
 
-from tests.django.helpers import code, me, obtain, refresh, simple_jwt, verify
+from tests.django.helpers import code, me, obtain, refresh, rsa_keys, simple_jwt, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -67,19 +65,6 @@ def test_signing_key_change_rebuilds_the_codec(api, user):
         assert me(api, access).status_code == 401
         assert me(api, obtain(api).data["access"]).status_code == 200
     assert me(api, access).status_code == 200
-
-
-def rsa_keys():
-    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    private = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-    public = (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
-    return private, public
 
 
 def test_rs256(api, user):
