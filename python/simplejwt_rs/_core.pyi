@@ -3,7 +3,7 @@
 import datetime
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, TypedDict, final
+from typing import Any, final
 
 __version__: str
 
@@ -12,13 +12,6 @@ DEFAULT_MAX_TOKEN_BYTES: int
 
 Key = str | bytes | Mapping[str, Any]
 Lifetime = int | float | datetime.timedelta
-
-class RefreshResult(TypedDict):
-    access: str
-    access_claims: dict[str, Any]
-    refresh: str | None
-    refresh_claims: dict[str, Any] | None
-    claims: dict[str, Any]
 
 @final
 class Codec:
@@ -71,7 +64,8 @@ class Codec:
         access_token_type: str = "access",
         refresh_token_type: str = "refresh",
         now: float | None = None,
-    ) -> RefreshResult: ...
+    ) -> dict[str, Any]:
+        """Keys: access, access_claims, refresh, refresh_claims (None unless rotate), claims."""
 
 def decode_header(token: str | bytes) -> dict[str, Any]: ...
 def new_jti() -> str: ...

@@ -1,0 +1,141 @@
+"""Drive the demo project over real HTTP: obtain, use, refresh, deactivate, then watch every door close.
+
+Migrates a fresh SQLite database, starts gunicorn on 127.0.0.1, prints each
+step with its status code, always stops the server, and exits non-zero if any
+status differs from what the step expects.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+PASSWORD = "correct horse battery staple"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Client:
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.failures = 0
+
+    def call(self, step: str, expect: int, method: str, path: str, body: dict | None = None, token: str = "") -> dict:
+        request = urllib.request.Request(self.base + path, method=method)
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        data = json.dumps(body).encode() if body is not None else None
+        try:
+            with urllib.request.urlopen(request, data, timeout=10) as response:
+                status, payload = response.status, response.read()
+        except urllib.error.HTTPError as error:
+            status, payload = error.code, error.read()
+        try:
+            parsed = json.loads(payload or b"{}")
+        except ValueError:
+            parsed = {"body": payload[:200].decode(errors="replace")}
+        ok = status == expect
+        self.failures += not ok
+        detail = parsed.get("code") or parsed.get("detail") or ""
+        print(f"{'ok  ' if ok else 'FAIL'} {step:<52} {method} {path:<34} -> {status} (expected {expect}) {detail}")
+        return parsed
+
+
+def story(client: Client) -> None:
+    alice = {"username": "alice", "password": PASSWORD}
+    pair = client.call("1. alice obtains a token pair", 200, "POST", "/api/token/", alice)
+    client.call("2. alice uses the access token", 200, "GET", "/api/me/", token=pair.get("access", ""))
+    rotated = client.call("3. alice refreshes (rotation on)", 200, "POST", "/api/token/refresh/", {"refresh": pair.get("refresh")})
+    client.call("4. the new access token works", 200, "GET", "/api/me/", token=rotated.get("access", ""))
+    client.call("5. replaying the rotated-out refresh token", 401, "POST", "/api/token/refresh/", {"refresh": pair.get("refresh")})
+    client.call("6. verify alice's access token", 200, "POST", "/api/token/verify/", {"token": rotated.get("access")})
+
+    admin = client.call("7. the admin obtains a token", 200, "POST", "/api/token/", {"username": "admin", "password": PASSWORD})
+    client.call("8. the admin deactivates alice", 200, "POST", "/api/users/alice/deactivate/", {}, admin.get("access", ""))
+
+    client.call("9. alice refreshes", 401, "POST", "/api/token/refresh/", {"refresh": rotated.get("refresh")})
+    client.call("10. alice uses her still-unexpired access token", 401, "GET", "/api/me/", token=rotated.get("access", ""))
+    client.call("11. verify alice's access token", 401, "POST", "/api/token/verify/", {"token": rotated.get("access")})
+    client.call("12. alice logs in again", 401, "POST", "/api/token/", alice)
+    client.call("13. a malformed token", 401, "GET", "/api/me/", token="not.a.token")
+
+
+def main() -> int:
+    workdir = Path(tempfile.mkdtemp(prefix="simplejwt-rs-demo-"))
+    env = {**os.environ, "DEMO_DB": str(workdir / "demo.sqlite3"), "DJANGO_SETTINGS_MODULE": "demo.settings"}
+    manage = [sys.executable, str(HERE / "manage.py")]
+
+    def run(*args: str) -> None:
+        subprocess.run([*manage, *args], cwd=HERE, env=env, check=True)
+
+    print(f"fresh SQLite database in {workdir}")
+    run("migrate", "--no-input", "-v", "0")
+    run("check", "--fail-level", "WARNING")
+    seed = (
+        "from django.contrib.auth.models import User; "
+        f"User.objects.create_user('alice', password={PASSWORD!r}); "
+        f"User.objects.create_superuser('admin', password={PASSWORD!r})"
+    )
+    run("shell", "-c", seed)
+
+    port = free_port()
+    log = open(workdir / "gunicorn.log", "w+")  # noqa: SIM115  (closed in finally)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "demo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
+        cwd=HERE,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,  # its own process group, so stopping it stops its workers too
+    )
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    print(log.read())
+                    print("gunicorn did not start")
+                    return 1
+                time.sleep(0.2)
+        print(f"gunicorn (pid {server.pid}) serving demo on {base}\n")
+        client = Client(base)
+        story(client)
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        try:
+            server.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(server.pid, signal.SIGKILL)
+            server.wait()
+        log.close()
+        print(f"\ngunicorn stopped (exit {server.returncode})")
+
+    if client.failures:
+        print(f"{client.failures} step(s) gave an unexpected status; server log: {workdir / 'gunicorn.log'}")
+        return 1
+    print("every step gave the expected status")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

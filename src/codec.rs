@@ -1,0 +1,193 @@
+//! The compact JWS: base64url, segments, signing input, sign and verify,
+//! with prepared keys and validation settings fixed at construction.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine;
+use base64::alphabet::URL_SAFE;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
+use serde_json::{Map, Value};
+
+use crate::algorithm::Algorithm;
+use crate::claims::{self, Requirements, Validation};
+use crate::error::{Error, Result, invalid_key, malformed};
+use crate::jws;
+use crate::keys::{self, KeyInput, SigningKey, VerifyingKey};
+
+/// Tokens: unpadded and canonical (no stray trailing bits), so one signature
+/// has exactly one spelling.
+pub const B64: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
+);
+
+/// JWK members, which some tools pad.
+pub const B64_LENIENT: GeneralPurpose = GeneralPurpose::new(
+    &URL_SAFE,
+    GeneralPurposeConfig::new()
+        .with_encode_padding(false)
+        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
+
+/// Large enough for any reasonable claims set, small enough that a hostile
+/// multi-megabyte header costs nothing.
+pub const DEFAULT_MAX_TOKEN_BYTES: usize = 32 * 1024;
+
+pub fn now() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64())
+}
+
+pub struct Codec {
+    pub algorithm: Algorithm,
+    signer: Option<SigningKey>,
+    verifier: VerifyingKey,
+    pub validation: Validation,
+    pub max_token_bytes: usize,
+    /// base64url of PyJWT's default header: most tokens carry exactly this,
+    /// so it is compared rather than parsed.
+    default_header_b64: String,
+}
+
+/// A token split and checked up to (not including) the signature.
+pub struct Opened<'a> {
+    pub signing_input: &'a [u8],
+    pub signature: Vec<u8>,
+    payload_b64: &'a [u8],
+}
+
+fn b64_decode(segment: &[u8], what: &str) -> Result<Vec<u8>> {
+    B64.decode(segment)
+        .map_err(|_| malformed(format!("the {what} is not valid base64url")))
+}
+
+impl Codec {
+    pub fn new(
+        algorithm: Algorithm,
+        signing_key: Option<KeyInput>,
+        verifying_key: Option<KeyInput>,
+        validation: Validation,
+        max_token_bytes: usize,
+    ) -> Result<Self> {
+        if !(validation.leeway.is_finite() && validation.leeway >= 0.0) {
+            return Err(invalid_key(
+                "leeway must be a finite number of seconds >= 0",
+            ));
+        }
+        let signer = signing_key
+            .map(|key| keys::signing_key(algorithm, key))
+            .transpose()?;
+        let verifier = keys::verifying_key(algorithm, verifying_key, signer.as_ref())?;
+        Ok(Codec {
+            algorithm,
+            signer,
+            verifier,
+            validation,
+            max_token_bytes,
+            default_header_b64: B64.encode(jws::default_header(algorithm)),
+        })
+    }
+
+    pub fn can_sign(&self) -> bool {
+        self.signer.is_some()
+    }
+
+    /// Signing and verifying with RSA/EC/EdDSA is slow enough to be worth
+    /// releasing the GIL for; HMAC is not.
+    pub fn is_slow_crypto(&self) -> bool {
+        !self.algorithm.is_symmetric()
+    }
+
+    /// The header segment for `header_json`, or the cached default one.
+    pub fn header_segment(&self, header_json: Option<&[u8]>) -> String {
+        header_json.map_or_else(|| self.default_header_b64.clone(), |h| B64.encode(h))
+    }
+
+    /// `header.payload`, ready to sign.
+    pub fn signing_input(&self, header_segment: &str, payload_json: &[u8]) -> String {
+        let mut out =
+            String::with_capacity(header_segment.len() + 1 + payload_json.len() * 4 / 3 + 90);
+        out.push_str(header_segment);
+        out.push('.');
+        B64.encode_string(payload_json, &mut out);
+        out
+    }
+
+    /// Appends `.signature` to a signing input.
+    pub fn sign(&self, mut signing_input: String) -> Result<String> {
+        let signer = self
+            .signer
+            .as_ref()
+            .ok_or_else(|| invalid_key("this codec has no signing key"))?;
+        let signature = signer.sign(signing_input.as_bytes())?;
+        signing_input.push('.');
+        B64.encode_string(signature, &mut signing_input);
+        Ok(signing_input)
+    }
+
+    /// Splits the token and checks size, base64url and the header.
+    pub fn open<'a>(&self, token: &'a [u8], verify: bool) -> Result<Opened<'a>> {
+        if token.len() > self.max_token_bytes {
+            return Err(Error::TooLarge {
+                len: token.len(),
+                max: self.max_token_bytes,
+            });
+        }
+        let mut parts = token.splitn(4, |&b| b == b'.');
+        let (Some(header), Some(payload), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(malformed("a JWT has three dot-separated segments"));
+        };
+        if header != self.default_header_b64.as_bytes() {
+            jws::check_header(&b64_decode(header, "header")?, self.algorithm, verify)?;
+        }
+        let signature = b64_decode(signature, "signature")?;
+        Ok(Opened {
+            signing_input: &token[..header.len() + 1 + payload.len()],
+            signature,
+            payload_b64: payload,
+        })
+    }
+
+    pub fn verify(&self, opened: &Opened) -> Result<()> {
+        self.verifier
+            .verify(opened.signing_input, &opened.signature)
+    }
+
+    pub fn payload(&self, opened: &Opened) -> Result<Vec<u8>> {
+        b64_decode(opened.payload_b64, "payload")
+    }
+
+    // ---- the pure-Rust API over serde_json (tests, fuzzing, Rust callers) ----
+
+    pub fn encode(&self, claims: &Map<String, Value>) -> Result<String> {
+        let json = serde_json::to_vec(claims).map_err(|e| malformed(e.to_string()))?;
+        self.sign(self.signing_input(&self.header_segment(None), &json))
+    }
+
+    pub fn decode(
+        &self,
+        token: &[u8],
+        verify: bool,
+        requirements: &Requirements,
+        now: f64,
+    ) -> Result<Map<String, Value>> {
+        let opened = self.open(token, verify)?;
+        if verify {
+            self.verify(&opened)?;
+        }
+        let claims = match serde_json::from_slice(&self.payload(&opened)?) {
+            Ok(Value::Object(map)) => map,
+            Ok(_) => return Err(malformed("the payload must be a JSON object")),
+            Err(_) => return Err(malformed("invalid payload JSON")),
+        };
+        if verify {
+            claims::validate(&claims, &self.validation, requirements, now)?;
+        }
+        Ok(claims)
+    }
+}

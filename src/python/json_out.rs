@@ -1,0 +1,285 @@
+//! Python objects straight to JSON bytes, as `json.dumps(obj,
+//! separators=(",", ":"))` writes them (so tokens are byte-identical to
+//! PyJWT's), with no intermediate tree.
+
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+
+/// Deeper than this is almost certainly a cycle; Python's own encoder would
+/// report "Circular reference detected".
+const MAX_DEPTH: usize = 256;
+
+pub struct JsonWriter<'a, 'py> {
+    pub out: Vec<u8>,
+    /// An instance of the configured `JSONEncoder` subclass; its `default`
+    /// handles types JSON does not know.
+    encoder: Option<&'a Bound<'py, PyAny>>,
+}
+
+impl<'a, 'py> JsonWriter<'a, 'py> {
+    pub fn new(encoder: Option<&'a Bound<'py, PyAny>>) -> Self {
+        JsonWriter {
+            out: Vec::with_capacity(256),
+            encoder,
+        }
+    }
+
+    pub fn write(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        self.value(obj, 0)
+    }
+
+    /// A dict with its keys sorted, as `sort_keys=True` (PyJWT's headers).
+    pub fn write_sorted(&mut self, dict: &Bound<'py, PyDict>) -> PyResult<()> {
+        let mut items = Vec::with_capacity(dict.len());
+        for (key, value) in dict.iter() {
+            let key: String = key
+                .extract()
+                .map_err(|_| PyTypeError::new_err("header names must be strings"))?;
+            items.push((key, value));
+        }
+        // Python orders str by code point, which is UTF-8 byte order.
+        items.sort_by(|a, b| a.0.cmp(&b.0));
+        self.out.push(b'{');
+        for (i, (key, value)) in items.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            write_str(&mut self.out, key);
+            self.out.push(b':');
+            self.value(value, 1)?;
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn value(&mut self, obj: &Bound<'py, PyAny>, depth: usize) -> PyResult<()> {
+        if depth > MAX_DEPTH {
+            return Err(PyValueError::new_err(
+                "Circular reference detected (or nesting too deep)",
+            ));
+        }
+        if let Ok(s) = obj.cast::<PyString>() {
+            return self.string(s);
+        }
+        if let Ok(dict) = obj.cast::<PyDict>() {
+            self.out.push(b'{');
+            for (i, (key, value)) in dict.iter().enumerate() {
+                if i > 0 {
+                    self.out.push(b',');
+                }
+                self.key(&key)?;
+                self.out.push(b':');
+                self.value(&value, depth + 1)?;
+            }
+            self.out.push(b'}');
+            return Ok(());
+        }
+        if obj.is_none() {
+            self.out.extend_from_slice(b"null");
+            return Ok(());
+        }
+        if let Ok(b) = obj.cast::<PyBool>() {
+            self.out
+                .extend_from_slice(if b.is_true() { b"true" } else { b"false" });
+            return Ok(());
+        }
+        if obj.is_instance_of::<PyInt>() {
+            return self.int(obj);
+        }
+        if let Ok(f) = obj.cast::<PyFloat>() {
+            return write_float(&mut self.out, f.value());
+        }
+        if let Ok(list) = obj.cast::<PyList>() {
+            return self.sequence(list.iter(), depth);
+        }
+        if let Ok(tuple) = obj.cast::<PyTuple>() {
+            return self.sequence(tuple.iter(), depth);
+        }
+        match self.encoder {
+            Some(encoder) => {
+                let replacement = encoder.call_method1("default", (obj,))?;
+                self.value(&replacement, depth + 1)
+            }
+            None => Err(PyTypeError::new_err(format!(
+                "Object of type {} is not JSON serializable",
+                obj.get_type().name()?
+            ))),
+        }
+    }
+
+    fn sequence(
+        &mut self,
+        items: impl Iterator<Item = Bound<'py, PyAny>>,
+        depth: usize,
+    ) -> PyResult<()> {
+        self.out.push(b'[');
+        for (i, item) in items.enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.value(&item, depth + 1)?;
+        }
+        self.out.push(b']');
+        Ok(())
+    }
+
+    fn int(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
+        match obj.extract::<i64>() {
+            Ok(n) => self.out.extend_from_slice(itoa_i64(n).as_bytes()),
+            // Beyond 64 bits: `int.__repr__`, as json does (never the subclass's repr).
+            Err(_) => {
+                static INT_REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+                let py = obj.py();
+                let repr = INT_REPR.get_or_try_init(py, || {
+                    py.get_type::<PyInt>()
+                        .getattr("__repr__")
+                        .map(Bound::unbind)
+                })?;
+                let text = repr.bind(py).call1((obj,))?;
+                self.out
+                    .extend_from_slice(text.cast::<PyString>()?.to_str()?.as_bytes());
+            }
+        }
+        Ok(())
+    }
+
+    fn string(&mut self, s: &Bound<'py, PyString>) -> PyResult<()> {
+        match s.to_str() {
+            Ok(text) => {
+                write_str(&mut self.out, text);
+                Ok(())
+            }
+            // Lone surrogates are not UTF-8; Python's own escaper writes them as \udXXX.
+            Err(_) => {
+                static ESCAPE: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+                let py = s.py();
+                let escape = ESCAPE.import(py, "json.encoder", "encode_basestring_ascii")?;
+                let text = escape.call1((s,))?;
+                self.out
+                    .extend_from_slice(text.cast::<PyString>()?.to_str()?.as_bytes());
+                Ok(())
+            }
+        }
+    }
+
+    /// Object keys as json.dumps coerces them.
+    fn key(&mut self, key: &Bound<'py, PyAny>) -> PyResult<()> {
+        if let Ok(s) = key.cast::<PyString>() {
+            return self.string(s);
+        }
+        let start = self.out.len();
+        if key.is_none()
+            || key.is_instance_of::<PyBool>()
+            || key.is_instance_of::<PyInt>()
+            || key.is_instance_of::<PyFloat>()
+        {
+            self.value(key, 0)?;
+            // Written as a JSON scalar; now make it a string.
+            let scalar = self.out.split_off(start);
+            self.out.push(b'"');
+            self.out.extend_from_slice(&scalar);
+            self.out.push(b'"');
+            return Ok(());
+        }
+        Err(PyTypeError::new_err(format!(
+            "keys must be str, int, float, bool or None, not {}",
+            key.get_type().name()?
+        )))
+    }
+}
+
+fn itoa_i64(n: i64) -> String {
+    n.to_string()
+}
+
+/// A JSON string with `ensure_ascii=True` escaping, exactly as Python writes it.
+pub fn write_str(out: &mut Vec<u8>, text: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    out.push(b'"');
+    let unit = |out: &mut Vec<u8>, u: u16| {
+        out.extend_from_slice(b"\\u");
+        for shift in [12, 8, 4, 0] {
+            out.push(HEX[usize::from((u >> shift) & 0xf)]);
+        }
+    };
+    for c in text.chars() {
+        match c {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\u{c}' => out.extend_from_slice(b"\\f"),
+            ' '..='~' => out.push(c as u8),
+            _ => {
+                let mut buf = [0u16; 2];
+                for u in c.encode_utf16(&mut buf) {
+                    unit(out, *u);
+                }
+            }
+        }
+    }
+    out.push(b'"');
+}
+
+/// `float.__repr__`: the shortest digits that round-trip, in fixed notation
+/// for decimal exponents -4..16, scientific (`1e+16`, `1.5e-05`) outside.
+pub fn write_float(out: &mut Vec<u8>, value: f64) -> PyResult<()> {
+    if !value.is_finite() {
+        // json.dumps would write NaN/Infinity, which is not JSON: no decoder
+        // (ours included) accepts the resulting token.
+        return Err(PyValueError::new_err(
+            "Out of range float values are not JSON compliant",
+        ));
+    }
+    if value == 0.0 {
+        out.extend_from_slice(if value.is_sign_negative() {
+            b"-0.0"
+        } else {
+            b"0.0"
+        });
+        return Ok(());
+    }
+    // Rust's `{:e}` gives the same shortest round-trip digits: "d.ddde-5".
+    let sci = format!("{value:e}");
+    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
+    let exponent: i32 = exponent.parse().unwrap_or(0);
+    let (sign, mantissa) = mantissa
+        .strip_prefix('-')
+        .map_or(("", mantissa), |m| ("-", m));
+    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
+    out.extend_from_slice(sign.as_bytes());
+    if (-4..16).contains(&exponent) {
+        let point = exponent + 1; // digits before the decimal point
+        if point <= 0 {
+            out.extend_from_slice(b"0.");
+            out.extend(std::iter::repeat_n(b'0', point.unsigned_abs() as usize));
+            out.extend_from_slice(digits.as_bytes());
+        } else {
+            let point = point as usize;
+            if digits.len() <= point {
+                out.extend_from_slice(digits.as_bytes());
+                out.extend(std::iter::repeat_n(b'0', point - digits.len()));
+                out.extend_from_slice(b".0");
+            } else {
+                out.extend_from_slice(&digits.as_bytes()[..point]);
+                out.push(b'.');
+                out.extend_from_slice(&digits.as_bytes()[point..]);
+            }
+        }
+    } else {
+        out.extend_from_slice(mantissa.as_bytes());
+        out.extend_from_slice(
+            format!(
+                "e{}{:02}",
+                if exponent < 0 { '-' } else { '+' },
+                exponent.unsigned_abs()
+            )
+            .as_bytes(),
+        );
+    }
+    Ok(())
+}
