@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-rust test-python lint demo clean
+.PHONY: help install test test-rust test-python lint demo matrix clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -35,10 +35,15 @@ test-python: install ## pytest (core + Django) and stub check
 	$(PY) -m mypy.stubtest simplejwt_rs._core --ignore-missing-stub
 	$(PY) -m pytest -q
 
-test: lint test-rust test-python ## Everything CI runs: lint, cargo test, pytest
+matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; one wheel, built once)
+	rm -rf .nox/wheels
+	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
+	$(VENV)/bin/nox
 
-demo: ## The main job: the example project over real HTTP (arrives with the Django issue)
-	@echo "make demo arrives with the Django drop-in (issue 3)"; exit 1
+test: lint test-rust test-python matrix ## Everything CI runs: lint, cargo test, pytest, the version matrix
+
+demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
+	$(PY) examples/demo/run_demo.py
 
 clean: ## Remove build products and the venv
 	rm -rf $(VENV) target .pytest_cache

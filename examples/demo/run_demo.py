@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -51,28 +52,35 @@ class Client:
             parsed = {"body": payload[:200].decode(errors="replace")}
         ok = status == expect
         self.failures += not ok
-        detail = parsed.get("code") or parsed.get("detail") or ""
+        detail = " ".join(str(parsed[key]) for key in ("code", "detail") if key in parsed)
         print(f"{'ok  ' if ok else 'FAIL'} {step:<52} {method} {path:<34} -> {status} (expected {expect}) {detail}")
         return parsed
 
 
 def story(client: Client) -> None:
+    def post(step: str, expect: int, path: str, body: dict, token: str = "") -> dict:
+        return client.call(step, expect, "POST", path, body, token)
+
+    def get_me(step: str, expect: int, token: str) -> dict:
+        return client.call(step, expect, "GET", "/api/me/", token=token)
+
     alice = {"username": "alice", "password": PASSWORD}
-    pair = client.call("1. alice obtains a token pair", 200, "POST", "/api/token/", alice)
-    client.call("2. alice uses the access token", 200, "GET", "/api/me/", token=pair.get("access", ""))
-    rotated = client.call("3. alice refreshes (rotation on)", 200, "POST", "/api/token/refresh/", {"refresh": pair.get("refresh")})
-    client.call("4. the new access token works", 200, "GET", "/api/me/", token=rotated.get("access", ""))
-    client.call("5. replaying the rotated-out refresh token", 401, "POST", "/api/token/refresh/", {"refresh": pair.get("refresh")})
-    client.call("6. verify alice's access token", 200, "POST", "/api/token/verify/", {"token": rotated.get("access")})
+    pair = post("1. alice obtains a token pair", 200, "/api/token/", alice)
+    get_me("2. alice uses the access token", 200, pair.get("access", ""))
+    rotated = post("3. alice refreshes (rotation on)", 200, "/api/token/refresh/", {"refresh": pair.get("refresh")})
+    access, refresh = rotated.get("access", ""), rotated.get("refresh", "")
+    get_me("4. the new access token works", 200, access)
+    post("5. replaying the rotated-out refresh token", 401, "/api/token/refresh/", {"refresh": pair.get("refresh")})
+    post("6. verify alice's access token", 200, "/api/token/verify/", {"token": access})
 
-    admin = client.call("7. the admin obtains a token", 200, "POST", "/api/token/", {"username": "admin", "password": PASSWORD})
-    client.call("8. the admin deactivates alice", 200, "POST", "/api/users/alice/deactivate/", {}, admin.get("access", ""))
+    admin = post("7. the admin obtains a token", 200, "/api/token/", {"username": "admin", "password": PASSWORD})
+    post("8. the admin deactivates alice", 200, "/api/users/alice/deactivate/", {}, admin.get("access", ""))
 
-    client.call("9. alice refreshes", 401, "POST", "/api/token/refresh/", {"refresh": rotated.get("refresh")})
-    client.call("10. alice uses her still-unexpired access token", 401, "GET", "/api/me/", token=rotated.get("access", ""))
-    client.call("11. verify alice's access token", 401, "POST", "/api/token/verify/", {"token": rotated.get("access")})
-    client.call("12. alice logs in again", 401, "POST", "/api/token/", alice)
-    client.call("13. a malformed token", 401, "GET", "/api/me/", token="not.a.token")
+    post("9. alice refreshes", 401, "/api/token/refresh/", {"refresh": refresh})
+    get_me("10. alice uses her still-unexpired access token", 401, access)
+    post("11. verify alice's access token", 401, "/api/token/verify/", {"token": access})
+    post("12. alice logs in again", 401, "/api/token/", alice)
+    get_me("13. a malformed token", 401, "not.a.token")
 
 
 def main() -> int:
@@ -91,7 +99,7 @@ def main() -> int:
         f"User.objects.create_user('alice', password={PASSWORD!r}); "
         f"User.objects.create_superuser('admin', password={PASSWORD!r})"
     )
-    run("shell", "-c", seed)
+    run("shell", "-v", "0", "-c", seed)
 
     port = free_port()
     log = open(workdir / "gunicorn.log", "w+")  # noqa: SIM115  (closed in finally)
@@ -134,6 +142,7 @@ def main() -> int:
         print(f"{client.failures} step(s) gave an unexpected status; server log: {workdir / 'gunicorn.log'}")
         return 1
     print("every step gave the expected status")
+    shutil.rmtree(workdir)
     return 0
 
 

@@ -1,0 +1,48 @@
+"""The version matrix for the Django drop-in: each session installs the built wheel and runs tests/django.
+
+`make matrix` builds one abi3 wheel into .nox/wheels first (reusing the Rust
+build in target/), so no session compiles Rust.  Run one session with
+`nox -s "django(simplejwt='5.3.1', ...)"`, or `nox -l` to list them.
+"""
+
+import glob
+import os
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+WHEELS = ROOT / ".nox" / "wheels"
+
+# pyenv's shims only run the global version; put every installed interpreter on PATH.
+os.environ["PATH"] = os.pathsep.join(
+    [*sorted(glob.glob(os.path.expanduser("~/.pyenv/versions/3.*/bin"))), os.environ.get("PATH", "")]
+)
+
+nox.options.reuse_existing_virtualenvs = True
+nox.options.error_on_missing_interpreters = True
+
+# (python, simplejwt, Django, DRF): the oldest supported stack, one in between, the newest.
+MATRIX = [
+    ("3.10", "5.3.1", "4.2", "3.14.0"),
+    ("3.11", "5.4.0", "5.1", "3.15.2"),
+    ("3.13", "5.5.1", "6.1", "3.18.3"),
+]
+
+
+@nox.session(name="django")
+@nox.parametrize(("python", "simplejwt", "django", "drf"), MATRIX, ids=[f"sjwt{m[1]}-dj{m[2]}" for m in MATRIX])
+def django_tests(session: nox.Session, simplejwt: str, django: str, drf: str) -> None:
+    wheels = sorted(WHEELS.glob("simplejwt_rs-*.whl"))
+    if not wheels:
+        session.error(f"no wheel in {WHEELS}: run `make matrix` (it builds one)")
+    session.install(
+        f"djangorestframework-simplejwt=={simplejwt}",
+        f"Django~={django}.0",
+        f"djangorestframework=={drf}",
+        "PyJWT[crypto]>=2.10",
+        "pytest>=8",
+        "pytest-django>=4.9",
+    )
+    session.install("--force-reinstall", "--no-deps", str(wheels[-1]))
+    session.run("python", "-m", "pytest", "-q", "-p", "no:cacheprovider", "tests/django", *session.posargs)
