@@ -70,7 +70,7 @@ class Token(upstream.Token):
             self.set_exp(from_time=self.current_time, lifetime=self.lifetime)
             self.set_iat(at_time=self.current_time)
             self.set_jti()
-        elif verify and type(self).verify is Token.verify:
+        elif verify and type(self).verify is Token.verify and isinstance(self.token_backend, backends.TokenBackend):
             self.payload = self._decode_verified(token, now)
         else:
             try:

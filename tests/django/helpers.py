@@ -3,6 +3,7 @@
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rest_framework import serializers
+from rest_framework_simplejwt.models import TokenUser
 
 PASSWORD = "correct horse battery staple"
 
@@ -66,3 +67,7 @@ def rsa_keys():
         .decode()
     )
     return private, public
+
+
+class NamedTokenUser(TokenUser):
+    """A custom TOKEN_USER_CLASS."""

@@ -1,5 +1,6 @@
 """Every SIMPLE_JWT setting that changes behaviour, changed with override_settings (the codec is rebuilt)."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
@@ -216,3 +217,34 @@ def test_token_classes_follow_settings():
         token = RefreshToken()
         assert token["exp"] - token["iat"] == 42
     assert SlidingToken.lifetime == timedelta(minutes=5)
+
+
+def test_json_encoder(user):
+    ref = uuid.uuid4()
+    token = AccessToken.for_user(user)
+    token["ref"] = ref
+    with pytest.raises(TypeError):
+        str(token)
+    with simple_jwt(JSON_ENCODER="django.core.serializers.json.DjangoJSONEncoder"):
+        assert AccessToken(str(token))["ref"] == str(ref)
+
+
+def test_stateless_authentication_and_token_user_class(api, user):
+    access = obtain(api).data["access"]
+    response = api.get("/api/me/stateless/", HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert response.data == {"user": "TokenUser", "id": str(user.pk)}
+    user.delete()  # no database lookup, so no user policy: documented, as upstream
+    assert api.get("/api/me/stateless/", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 200
+    with simple_jwt(TOKEN_USER_CLASS="tests.django.helpers.NamedTokenUser"):
+        response = api.get("/api/me/stateless/", HTTP_AUTHORIZATION=f"Bearer {access}")
+        assert response.data["user"] == "NamedTokenUser"
+
+
+@simple_jwt(CHECK_REVOKE_TOKEN=True, REVOKE_TOKEN_CLAIM="pwd")
+def test_revoke_token_claim_name(api, user):
+    pair = obtain(api).data
+    assert "pwd" in claims(pair["access"]) and "hash_password" not in claims(pair["access"])
+    assert me(api, pair["access"]).status_code == 200
+    user.set_password("changed")
+    user.save()
+    assert code(me(api, pair["access"])) == "password_changed"

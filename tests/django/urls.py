@@ -3,11 +3,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as upstream_views
 from simplejwt_rs import views
+from simplejwt_rs.authentication import JWTStatelessUserAuthentication
 
 
 class Me(APIView):
     def get(self, request):
         return Response({"username": request.user.get_username(), "token_type": request.auth.token_type})
+
+
+class StatelessMe(APIView):
+    authentication_classes = [JWTStatelessUserAuthentication]
+
+    def get(self, request):
+        return Response({"user": type(request.user).__name__, "id": request.user.id})
 
 
 urlpatterns = [
@@ -23,4 +31,5 @@ urlpatterns = [
     path("rs/token/refresh/", views.TokenRefreshView.as_view()),
     path("rs/token/verify/", views.TokenVerifyView.as_view()),
     path("api/me/", Me.as_view()),
+    path("api/me/stateless/", StatelessMe.as_view()),
 ]
