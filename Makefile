@@ -32,7 +32,7 @@ test-rust: ## cargo test on the pure-Rust core
 	cargo test --no-default-features
 
 test-python: install ## pytest (core + Django) and stub check
-	$(PY) -m mypy.stubtest simplejwt_rs._core --ignore-missing-stub
+	$(PY) -m mypy.stubtest simplejwt_rs._core
 	$(PY) -m pytest -q
 
 matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; one wheel, built once)

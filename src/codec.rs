@@ -56,7 +56,7 @@ pub struct Codec {
 pub struct Opened<'a> {
     pub signing_input: &'a [u8],
     pub signature: Vec<u8>,
-    payload_b64: &'a [u8],
+    pub payload: Vec<u8>,
 }
 
 fn b64_decode(segment: &[u8], what: &str) -> Result<Vec<u8>> {
@@ -145,21 +145,18 @@ impl Codec {
         if header != self.default_header_b64.as_bytes() {
             jws::check_header(&b64_decode(header, "header")?, self.algorithm, verify)?;
         }
-        let signature = b64_decode(signature, "signature")?;
+        // Every segment is decoded before the signature is checked, so a
+        // malformed token is reported as malformed whatever its signature.
         Ok(Opened {
             signing_input: &token[..header.len() + 1 + payload.len()],
-            signature,
-            payload_b64: payload,
+            signature: b64_decode(signature, "signature")?,
+            payload: b64_decode(payload, "payload")?,
         })
     }
 
     pub fn verify(&self, opened: &Opened) -> Result<()> {
         self.verifier
             .verify(opened.signing_input, &opened.signature)
-    }
-
-    pub fn payload(&self, opened: &Opened) -> Result<Vec<u8>> {
-        b64_decode(opened.payload_b64, "payload")
     }
 
     // ---- the pure-Rust API over serde_json (tests, fuzzing, Rust callers) ----
@@ -180,7 +177,7 @@ impl Codec {
         if verify {
             self.verify(&opened)?;
         }
-        let claims = match serde_json::from_slice(&self.payload(&opened)?) {
+        let claims = match serde_json::from_slice(&opened.payload) {
             Ok(Value::Object(map)) => map,
             Ok(_) => return Err(malformed("the payload must be a JSON object")),
             Err(_) => return Err(malformed("invalid payload JSON")),

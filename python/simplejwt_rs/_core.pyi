@@ -5,28 +5,29 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, final
 
+__all__ = ["__version__", "ALGORITHMS", "DEFAULT_MAX_TOKEN_BYTES", "Codec", "decode_header", "new_jti"]
 __version__: str
 
 ALGORITHMS: tuple[str, ...]
 DEFAULT_MAX_TOKEN_BYTES: int
 
-Key = str | bytes | Mapping[str, Any]
-Lifetime = int | float | datetime.timedelta
+_Key = str | bytes | Mapping[str, Any]
+_Lifetime = int | float | datetime.timedelta
 
 @final
 class Codec:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         algorithm: str,
-        signing_key: Key | None,
-        verifying_key: Key | None = None,
+        signing_key: _Key | None,
+        verifying_key: _Key | None = None,
         *,
         audience: str | Sequence[str] | None = None,
         issuer: str | None = None,
-        leeway: Lifetime = 0,
+        leeway: _Lifetime | None = None,
         json_encoder: type[json.JSONEncoder] | None = None,
         max_token_bytes: int = ...,
-    ) -> None: ...
+    ) -> Codec: ...
     @property
     def algorithm(self) -> str: ...
     @property
@@ -56,8 +57,8 @@ class Codec:
         token: str | bytes,
         is_user_active: Callable[[dict[str, Any]], object],
         *,
-        access_lifetime: Lifetime,
-        refresh_lifetime: Lifetime | None = None,
+        access_lifetime: _Lifetime,
+        refresh_lifetime: _Lifetime | None = None,
         rotate: bool = False,
         token_type_claim: str = "token_type",
         jti_claim: str = "jti",

@@ -492,7 +492,7 @@ impl Codec {
                 self.core.verify(&opened)?;
             }
         }
-        let claims = parse_json_object(py, &self.core.payload(&opened)?, "payload")?;
+        let claims = parse_json_object(py, &opened.payload, "payload")?;
         if verify {
             let now = now.unwrap_or_else(codec::now);
             claims::validate(

@@ -1,0 +1,258 @@
+"""The Codec API: claims validation settings, encoding rules, refresh."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import json
+import time
+import uuid
+
+import jwt
+import pytest
+from simplejwt_rs import ALGORITHMS, Codec, new_jti
+from simplejwt_rs import exceptions as exc
+
+from . import keys
+
+NOW = int(time.time())
+SECRET = keys.HMAC_SECRET
+
+
+def codec(**kwargs) -> Codec:
+    return Codec("HS256", SECRET, **kwargs)
+
+
+def test_algorithms_listed():
+    assert set(ALGORITHMS) == set(keys.ALL)
+
+
+def test_exp_boundary_and_leeway():
+    c = codec()
+    with pytest.raises(exc.ExpiredTokenError):
+        c.decode(c.encode({"exp": NOW}), now=NOW)
+    assert c.decode(c.encode({"exp": NOW + 1}), now=NOW)
+    lenient = codec(leeway=dt.timedelta(seconds=10))
+    assert lenient.leeway == 10
+    assert lenient.decode(c.encode({"exp": NOW - 9}), now=NOW)
+    with pytest.raises(exc.ExpiredTokenError):
+        lenient.decode(c.encode({"exp": NOW - 10}), now=NOW)
+    assert codec(leeway=2.5).decode(c.encode({"nbf": NOW + 2}), now=NOW)
+    with pytest.raises(exc.ImmatureTokenError):
+        c.decode(c.encode({"nbf": NOW + 2}), now=NOW)
+    with pytest.raises(exc.ImmatureTokenError):
+        c.decode(c.encode({"iat": NOW + 2}), now=NOW)
+    with pytest.raises(ValueError):
+        codec(leeway=-1)
+
+
+def test_audience_checked_only_when_configured():
+    c = codec()
+    token = c.encode({"aud": "someone-else"})
+    assert c.decode(token) == {"aud": "someone-else"}
+    api = codec(audience="api")
+    assert api.audience == ["api"]
+    with pytest.raises(exc.InvalidAudienceError):
+        api.decode(token)
+    with pytest.raises(exc.MissingClaimError) as err:
+        api.decode(c.encode({}))
+    assert err.value.claim == "aud"
+    assert codec(audience=["web", "api"]).decode(c.encode({"aud": ["x", "api"]}))
+    with pytest.raises(TypeError):
+        codec(audience=5)
+
+
+def test_issuer_checked_only_when_configured():
+    c = codec()
+    assert c.decode(c.encode({"iss": "them"}))
+    me = codec(issuer="me")
+    with pytest.raises(exc.InvalidIssuerError):
+        me.decode(c.encode({"iss": "them"}))
+    with pytest.raises(exc.MissingClaimError):
+        me.decode(c.encode({}))
+    assert me.decode(c.encode({"iss": "me"})) == {"iss": "me"}
+
+
+def test_simplejwt_token_checks_in_one_call():
+    c = codec()
+    full = {"token_type": "access", "exp": NOW + 60, "jti": new_jti()}
+    kwargs = {"token_type": "access", "jti_claim": "jti", "require_exp": True}
+    assert c.decode(c.encode(full), **kwargs) == full
+    for missing in ("token_type", "exp", "jti"):
+        with pytest.raises(exc.MissingClaimError) as err:
+            c.decode(c.encode({k: v for k, v in full.items() if k != missing}), **kwargs)
+        assert err.value.claim == missing
+    with pytest.raises(exc.WrongTokenTypeError):
+        c.decode(c.encode({**full, "token_type": "refresh"}), **kwargs)
+    custom = {"typ_claim": "access", "exp": NOW + 60, "my_jti": "1"}
+    assert c.decode(c.encode(custom), token_type="access", token_type_claim="typ_claim", jti_claim="my_jti")
+
+
+def test_unverified_decode_skips_signature_and_claims_but_not_format():
+    token = jwt.encode({"exp": NOW - 100}, "another-secret-" * 5, algorithm="HS384")
+    assert codec().decode(token, verify=False) == {"exp": NOW - 100}
+    with pytest.raises(exc.InvalidTokenError):
+        codec().decode("a.b", verify=False)
+
+
+def test_datetime_time_claims_become_epoch_seconds_like_pyjwt():
+    exp = dt.datetime.now(dt.timezone.utc).replace(microsecond=654321) + dt.timedelta(minutes=5)
+    naive = dt.datetime(2030, 1, 1, 12, 0, 0)
+    payload = {"exp": exp, "iat": naive, "other": 1}
+    assert codec().encode(payload) == jwt.encode(payload, SECRET, algorithm="HS256")
+    assert codec().decode(codec().encode(payload), verify=False)["exp"] == int(exp.timestamp())
+    assert isinstance(payload["exp"], dt.datetime)  # the caller's dict is untouched
+
+
+class Encoder(json.JSONEncoder):
+    def default(self, o):
+        if isinstance(o, (uuid.UUID, decimal.Decimal)):
+            return str(o)
+        if isinstance(o, set):
+            return sorted(o)
+        return super().default(o)
+
+
+def test_json_encoder_default_is_used_for_unknown_types():
+    payload = {"id": uuid.UUID(int=7), "price": decimal.Decimal("1.10"), "tags": {"b", "a"}}
+    c = codec(json_encoder=Encoder)
+    assert c.encode(payload) == jwt.encode(payload, SECRET, algorithm="HS256", json_encoder=Encoder)
+    with pytest.raises(TypeError, match="not JSON serializable"):
+        c.encode({"x": object()})
+    with pytest.raises(TypeError, match="UUID is not JSON serializable"):
+        codec().encode(payload)
+
+
+def test_unencodable_payloads_raise_clear_errors():
+    c = codec()
+    with pytest.raises(TypeError, match="mapping"):
+        c.encode(["not", "a", "mapping"])
+    with pytest.raises(TypeError, match="keys must be"):
+        c.encode({(1, 2): "tuple key"})
+    with pytest.raises(ValueError, match="not JSON compliant"):
+        c.encode({"x": float("nan")})
+    loop: dict = {}
+    loop["self"] = loop
+    with pytest.raises(ValueError, match="Circular"):
+        c.encode(loop)
+    with pytest.raises(exc.InvalidAlgorithmError):
+        c.encode({}, {"alg": "HS512"})
+    with pytest.raises(TypeError, match="Key ID"):
+        c.encode({}, {"kid": 5})
+
+
+def test_non_dict_mappings_are_accepted():
+    from types import MappingProxyType
+
+    assert codec().decode(codec().encode(MappingProxyType({"a": 1}))) == {"a": 1}
+
+
+def test_float_repr_matches_python(subtests=None):
+    import random
+
+    rng = random.Random(1234)
+    values = [rng.uniform(-1e20, 1e20) for _ in range(300)]
+    values += [10.0**e for e in range(-20, 25)] + [rng.random() * 10.0 ** rng.randint(-300, 300) for _ in range(300)]
+    values += [5e-324, 1.7976931348623157e308, 0.1 + 0.2, 1 / 3]
+    token = codec().encode({"v": values})
+    assert token == jwt.encode({"v": values}, SECRET, algorithm="HS256")
+
+
+def test_repr_never_shows_keys():
+    c = Codec("HS256", "super-secret-value-do-not-print-0123456789")
+    assert "super-secret" not in repr(c)
+    assert "HS256" in repr(c)
+    with pytest.raises(exc.InvalidKeyError) as err:
+        Codec("RS256", "-----BEGIN PRIVATE KEY-----\nc2VjcmV0LXNlY3JldA==\n-----END PRIVATE KEY-----\n")
+    assert "c2VjcmV0" not in str(err.value)
+
+
+def test_new_jti_looks_like_uuid4_hex():
+    values = {new_jti() for _ in range(1000)}
+    assert len(values) == 1000
+    for value in list(values)[:50]:
+        assert uuid.UUID(hex=value).version == 4
+        assert value == uuid.UUID(hex=value).hex
+
+
+# ---- refresh ----
+
+REFRESH = {"token_type": "refresh", "exp": NOW + 3600, "iat": NOW - 10, "jti": "r" * 32, "user_id": 7, "extra": [1]}
+
+
+def test_refresh_mints_access_in_simplejwt_order():
+    c = codec()
+    seen = []
+    result = c.refresh(c.encode(REFRESH), lambda claims: seen.append(claims) or True, access_lifetime=300, now=NOW)
+    assert seen == [REFRESH]
+    access = c.decode(result["access"], token_type="access", jti_claim="jti", require_exp=True, now=NOW)
+    assert access == result["access_claims"]
+    assert list(access) == ["token_type", "exp", "iat", "jti", "user_id", "extra"]
+    assert access["exp"] == NOW + 300 and access["iat"] == NOW and access["jti"] != REFRESH["jti"]
+    assert result["refresh"] is None and result["refresh_claims"] is None
+    assert result["claims"] == REFRESH
+
+
+def test_refresh_rotates():
+    c = codec()
+    result = c.refresh(
+        c.encode(REFRESH),
+        lambda _: 1,
+        access_lifetime=dt.timedelta(minutes=5),
+        refresh_lifetime=dt.timedelta(days=1),
+        rotate=True,
+        now=NOW + 0.9,
+    )
+    rotated = c.decode(result["refresh"], token_type="refresh", jti_claim="jti", now=NOW)
+    assert rotated == result["refresh_claims"]
+    assert list(rotated) == list(REFRESH)
+    assert rotated["exp"] == NOW + 86400 and rotated["iat"] == NOW and rotated["jti"] != REFRESH["jti"]
+    assert rotated["user_id"] == 7
+    with pytest.raises(ValueError, match="refresh_lifetime"):
+        c.refresh(c.encode(REFRESH), lambda _: True, access_lifetime=300, rotate=True)
+
+
+def test_refresh_refuses_inactive_user_and_propagates_callback_errors():
+    c = codec()
+    token = c.encode(REFRESH)
+    with pytest.raises(exc.UserInactiveError) as err:
+        c.refresh(token, lambda _: False, access_lifetime=300)
+    assert err.value.code == "user_inactive"
+
+    class Boom(Exception):
+        pass
+
+    def explode(_):
+        raise Boom("from the callback")
+
+    with pytest.raises(Boom, match="from the callback"):
+        c.refresh(token, explode, access_lifetime=300)
+
+
+def test_refresh_callback_cannot_change_what_is_minted():
+    c = codec()
+
+    def meddle(claims):
+        claims["user_id"] = 999
+        return True
+
+    result = c.refresh(c.encode(REFRESH), meddle, access_lifetime=300)
+    assert result["access_claims"]["user_id"] == 7
+
+
+def test_refresh_verifies_before_calling_back():
+    c = codec()
+    calls = []
+    cases = [
+        ({**REFRESH, "token_type": "access"}, exc.WrongTokenTypeError),
+        ({**REFRESH, "exp": NOW - 1}, exc.ExpiredTokenError),
+        ({k: v for k, v in REFRESH.items() if k != "jti"}, exc.MissingClaimError),
+    ]
+    for claims, error in cases:
+        with pytest.raises(error):
+            c.refresh(c.encode(claims), calls.append, access_lifetime=300)
+    with pytest.raises(exc.InvalidSignatureError):
+        c.refresh(Codec("HS256", SECRET + "x").encode(REFRESH), calls.append, access_lifetime=300)
+    assert calls == []
+    with pytest.raises(ValueError):
+        c.refresh(c.encode(REFRESH), calls.append, access_lifetime=0)
