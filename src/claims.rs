@@ -115,9 +115,7 @@ pub fn validate(
             }
             ClaimValue::StrList(list) => list,
             _ => {
-                return Err(Error::InvalidAudience(
-                    "Invalid claim format in token".into(),
-                ));
+                return Err(Error::InvalidAudience("Invalid claim format in token".into()));
             }
         };
         if !audience.iter().any(|aud| claimed.contains(aud)) {
@@ -175,37 +173,20 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(
-            check(
-                json!({"exp": 1_699_999_996}),
-                &lenient,
-                &Requirements::default()
-            ),
+            check(json!({"exp": 1_699_999_996}), &lenient, &Requirements::default()),
             Ok(())
         );
         assert_eq!(
-            check(
-                json!({"exp": 1_699_999_995}),
-                &lenient,
-                &Requirements::default()
-            ),
+            check(json!({"exp": 1_699_999_995}), &lenient, &Requirements::default()),
             Err(Error::Expired)
         );
     }
 
     #[test]
     fn nbf_and_iat_in_the_future() {
-        assert_eq!(
-            plain(json!({"nbf": 1_700_000_001})),
-            Err(Error::Immature("nbf"))
-        );
-        assert_eq!(
-            plain(json!({"iat": 1_700_000_001})),
-            Err(Error::Immature("iat"))
-        );
-        assert_eq!(
-            plain(json!({"nbf": 1_700_000_000, "iat": 1_700_000_000})),
-            Ok(())
-        );
+        assert_eq!(plain(json!({"nbf": 1_700_000_001})), Err(Error::Immature("nbf")));
+        assert_eq!(plain(json!({"iat": 1_700_000_001})), Err(Error::Immature("iat")));
+        assert_eq!(plain(json!({"nbf": 1_700_000_000, "iat": 1_700_000_000})), Ok(()));
     }
 
     #[test]
@@ -235,10 +216,7 @@ mod tests {
             ..Default::default()
         };
         let r = Requirements::default();
-        assert_eq!(
-            check(json!({}), &v, &r),
-            Err(Error::MissingClaim("aud".into()))
-        );
+        assert_eq!(check(json!({}), &v, &r), Err(Error::MissingClaim("aud".into())));
         assert_eq!(check(json!({"aud": "web"}), &v, &r), Ok(()));
         assert_eq!(check(json!({"aud": ["x", "api"]}), &v, &r), Ok(()));
         assert!(matches!(
@@ -258,14 +236,8 @@ mod tests {
             ..Default::default()
         };
         let r = Requirements::default();
-        assert_eq!(
-            check(json!({}), &v, &r),
-            Err(Error::MissingClaim("iss".into()))
-        );
-        assert_eq!(
-            check(json!({"iss": "you"}), &v, &r),
-            Err(Error::InvalidIssuer)
-        );
+        assert_eq!(check(json!({}), &v, &r), Err(Error::MissingClaim("iss".into())));
+        assert_eq!(check(json!({"iss": "you"}), &v, &r), Err(Error::InvalidIssuer));
         assert_eq!(check(json!({"iss": 1}), &v, &r), Err(Error::InvalidIssuer));
         assert_eq!(check(json!({"iss": "me"}), &v, &r), Ok(()));
     }
@@ -285,11 +257,7 @@ mod tests {
             Err(Error::MissingClaim("exp".into()))
         );
         assert_eq!(
-            check(
-                json!({"token_type": "access", "exp": 1_800_000_000}),
-                &v,
-                &r
-            ),
+            check(json!({"token_type": "access", "exp": 1_800_000_000}), &v, &r),
             Err(Error::MissingClaim("jti".into()))
         );
         assert_eq!(
@@ -304,13 +272,7 @@ mod tests {
             ),
             Err(Error::WrongTokenType)
         );
-        assert!(matches!(
-            plain(json!({"jti": 5})),
-            Err(Error::InvalidClaim(_))
-        ));
-        assert!(matches!(
-            plain(json!({"sub": 5})),
-            Err(Error::InvalidClaim(_))
-        ));
+        assert!(matches!(plain(json!({"jti": 5})), Err(Error::InvalidClaim(_))));
+        assert!(matches!(plain(json!({"sub": 5})), Err(Error::InvalidClaim(_))));
     }
 }

@@ -73,9 +73,7 @@ impl Codec {
         max_token_bytes: usize,
     ) -> Result<Self> {
         if !(validation.leeway.is_finite() && validation.leeway >= 0.0) {
-            return Err(invalid_key(
-                "leeway must be a finite number of seconds >= 0",
-            ));
+            return Err(invalid_key("leeway must be a finite number of seconds >= 0"));
         }
         let signer = signing_key
             .map(|key| keys::signing_key(algorithm, key))
@@ -108,8 +106,7 @@ impl Codec {
 
     /// `header.payload`, ready to sign.
     pub fn signing_input(&self, header_segment: &str, payload_json: &[u8]) -> String {
-        let mut out =
-            String::with_capacity(header_segment.len() + 1 + payload_json.len() * 4 / 3 + 90);
+        let mut out = String::with_capacity(header_segment.len() + 1 + payload_json.len() * 4 / 3 + 90);
         out.push_str(header_segment);
         out.push('.');
         B64.encode_string(payload_json, &mut out);
@@ -155,8 +152,7 @@ impl Codec {
     }
 
     pub fn verify(&self, opened: &Opened) -> Result<()> {
-        self.verifier
-            .verify(opened.signing_input, &opened.signature)
+        self.verifier.verify(opened.signing_input, &opened.signature)
     }
 
     // ---- the pure-Rust API over serde_json (tests, fuzzing, Rust callers) ----

@@ -17,21 +17,15 @@ pub fn default_header(alg: Algorithm) -> String {
 /// payloads (`b64: false`, RFC 7797), and a non-string `kid`. `jku`, `x5u` and
 /// `jwk` are never followed: keys come only from configuration.
 pub fn check_header(json: &[u8], alg: Algorithm, verify: bool) -> Result<()> {
-    let header: Value =
-        serde_json::from_slice(json).map_err(|_| malformed("invalid header JSON"))?;
+    let header: Value = serde_json::from_slice(json).map_err(|_| malformed("invalid header JSON"))?;
     let Value::Object(header) = header else {
         return Err(malformed("the header must be a JSON object"));
     };
     if header.contains_key("crit") {
         return Err(malformed("the \"crit\" header is not supported"));
     }
-    if header
-        .get("b64")
-        .is_some_and(|b64| b64 != &Value::Bool(true))
-    {
-        return Err(malformed(
-            "unencoded payloads (\"b64\": false) are not supported",
-        ));
+    if header.get("b64").is_some_and(|b64| b64 != &Value::Bool(true)) {
+        return Err(malformed("unencoded payloads (\"b64\": false) are not supported"));
     }
     if header.get("kid").is_some_and(|kid| !kid.is_string()) {
         return Err(malformed("the \"kid\" header must be a string"));

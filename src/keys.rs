@@ -9,8 +9,8 @@ use aws_lc_rs::hmac;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPairComponents, PublicKeyComponents};
 use aws_lc_rs::signature::{
-    self, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey,
-    RsaEncoding, RsaKeyPair, RsaParameters, VerificationAlgorithm,
+    self, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey, RsaEncoding,
+    RsaKeyPair, RsaParameters, VerificationAlgorithm,
 };
 use base64::Engine;
 use serde_json::{Map, Value};
@@ -103,16 +103,12 @@ pub fn verifying_key(
     let Some(input) = input else {
         return match signing {
             Some(key) => key.verifying_key(alg),
-            None => Err(invalid_key(
-                "a verifying key (or a signing key) is required",
-            )),
+            None => Err(invalid_key("a verifying key (or a signing key) is required")),
         };
     };
     match jwk_or_bytes(input)? {
         Material::Jwk(jwk) => jwk_verifying_key(alg, jwk),
-        Material::Bytes(bytes) if alg.is_symmetric() => {
-            Ok(VerifyingKey::Hmac(hmac_key(alg, bytes)?))
-        }
+        Material::Bytes(bytes) if alg.is_symmetric() => Ok(VerifyingKey::Hmac(hmac_key(alg, bytes)?)),
         Material::Bytes(bytes) => {
             // A private PEM also verifies: use its public half.
             if let Ok(pem) = pem::parse(bytes)
@@ -239,8 +235,7 @@ fn public_key(alg: Algorithm, bytes: &[u8]) -> Result<VerifyingKey> {
 }
 
 fn parse_pem(bytes: &[u8]) -> Result<pem::Pem> {
-    let pem = pem::parse(bytes)
-        .map_err(|_| invalid_key("expected a PEM key (-----BEGIN ...) or a JWK"))?;
+    let pem = pem::parse(bytes).map_err(|_| invalid_key("expected a PEM key (-----BEGIN ...) or a JWK"))?;
     if pem.tag() == "ENCRYPTED PRIVATE KEY" {
         return Err(invalid_key("encrypted private keys are not supported"));
     }
@@ -316,16 +311,12 @@ fn jwk_kty(alg: Algorithm, jwk: &Map<String, Value>) -> Result<()> {
     if let Some(jwk_alg) = jwk.get("alg")
         && jwk_alg.as_str() != Some(alg.name())
     {
-        return Err(invalid_key(format!(
-            "the JWK is for alg {jwk_alg}, not {alg}"
-        )));
+        return Err(invalid_key(format!("the JWK is for alg {jwk_alg}, not {alg}")));
     }
     if let Some(usage) = jwk.get("use")
         && usage.as_str() != Some("sig")
     {
-        return Err(invalid_key(format!(
-            "the JWK is for use {usage}, not \"sig\""
-        )));
+        return Err(invalid_key(format!("the JWK is for use {usage}, not \"sig\"")));
     }
     if matches!(alg.family(), Family::Ec | Family::Ed) {
         let crv = jwk.get("crv").and_then(Value::as_str).unwrap_or("");
@@ -349,10 +340,7 @@ fn ec_point(jwk: &Map<String, Value>) -> Result<Vec<u8>> {
     Ok(point)
 }
 
-fn jwk_verifying_key(
-    alg: Algorithm,
-    jwk: std::borrow::Cow<Map<String, Value>>,
-) -> Result<VerifyingKey> {
+fn jwk_verifying_key(alg: Algorithm, jwk: std::borrow::Cow<Map<String, Value>>) -> Result<VerifyingKey> {
     jwk_kty(alg, &jwk)?;
     match alg.family() {
         Family::Hmac => Ok(VerifyingKey::Hmac(hmac_key(alg, &required(&jwk, "k")?)?)),
@@ -371,10 +359,7 @@ fn jwk_verifying_key(
     }
 }
 
-fn jwk_signing_key(
-    alg: Algorithm,
-    jwk: std::borrow::Cow<Map<String, Value>>,
-) -> Result<SigningKey> {
+fn jwk_signing_key(alg: Algorithm, jwk: std::borrow::Cow<Map<String, Value>>) -> Result<SigningKey> {
     jwk_kty(alg, &jwk)?;
     if !alg.is_symmetric() && !jwk.contains_key("d") {
         return Err(invalid_key(

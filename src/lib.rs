@@ -14,6 +14,9 @@ pub mod refresh;
 #[cfg(feature = "python")]
 mod python;
 
+#[cfg(test)]
+mod tests;
+
 pub use algorithm::Algorithm;
 pub use codec::Codec;
 pub use error::{Error, Result};

@@ -34,9 +34,7 @@ impl RefreshOptions<'_> {
     /// Claims the access token inherits from the refresh token: all but the
     /// ones it sets afresh.
     pub fn is_inherited(&self, claim: &str) -> bool {
-        !(claim == self.token_type_claim
-            || claim == self.jti_claim
-            || matches!(claim, "exp" | "iat" | "jti"))
+        !(claim == self.token_type_claim || claim == self.jti_claim || matches!(claim, "exp" | "iat" | "jti"))
     }
 
     pub fn check_lifetimes(&self) -> Result<()> {
@@ -95,14 +93,8 @@ pub fn refresh(
         return Err(Error::UserInactive);
     }
     let mut access_claims = Map::new();
-    access_claims.insert(
-        options.token_type_claim.into(),
-        options.access_token_type.into(),
-    );
-    access_claims.insert(
-        "exp".into(),
-        epoch_after(now, options.access_lifetime).into(),
-    );
+    access_claims.insert(options.token_type_claim.into(), options.access_token_type.into());
+    access_claims.insert("exp".into(), epoch_after(now, options.access_lifetime).into());
     access_claims.insert("iat".into(), epoch_after(now, 0.0).into());
     access_claims.insert(options.jti_claim.into(), new_jti().into());
     for (name, value) in &claims {

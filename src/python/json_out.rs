@@ -109,11 +109,7 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
         }
     }
 
-    fn sequence(
-        &mut self,
-        items: impl Iterator<Item = Bound<'py, PyAny>>,
-        depth: usize,
-    ) -> PyResult<()> {
+    fn sequence(&mut self, items: impl Iterator<Item = Bound<'py, PyAny>>, depth: usize) -> PyResult<()> {
         self.out.push(b'[');
         for (i, item) in items.enumerate() {
             if i > 0 {
@@ -133,9 +129,7 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
                 static INT_REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
                 let py = obj.py();
                 let repr = INT_REPR.get_or_try_init(py, || {
-                    py.get_type::<PyInt>()
-                        .getattr("__repr__")
-                        .map(Bound::unbind)
+                    py.get_type::<PyInt>().getattr("__repr__").map(Bound::unbind)
                 })?;
                 let text = repr.bind(py).call1((obj,))?;
                 self.out
@@ -236,20 +230,14 @@ pub fn write_float(out: &mut Vec<u8>, value: f64) -> PyResult<()> {
         ));
     }
     if value == 0.0 {
-        out.extend_from_slice(if value.is_sign_negative() {
-            b"-0.0"
-        } else {
-            b"0.0"
-        });
+        out.extend_from_slice(if value.is_sign_negative() { b"-0.0" } else { b"0.0" });
         return Ok(());
     }
     // Rust's `{:e}` gives the same shortest round-trip digits: "d.ddde-5".
     let sci = format!("{value:e}");
     let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
     let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (sign, mantissa) = mantissa
-        .strip_prefix('-')
-        .map_or(("", mantissa), |m| ("-", m));
+    let (sign, mantissa) = mantissa.strip_prefix('-').map_or(("", mantissa), |m| ("-", m));
     let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
     out.extend_from_slice(sign.as_bytes());
     if (-4..16).contains(&exponent) {

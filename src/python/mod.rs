@@ -9,9 +9,7 @@ use jiter::{PythonParse, StringCacheMode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{
-    PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple,
-};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
 use crate::algorithm::Algorithm;
 use crate::claims::{self, ClaimSource, ClaimValue, Requirements, Validation};
@@ -96,11 +94,7 @@ fn seconds(value: &Bound<'_, PyAny>, what: &str) -> PyResult<f64> {
     )))
 }
 
-fn parse_json_object<'py>(
-    py: Python<'py>,
-    json: &[u8],
-    what: &str,
-) -> PyResult<Bound<'py, PyDict>> {
+fn parse_json_object<'py>(py: Python<'py>, json: &[u8], what: &str) -> PyResult<Bound<'py, PyDict>> {
     let parser = PythonParse {
         cache_mode: StringCacheMode::Keys,
         ..Default::default()
@@ -180,10 +174,7 @@ impl Codec {
                     .map_err(|_| PyTypeError::new_err("audience must be a str or a list of str"))?,
             ),
         };
-        let leeway = leeway
-            .map(|l| seconds(l, "leeway"))
-            .transpose()?
-            .unwrap_or(0.0);
+        let leeway = leeway.map(|l| seconds(l, "leeway")).transpose()?.unwrap_or(0.0);
         let validation = Validation {
             audience,
             issuer,
@@ -420,10 +411,9 @@ impl Codec {
         };
         let mut writer = JsonWriter::new(encoder);
         writer.write(payload.as_any())?;
-        let signing_input = self.core.signing_input(
-            &self.core.header_segment(header_json.as_deref()),
-            &writer.out,
-        );
+        let signing_input = self
+            .core
+            .signing_input(&self.core.header_segment(header_json.as_deref()), &writer.out);
         if self.core.is_slow_crypto() {
             Ok(py.detach(|| self.core.sign(signing_input))?)
         } else {
@@ -448,21 +438,14 @@ impl Codec {
             .as_ref()
             .is_some_and(|a| a.eq(self.core.algorithm.name()).unwrap_or(false))
         {
-            return Err(
-                Error::WrongAlgorithm(alg.map_or_else(String::new, |a| a.to_string())).into(),
-            );
+            return Err(Error::WrongAlgorithm(alg.map_or_else(String::new, |a| a.to_string())).into());
         }
         if let Some(kid) = header.get_item("kid")?
             && !kid.is_instance_of::<PyString>()
         {
-            return Err(PyTypeError::new_err(
-                "Key ID header parameter must be a string",
-            ));
+            return Err(PyTypeError::new_err("Key ID header parameter must be a string"));
         }
-        if !header
-            .get_item("typ")?
-            .map_or(Ok(false), |t| t.is_truthy())?
-        {
+        if !header.get_item("typ")?.map_or(Ok(false), |t| t.is_truthy())? {
             header.del_item("typ")?;
         }
         if header.contains("b64")? {
@@ -495,12 +478,7 @@ impl Codec {
         let claims = parse_json_object(py, &opened.payload, "payload")?;
         if verify {
             let now = now.unwrap_or_else(codec::now);
-            claims::validate(
-                &DictClaims(&claims),
-                &self.core.validation,
-                requirements,
-                now,
-            )?;
+            claims::validate(&DictClaims(&claims), &self.core.validation, requirements, now)?;
         }
         Ok(claims)
     }
