@@ -145,8 +145,8 @@ class Token(upstream.Token):
     @classmethod
     def for_user(cls, user: Any) -> Any:
         user_id = getattr(user, get("USER_ID_FIELD"))
-        if jwt_settings.UPSTREAM_VERSION >= (5, 4) or not isinstance(user_id, int):
-            user_id = str(user_id)  # 5.3 kept integer ids as integers
+        if jwt_settings.UPSTREAM_VERSION >= (5, 5) or not isinstance(user_id, int):
+            user_id = str(user_id)  # up to 5.4 integer ids stayed integers
         token = cls()
         token[get("USER_ID_CLAIM")] = user_id
         if get("CHECK_REVOKE_TOKEN"):
