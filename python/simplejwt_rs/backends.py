@@ -99,8 +99,9 @@ class TokenBackend(upstream.TokenBackend):
 
     def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
         try:
-            codec = self.codec_for(token) if verify else self.codec
-            return codec.decode(token, verify=verify)
+            if not verify:
+                return self.codec.decode(token, verify=False)
+            return self.codec_for(token).decode(token, now=jwt_settings.now())
         except core_exc.JWTError as exc:
             raise backend_error(exc) from exc
 
