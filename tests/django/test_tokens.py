@@ -200,3 +200,33 @@ def test_both_paths_read_the_same_clock(user, clock):
         with pytest.raises(TokenError) as refused:
             token_class(token)
         assert str(refused.value.args[0]) == str(backends.MSG_EXPIRED)
+
+
+def test_token_backend_matches_upstreams_constructor_and_errors():
+    from rest_framework_simplejwt.backends import TokenBackend as UpstreamBackend
+    from rest_framework_simplejwt.exceptions import TokenBackendError
+
+    with pytest.raises(TokenBackendError, match="Unrecognized algorithm type 'XX999'"):
+        backends.TokenBackend("XX999", KEY)
+    with pytest.raises(TokenBackendError):
+        backends.TokenBackend("HS256", KEY, leeway="soon")
+
+    ours = backends.TokenBackend("HS256", KEY, audience=["shop", "admin"], issuer="me", leeway=5)
+    theirs = UpstreamBackend("HS256", KEY, audience=["shop", "admin"], issuer="me", leeway=5)
+    payload = {"user_id": "1", "exp": int(time.time()) + 60}
+    token = ours.encode(payload)
+    assert token == theirs.encode(payload)
+    assert ours.decode(token) == theirs.decode(token)
+    for bad in (
+        forge({"exp": int(time.time()) - 60, "aud": "shop", "iss": "me"}),
+        forge({"exp": int(time.time()) + 60, "aud": "billing", "iss": "me"}),
+        forge({"exp": int(time.time()) + 60, "aud": "shop"}),
+        forge({"aud": "shop", "iss": "me"}, algorithm="HS384"),
+        "nonsense",
+    ):
+        with pytest.raises(TokenBackendError) as mine:
+            ours.decode(bad)
+        with pytest.raises(TokenBackendError) as upstreams:
+            theirs.decode(bad)
+        assert (type(mine.value), str(mine.value.args[0])) == (type(upstreams.value), str(upstreams.value.args[0]))
+    assert ours.decode(forge({"aud": "admin", "iss": "me"}, key="wrong" * 8), verify=False)["aud"] == "admin"
