@@ -42,11 +42,10 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
             )
         )
 
-    blacklist_settings = [name for name in ("BLACKLIST_AFTER_ROTATION",) if get(name)]
-    if blacklist_settings and not blacklist_installed():
+    if get("BLACKLIST_AFTER_ROTATION") and not blacklist_installed():
         messages.append(
             Warning(
-                f"SIMPLE_JWT['{blacklist_settings[0]}'] is on but rest_framework_simplejwt.token_blacklist "
+                "SIMPLE_JWT['BLACKLIST_AFTER_ROTATION'] is on but rest_framework_simplejwt.token_blacklist "
                 "is not in INSTALLED_APPS, so rotated refresh tokens stay usable.",
                 hint="Add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS and migrate.",
                 id="simplejwt_rs.W003",
