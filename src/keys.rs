@@ -5,7 +5,7 @@
 //! public or private). A key of the wrong type or curve for the algorithm is
 //! refused here, so signing and verifying never meet one.
 
-use aws_lc_rs::hmac;
+use aws_lc_rs::digest;
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPairComponents, PublicKeyComponents};
 use aws_lc_rs::signature::{
@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, Family};
 use crate::error::{Error, Result, invalid_key};
+use crate::hmac::HmacKey;
 
 /// What a caller hands us as a key, before any parsing.
 pub enum KeyInput<'a> {
@@ -30,7 +31,7 @@ pub enum KeyInput<'a> {
 // add a pointer chase to every token.
 #[allow(clippy::large_enum_variant)]
 pub enum SigningKey {
-    Hmac(hmac::Key),
+    Hmac(HmacKey),
     Rsa(RsaKeyPair, &'static dyn RsaEncoding),
     Ec(EcdsaKeyPair),
     Ed(Ed25519KeyPair),
@@ -38,7 +39,7 @@ pub enum SigningKey {
 
 #[allow(clippy::large_enum_variant)]
 pub enum VerifyingKey {
-    Hmac(hmac::Key),
+    Hmac(HmacKey),
     Public(ParsedPublicKey),
 }
 
@@ -46,7 +47,7 @@ impl SigningKey {
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
         let failed = |_| invalid_key("signing failed");
         match self {
-            SigningKey::Hmac(key) => Ok(hmac::sign(key, message).as_ref().to_vec()),
+            SigningKey::Hmac(key) => Ok(key.sign(message).as_ref().to_vec()),
             SigningKey::Rsa(pair, encoding) => {
                 let mut out = vec![0u8; pair.public_modulus_len()];
                 pair.sign(*encoding, &SystemRandom::new(), message, &mut out)
@@ -77,8 +78,7 @@ impl SigningKey {
 impl VerifyingKey {
     pub fn verify(&self, message: &[u8], sig: &[u8]) -> Result<()> {
         let ok = match self {
-            // hmac::verify compares in constant time.
-            VerifyingKey::Hmac(key) => hmac::verify(key, message, sig).is_ok(),
+            VerifyingKey::Hmac(key) => key.verify(message, sig),
             VerifyingKey::Public(key) => key.verify_sig(message, sig).is_ok(),
         };
         if ok { Ok(()) } else { Err(Error::BadSignature) }
@@ -143,7 +143,7 @@ fn jwk_or_bytes(input: KeyInput) -> Result<Material> {
     }
 }
 
-fn hmac_key(alg: Algorithm, secret: &[u8]) -> Result<hmac::Key> {
+fn hmac_key(alg: Algorithm, secret: &[u8]) -> Result<HmacKey> {
     if secret.is_empty() {
         return Err(invalid_key("an HMAC secret must not be empty"));
     }
@@ -163,11 +163,11 @@ fn hmac_key(alg: Algorithm, secret: &[u8]) -> Result<hmac::Key> {
         ));
     }
     let hash = match alg {
-        Algorithm::HS256 => hmac::HMAC_SHA256,
-        Algorithm::HS384 => hmac::HMAC_SHA384,
-        _ => hmac::HMAC_SHA512,
+        Algorithm::HS256 => &digest::SHA256,
+        Algorithm::HS384 => &digest::SHA384,
+        _ => &digest::SHA512,
     };
-    Ok(hmac::Key::new(hash, secret))
+    Ok(HmacKey::new(hash, secret))
 }
 
 fn rsa_encoding(alg: Algorithm) -> &'static dyn RsaEncoding {

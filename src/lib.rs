@@ -7,6 +7,7 @@ pub mod algorithm;
 pub mod claims;
 pub mod codec;
 pub mod error;
+pub mod hmac;
 pub mod jws;
 pub mod keys;
 pub mod refresh;

@@ -8,6 +8,7 @@ use std::borrow::Cow;
 use jiter::{PythonParse, StringCacheMode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
+use pyo3::intern;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 
@@ -22,9 +23,26 @@ use json_out::JsonWriter;
 /// Claims read straight from the decoded Python `dict`.
 struct DictClaims<'a, 'py>(&'a Bound<'py, PyDict>);
 
+/// Claim names as Python strings; the common ones interned once, so a lookup
+/// neither allocates nor rehashes.
+fn claim_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    let interned = match name {
+        "exp" => intern!(py, "exp"),
+        "nbf" => intern!(py, "nbf"),
+        "iat" => intern!(py, "iat"),
+        "iss" => intern!(py, "iss"),
+        "aud" => intern!(py, "aud"),
+        "sub" => intern!(py, "sub"),
+        "jti" => intern!(py, "jti"),
+        "token_type" => intern!(py, "token_type"),
+        _ => return PyString::new(py, name),
+    };
+    interned.clone()
+}
+
 impl ClaimSource for DictClaims<'_, '_> {
     fn claim(&self, name: &str) -> ClaimValue {
-        let Ok(Some(value)) = self.0.get_item(name) else {
+        let Ok(Some(value)) = self.0.get_item(claim_name(self.0.py(), name)) else {
             return ClaimValue::Absent;
         };
         claim_value(&value)
@@ -376,7 +394,7 @@ fn time_claims_to_epoch<'py>(payload: &Bound<'py, PyDict>) -> PyResult<Option<Bo
     let datetime = DATETIME.import(py, "datetime", "datetime")?;
     let mut copy: Option<Bound<'py, PyDict>> = None;
     for name in ["exp", "iat", "nbf"] {
-        if let Some(value) = payload.get_item(name)?
+        if let Some(value) = payload.get_item(claim_name(py, name))?
             && value.is_instance(datetime)?
         {
             let timegm = TIMEGM.import(py, "calendar", "timegm")?;
