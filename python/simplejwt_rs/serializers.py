@@ -61,19 +61,15 @@ class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSl
         return data
 
 
-def check_user(claims: dict[str, Any], token: Any, created_at: Any, *, revoke: bool) -> None:
+def check_user(claims: dict[str, Any], token: str, created_at: Any, *, revoke: bool) -> None:
     """The policy at a token endpoint; with ``revoke``, a token refused for a password change is blacklisted."""
     try:
         policy.token_user(claims)
     except policy.UserRefused as refused:
         changed = refused.reason == policy.PASSWORD_CHANGED
         if revoke and changed and jwt_settings.blacklist_installed() and get("JTI_CLAIM") in claims:
-            tokens.blacklist(claims, _as_str(token), created_at)
+            tokens.blacklist(claims, token, created_at)
         raise policy.token_endpoint_error(refused) from refused
-
-
-def _as_str(token: Any) -> str:
-    return token.decode("ascii") if isinstance(token, bytes) else str(token)
 
 
 class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
@@ -96,7 +92,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                 raise TokenError(_("Token is blacklisted"))
             check_user(claims, raw, created_at, revoke=True)
             if single_use:
-                tokens.blacklist_once(claims, _as_str(raw), created_at)
+                tokens.blacklist_once(claims, raw, created_at)
             return True
 
         access_class = token_class.access_token_class
