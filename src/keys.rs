@@ -181,6 +181,15 @@ fn rsa_encoding(alg: Algorithm) -> &'static dyn RsaEncoding {
     }
 }
 
+/// aws-lc verifies only 2048-bit and longer keys; refuse shorter ones for signing too
+/// (NIST SP 800-131A), so a codec never signs what it cannot verify.
+fn rsa_signing_key(alg: Algorithm, pair: RsaKeyPair) -> Result<SigningKey> {
+    if pair.public_modulus_len() < 256 {
+        return Err(wrong_key(alg, "the private key is shorter than 2048 bits"));
+    }
+    Ok(SigningKey::Rsa(pair, rsa_encoding(alg)))
+}
+
 fn rsa_parameters(alg: Algorithm) -> &'static RsaParameters {
     match alg {
         Algorithm::RS256 => &signature::RSA_PKCS1_2048_8192_SHA256,
@@ -229,6 +238,12 @@ fn wrong_key(alg: Algorithm, what: &str) -> Error {
 }
 
 fn public_key(alg: Algorithm, bytes: &[u8]) -> Result<VerifyingKey> {
+    // aws-lc checks the RSA size only when verifying; say so when the key is loaded.
+    if matches!(alg.family(), Family::Rsa | Family::RsaPss)
+        && aws_lc_rs::rsa::PublicKey::from_der(bytes).is_ok_and(|key| key.modulus_len() < 256)
+    {
+        return Err(wrong_key(alg, "the public key is shorter than 2048 bits"));
+    }
     ParsedPublicKey::new(verification(alg), bytes)
         .map(VerifyingKey::Public)
         .map_err(|_| wrong_key(alg, "the public key is not one"))
@@ -247,14 +262,12 @@ fn pem_signing_key(alg: Algorithm, bytes: &[u8]) -> Result<SigningKey> {
     let der = pem.contents();
     let not_it = |_| wrong_key(alg, "the private key is not one");
     match (pem.tag(), alg.family()) {
-        ("RSA PRIVATE KEY", Family::Rsa | Family::RsaPss) => Ok(SigningKey::Rsa(
-            RsaKeyPair::from_der(der).map_err(not_it)?,
-            rsa_encoding(alg),
-        )),
-        ("PRIVATE KEY", Family::Rsa | Family::RsaPss) => Ok(SigningKey::Rsa(
-            RsaKeyPair::from_pkcs8(der).map_err(not_it)?,
-            rsa_encoding(alg),
-        )),
+        ("RSA PRIVATE KEY", Family::Rsa | Family::RsaPss) => {
+            rsa_signing_key(alg, RsaKeyPair::from_der(der).map_err(not_it)?)
+        }
+        ("PRIVATE KEY", Family::Rsa | Family::RsaPss) => {
+            rsa_signing_key(alg, RsaKeyPair::from_pkcs8(der).map_err(not_it)?)
+        }
         ("PRIVATE KEY" | "EC PRIVATE KEY", Family::Ec) => Ok(SigningKey::Ec(
             EcdsaKeyPair::from_private_key_der(ec_signing(alg), der).map_err(not_it)?,
         )),
@@ -349,6 +362,9 @@ fn jwk_verifying_key(alg: Algorithm, jwk: std::borrow::Cow<Map<String, Value>>) 
                 n: required(&jwk, "n")?,
                 e: required(&jwk, "e")?,
             };
+            if components.n.iter().skip_while(|b| **b == 0).count() < 256 {
+                return Err(wrong_key(alg, "the JWK's modulus is shorter than 2048 bits"));
+            }
             components
                 .to_parsed_public_key(rsa_parameters(alg))
                 .map(VerifyingKey::Public)
@@ -382,10 +398,7 @@ fn jwk_signing_key(alg: Algorithm, jwk: std::borrow::Cow<Map<String, Value>>) ->
                 dQ: required(&jwk, "dq")?,
                 qInv: required(&jwk, "qi")?,
             };
-            Ok(SigningKey::Rsa(
-                RsaKeyPair::from_components(&components).map_err(not_it)?,
-                rsa_encoding(alg),
-            ))
+            rsa_signing_key(alg, RsaKeyPair::from_components(&components).map_err(not_it)?)
         }
         Family::Ec => Ok(SigningKey::Ec(
             EcdsaKeyPair::from_private_key_and_public_key(

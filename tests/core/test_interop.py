@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import jwt
@@ -88,7 +89,6 @@ def test_public_pem_formats(alg, fmt):
 @pytest.mark.parametrize("alg", keys.ASYMMETRIC)
 @pytest.mark.parametrize("as_text", [False, True])
 def test_jwk_keys(alg, as_text):
-    import json
 
     public, private = keys.jwk(alg, private=False), keys.jwk(alg, private=True)
     if as_text:
@@ -159,3 +159,19 @@ def test_signature_from_another_key_is_refused():
     token = Codec("ES256", stranger).encode(PAYLOAD)
     with pytest.raises(InvalidSignatureError):
         Codec("ES256", keys.private_pem("ES256")).decode(token)
+
+
+def test_rsa_keys_under_2048_bits_are_refused():
+    from cryptography.hazmat.primitives import serialization as ser
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    weak = rsa.generate_private_key(public_exponent=65537, key_size=1024)
+    private = weak.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption())
+    public = weak.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo)
+    with pytest.raises(InvalidKeyError, match="2048"):
+        Codec("RS256", private)
+    with pytest.raises(InvalidKeyError, match="2048"):
+        Codec("RS256", None, public)
+    weak_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(weak.public_key()))
+    with pytest.raises(InvalidKeyError, match="2048"):
+        Codec("RS256", None, weak_jwk)
