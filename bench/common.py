@@ -1,0 +1,119 @@
+"""Shared by the benchmark scripts: round-robin timing, medians, the machine and versions, JSON output."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "docs" / "benchmarks"
+
+PACKAGES = (
+    "simplejwt-rs",
+    "PyJWT",
+    "cryptography",
+    "ryjwt",
+    "oxyjwt",
+    "webtoken",
+    "pyjwt-rs",
+    "djangorestframework-simplejwt",
+    "Django",
+    "djangorestframework",
+    "gunicorn",
+)
+
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+# Wall time one case gets per round; the iteration count is calibrated to it.
+TARGET_SECONDS = float(os.environ.get("BENCH_TARGET_SECONDS", "0.05"))
+
+
+def machine() -> dict[str, Any]:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True, check=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except (OSError, subprocess.CalledProcessError):
+        pass
+    versions = {}
+    for name in PACKAGES:
+        try:
+            versions[name] = version(name)
+        except PackageNotFoundError:
+            versions[name] = None
+    return {
+        "cpu": model,
+        "cores": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+        "os": f"{platform.system()} {platform.release()}",
+        "versions": versions,
+        "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+    }
+
+
+class Case:
+    """One timed operation: ``run(n)`` does it ``n`` times, inside ``context()``, after an untimed ``prepare(n)``."""
+
+    def __init__(
+        self,
+        key: str,
+        run: Callable[[int], object],
+        prepare: Callable[[int], object] | None = None,
+        max_n: int | None = None,
+        context: Callable[[], AbstractContextManager[object]] | None = None,
+    ) -> None:
+        self.key = key
+        self.run = run
+        self.prepare = prepare
+        self.context = context or nullcontext
+        self.max_n = max_n
+        self.n = 1
+        self.samples: list[float] = []  # seconds per operation, one per round
+
+    def timed(self, n: int) -> float:
+        with self.context():
+            if self.prepare is not None:
+                self.prepare(n)
+            start = time.perf_counter()
+            self.run(n)
+            return (time.perf_counter() - start) / n
+
+    def calibrate(self, target: float) -> None:
+        self.timed(3)  # warm-up (imports, caches, first query)
+        per_op = self.timed(10)
+        self.n = max(5, int(target / max(per_op, 1e-9)))
+        if self.max_n is not None:
+            self.n = min(self.n, self.max_n)
+
+
+def round_robin(cases: list[Case], rounds: int = ROUNDS, target: float = TARGET_SECONDS) -> None:
+    """Time every case ``rounds`` times, interleaved, each round starting one case later."""
+    for case in cases:
+        case.calibrate(target)
+    for r in range(rounds):
+        order = cases[r % len(cases) :] + cases[: r % len(cases)]
+        for case in order:
+            case.samples.append(case.timed(case.n))
+
+
+def median_us(case: Case) -> float:
+    return statistics.median(case.samples) * 1e6
+
+
+def write_json(name: str, data: dict[str, Any]) -> Path:
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"{name}.json"
+    path.write_text(json.dumps(data, indent=2, sort_keys=False) + "\n")
+    print(f"wrote {path.relative_to(ROOT)}", file=sys.stderr)
+    return path
