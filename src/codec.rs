@@ -3,33 +3,14 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use base64::Engine;
-use base64::alphabet::URL_SAFE;
-use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use serde_json::{Map, Value};
 
 use crate::algorithm::Algorithm;
+use crate::base64url;
 use crate::claims::{self, Requirements, Validation};
 use crate::error::{Error, Result, invalid_key, malformed};
 use crate::jws;
 use crate::keys::{self, KeyInput, SigningKey, VerifyingKey};
-
-/// Tokens: unpadded and canonical (no stray trailing bits), so one signature
-/// has exactly one spelling.
-pub const B64: GeneralPurpose = GeneralPurpose::new(
-    &URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::RequireNone),
-);
-
-/// JWK members, which some tools pad.
-pub const B64_LENIENT: GeneralPurpose = GeneralPurpose::new(
-    &URL_SAFE,
-    GeneralPurposeConfig::new()
-        .with_encode_padding(false)
-        .with_decode_padding_mode(DecodePaddingMode::Indifferent),
-);
 
 /// Large enough for any reasonable claims set, small enough that a hostile
 /// multi-megabyte header costs nothing.
@@ -60,8 +41,7 @@ pub struct Opened<'a> {
 }
 
 fn b64_decode(segment: &[u8], what: &str) -> Result<Vec<u8>> {
-    B64.decode(segment)
-        .map_err(|_| malformed(format!("the {what} is not valid base64url")))
+    base64url::decode(segment).ok_or_else(|| malformed(format!("the {what} is not valid base64url")))
 }
 
 impl Codec {
@@ -85,7 +65,7 @@ impl Codec {
             verifier,
             validation,
             max_token_bytes,
-            default_header_b64: B64.encode(jws::default_header(algorithm)),
+            default_header_b64: base64url::encode(jws::default_header(algorithm).as_bytes()),
         })
     }
 
@@ -101,7 +81,7 @@ impl Codec {
 
     /// The header segment for `header_json`, or the cached default one.
     pub fn header_segment(&self, header_json: Option<&[u8]>) -> String {
-        header_json.map_or_else(|| self.default_header_b64.clone(), |h| B64.encode(h))
+        header_json.map_or_else(|| self.default_header_b64.clone(), base64url::encode)
     }
 
     /// `header.payload`, ready to sign.
@@ -109,7 +89,7 @@ impl Codec {
         let mut out = String::with_capacity(header_segment.len() + 1 + payload_json.len() * 4 / 3 + 90);
         out.push_str(header_segment);
         out.push('.');
-        B64.encode_string(payload_json, &mut out);
+        base64url::encode_into(payload_json, &mut out);
         out
     }
 
@@ -121,7 +101,7 @@ impl Codec {
             .ok_or_else(|| invalid_key("this codec has no signing key"))?;
         let signature = signer.sign(signing_input.as_bytes())?;
         signing_input.push('.');
-        B64.encode_string(signature, &mut signing_input);
+        base64url::encode_into(&signature, &mut signing_input);
         Ok(signing_input)
     }
 

@@ -12,7 +12,6 @@ use aws_lc_rs::signature::{
     self, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey, RsaEncoding,
     RsaKeyPair, RsaParameters, VerificationAlgorithm,
 };
-use base64::Engine;
 use serde_json::{Map, Value};
 
 use crate::algorithm::{Algorithm, Family};
@@ -298,10 +297,10 @@ fn b64_member(jwk: &Map<String, Value>, name: &str) -> Result<Option<Vec<u8>>> {
     let text = value
         .as_str()
         .ok_or_else(|| invalid_key(format!("JWK member {name:?} must be a string")))?;
-    crate::codec::B64_LENIENT
-        .decode(text.trim_end_matches('='))
+    // Some tools pad JWK members; the padding carries nothing.
+    crate::base64url::decode(text.trim_end_matches('=').as_bytes())
         .map(Some)
-        .map_err(|_| invalid_key(format!("JWK member {name:?} is not base64url")))
+        .ok_or_else(|| invalid_key(format!("JWK member {name:?} is not base64url")))
 }
 
 fn required(jwk: &Map<String, Value>, name: &str) -> Result<Vec<u8>> {

@@ -4,6 +4,7 @@
 //! --no-default-features`; `python` is the one PyO3 edge.
 
 pub mod algorithm;
+pub mod base64url;
 pub mod claims;
 pub mod codec;
 pub mod error;
