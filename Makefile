@@ -66,3 +66,30 @@ leakcheck: install ## A million encodes/decodes (failing ones too); fails if RSS
 
 clean: ## Remove build products and the venv
 	rm -rf $(VENV) target .pytest_cache
+
+# --- benchmarks (issue 6): their own CPython 3.12 venv, since ryjwt needs >= 3.12 ----------------
+BENCH_PYTHON ?= $(shell command -v python3.12 || echo /root/.pyenv/versions/3.12.1/bin/python3.12)
+BENCH_VENV := .venv-bench
+BENCH_PY := $(BENCH_VENV)/bin/python
+.PHONY: bench bench-install bench-report
+
+$(BENCH_VENV)/.deps: requirements-bench.txt
+	$(BENCH_PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_PY) -m pip install -q --upgrade pip
+	$(BENCH_PY) -m pip install -q -r requirements-bench.txt
+	touch $@
+
+bench-install: $(BENCH_VENV)/.deps ## Benchmark env: .venv-bench with our wheel, PyJWT, simplejwt 5.5.1, the Rust peers; wrk
+	$(BENCH_PY) -m pip install -q --no-build-isolation --no-deps --force-reinstall .
+	command -v wrk >/dev/null || { apt-get update -q && apt-get install -y -q wrk; }
+	cp Cargo.lock bench/rsa_floor/Cargo.lock
+	CARGO_TARGET_DIR=$(CURDIR)/target cargo build --release --quiet --manifest-path bench/rsa_floor/Cargo.toml
+
+bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchmarks/ and README (~15 min)
+	$(BENCH_PY) bench/core.py
+	$(BENCH_PY) bench/django_paths.py
+	$(BENCH_PY) bench/http_load.py
+	$(BENCH_PY) bench/report.py
+
+bench-report: ## Rebuild docs/benchmarks/README.md, the chart and the README section from the JSON
+	$(BENCH_PY) bench/report.py

@@ -10,22 +10,26 @@ medians are compared with PyJWT measured in the same run.
 
 from __future__ import annotations
 
+import json
+import subprocess
 import sys
 import time
 import traceback
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
-sys.path.insert(0, str(__import__("pathlib").Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import Case, machine, median_us, round_robin, write_json  # noqa: E402
 
 ALGORITHMS = ("HS256", "RS256", "ES256", "ES512", "EdDSA")
 SECRET = "bench-secret-0123456789abcdef-0123456789abcdef-0123456789abcdef"
+RSA_FLOOR = Path(__file__).resolve().parent.parent / "target" / "release" / "rsa-floor"
 BASELINE = "PyJWT"
 OURS = "simplejwt-rs"
 
@@ -284,6 +288,10 @@ def main() -> None:
                 }
             entry[op] = rows
         result["algorithms"][alg] = entry
+        if alg == "RS256" and RSA_FLOOR.exists():
+            # The same crypto library with nothing around it, measured right after the RS256 rounds.
+            floor = subprocess.run([str(RSA_FLOOR)], capture_output=True, text=True, check=True).stdout
+            result["rsa_floor"] = json.loads(floor)
         for name, problem in problems.items():
             print(f"  {alg}: {name} not timed: {problem}", file=sys.stderr)
     write_json("core", result)

@@ -1,0 +1,232 @@
+"""HTTP table: the demo project under gunicorn on 127.0.0.1, stock simplejwt settings vs ours, driven by wrk.
+
+For each round and each configuration (rotation off, then on), the two sides
+run one after the other (the order alternates between rounds) on one fresh
+SQLite file, with the same gunicorn and wrk settings:
+
+- rotation off: GET /api/me/ with an access token, POST /api/token/refresh/ with one refresh token;
+- rotation on (+ blacklist): POST /api/token/refresh/, each request with its own pre-minted refresh token.
+
+    .venv-bench/bin/python bench/http_load.py      (writes docs/benchmarks/http.json)
+    .venv-bench/bin/python bench/http_load.py mint COUNT POOLFILE   (used internally)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEMO = ROOT / "examples" / "demo"
+sys.path.insert(0, str(HERE))
+
+from common import machine, write_json  # noqa: E402
+
+ROUNDS = int(os.environ.get("BENCH_HTTP_ROUNDS", "2"))
+SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "8"))
+WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS", "2"))
+CONNECTIONS = int(os.environ.get("BENCH_HTTP_CONNECTIONS", "8"))
+SIDES = ("stock simplejwt", "simplejwt-rs")
+SIDE_ENV = {"stock simplejwt": "stock", "simplejwt-rs": "ours"}
+ENDPOINTS = {
+    False: ("GET /api/me/", "refresh (default)"),
+    True: ("refresh (rotate + blacklist)",),
+}
+
+
+def mint(count: int, pool: Path) -> None:
+    """Inside Django: print an access and a refresh token for alice, and write ``count`` more refresh tokens."""
+    import django
+
+    django.setup()
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+    from rest_framework_simplejwt.tokens import RefreshToken
+
+    user = get_user_model().objects.get(username="alice")
+    refresh = RefreshToken.for_user(user)
+    with transaction.atomic():  # one commit for the whole pool
+        pool.write_text("".join(f"{RefreshToken.for_user(user)}\n" for _ in range(count)))
+    print(json.dumps({"access": str(refresh.access_token), "refresh": str(refresh)}))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Bench:
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.env = {
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join([str(HERE), str(DEMO)]),
+            "DJANGO_SETTINGS_MODULE": "http_settings",
+            "BENCH_DB": str(workdir / "bench.sqlite3"),
+            "BENCH_WRK_DIR": str(HERE / "wrk"),
+        }
+
+    def manage(self, *args: str) -> None:
+        subprocess.run([sys.executable, str(DEMO / "manage.py"), *args], cwd=DEMO, env=self.env, check=True)
+
+    def seed(self) -> None:
+        self.manage("migrate", "--no-input", "-v", "0")
+        self.manage("shell", "-v", "0", "-c", "from django.contrib.auth.models import User; "
+                    "User.objects.create_user('alice', password='bench-password')")  # fmt: skip
+
+    def tokens(self, count: int, name: str) -> tuple[dict[str, str], Path]:
+        pool = self.workdir / f"{name}.tokens"
+        out = subprocess.run(
+            [sys.executable, str(Path(__file__)), "mint", str(count), str(pool)],
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
+        return json.loads(out.strip().splitlines()[-1]), pool
+
+    def serve(self, side: str, rotate: bool) -> tuple[subprocess.Popen[bytes], str, Any]:
+        port = free_port()
+        env = {**self.env, "BENCH_SIDE": SIDE_ENV[side], "BENCH_ROTATE": "1" if rotate else "0"}
+        log = open(self.workdir / f"gunicorn-{SIDE_ENV[side]}-{int(rotate)}.log", "a+")  # noqa: SIM115
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "demo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)],
+            cwd=DEMO,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    stop(server)
+                    log.seek(0)
+                    raise RuntimeError(f"gunicorn did not start:\n{log.read()}") from None
+                time.sleep(0.2)
+        return server, f"http://127.0.0.1:{port}", log
+
+    def wrk(self, url: str, script: str, seconds: int, **env: str) -> dict[str, Any]:
+        command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(HERE / "wrk" / script), url]
+        out = subprocess.run(command, env={**self.env, **env}, check=True, capture_output=True, text=True).stdout
+        line = next(line for line in out.splitlines() if line.startswith("BENCH_JSON "))
+        result = json.loads(line.removeprefix("BENCH_JSON "))
+        result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
+        result["errors_total"] = sum(result["errors"].values())
+        return result
+
+
+def stop(server: subprocess.Popen[bytes]) -> None:
+    try:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        os.killpg(server.pid, signal.SIGKILL)
+        server.wait()
+    except ProcessLookupError:
+        pass
+
+
+def main() -> int:
+    if shutil.which("wrk") is None:
+        print("wrk not found (apt-get install wrk)", file=sys.stderr)
+        return 1
+    workdir = Path(tempfile.mkdtemp(prefix="simplejwt-rs-bench-"))
+    bench = Bench(workdir)
+    bench.seed()
+    runs: dict[str, dict[str, list[dict[str, Any]]]] = {
+        endpoint: {side: [] for side in SIDES} for endpoints in ENDPOINTS.values() for endpoint in endpoints
+    }
+    default_rps: dict[str, float] = {}
+    server_errors: dict[str, dict[str, int]] = {side: {} for side in SIDES}
+    for r in range(ROUNDS):
+        for rotate in (False, True):
+            for side in SIDES if r % 2 == 0 else SIDES[::-1]:
+                # Each rotating request spends one token: mint 1.5x what the non-rotating refresh managed.
+                need = int(1.5 * default_rps.get(side, 2000) * SECONDS) + 200 if rotate else 200
+                tokens, pool = bench.tokens(need, f"r{r}-{SIDE_ENV[side]}-{int(rotate)}")
+                server, url, log = bench.serve(side, rotate)
+                try:
+                    print(f"round {r + 1}: {side}, rotation {'on' if rotate else 'off'} ({url})", file=sys.stderr)
+                    bench.wrk(url + "/api/me/", "get.lua", 2, BENCH_ACCESS=tokens["access"])  # warm-up
+                    if rotate:
+                        lines = pool.read_text().splitlines()
+                        warm, rest = workdir / "warm.tokens", workdir / "rest.tokens"
+                        warm.write_text("\n".join(lines[:150]) + "\n")
+                        rest.write_text("\n".join(lines[150:]) + "\n")
+                        bench.wrk(url + "/api/token/refresh/", "refresh.lua", 1, BENCH_POOL=str(warm))
+                        result = bench.wrk(url + "/api/token/refresh/", "refresh.lua", SECONDS, BENCH_POOL=str(rest))
+                        result["pool"] = len(lines) - 150
+                        runs["refresh (rotate + blacklist)"][side].append(result)
+                    else:
+                        get = bench.wrk(url + "/api/me/", "get.lua", SECONDS, BENCH_ACCESS=tokens["access"])
+                        runs["GET /api/me/"][side].append(get)
+                        refresh = bench.wrk(
+                            url + "/api/token/refresh/", "refresh.lua", SECONDS, BENCH_REFRESH=tokens["refresh"]
+                        )
+                        runs["refresh (default)"][side].append(refresh)
+                        default_rps[side] = refresh["rps"]
+                finally:
+                    stop(server)
+                    log.seek(0)
+                    for line in log.read().splitlines():
+                        if (
+                            line
+                            and not line.startswith((" ", "[", "Traceback"))
+                            and ("Error" in line or "error" in line)
+                        ):
+                            server_errors[side][line[:200]] = server_errors[side].get(line[:200], 0) + 1
+                    log.truncate(0)
+                    log.close()
+    summary: dict[str, Any] = {}
+    for endpoint, by_side in runs.items():
+        summary[endpoint] = {}
+        for side, results in by_side.items():
+            summary[endpoint][side] = {
+                "rps": round(statistics.median(x["rps"] for x in results), 1),
+                "p50_ms": round(statistics.median(x["p50_us"] for x in results) / 1000, 2),
+                "p99_ms": round(statistics.median(x["p99_us"] for x in results) / 1000, 2),
+                "errors": sum(x["errors_total"] for x in results),
+                "requests": sum(x["requests"] for x in results),
+                "runs": results,
+            }
+        stock, ours = summary[endpoint][SIDES[0]], summary[endpoint][SIDES[1]]
+        ours["rps_vs_stock"] = round(ours["rps"] / stock["rps"], 2)
+        ours["p99_vs_stock"] = round(ours["p99_ms"] / stock["p99_ms"], 2)
+    write_json(
+        "http",
+        {
+            "machine": machine(),
+            "setup": {
+                "server": f"gunicorn (sync) --workers {WORKERS}, the demo project, SQLite file (WAL, IMMEDIATE)",
+                "load": f"wrk -t1 -c{CONNECTIONS} -d{SECONDS}s, {ROUNDS} round(s), sides alternating",
+            },
+            "endpoints": summary,
+            "server_errors": server_errors,
+        },
+    )
+    shutil.rmtree(workdir)
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "mint":
+        mint(int(sys.argv[2]), Path(sys.argv[3]))
+    else:
+        sys.exit(main())

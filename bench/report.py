@@ -1,0 +1,298 @@
+"""Turn docs/benchmarks/*.json into docs/benchmarks/README.md, ratios.png and the README's Benchmarks section.
+
+.venv-bench/bin/python bench/report.py
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from common import OUT, ROOT  # noqa: E402
+
+OURS, PYJWT, STOCK = "simplejwt-rs", "PyJWT", "stock simplejwt"
+PEERS = ("ryjwt", "oxyjwt", "pyjwt-rs", "webtoken")
+LIBS = (OURS, PYJWT, *PEERS)
+START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+
+
+def load(name: str) -> dict[str, Any] | None:
+    path = OUT / f"{name}.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def us(value: float) -> str:
+    return f"{value:,.0f}" if value >= 100 else f"{value:.1f}" if value >= 10 else f"{value:.2f}"
+
+
+def fastest_peer(rows: dict[str, Any]) -> tuple[str, float] | None:
+    peers = [(name, rows[name]["us"]) for name in PEERS if name in rows]
+    return min(peers, key=lambda p: p[1]) if peers else None
+
+
+def core_table(core: dict[str, Any]) -> tuple[str, list[str]]:
+    head = "| operation | " + " | ".join(LIBS) + " | ours vs fastest peer |"
+    lines = [head, "|---" * (len(LIBS) + 2) + "|"]
+    notes: list[str] = []
+    for alg, entry in core["algorithms"].items():
+        for op in ("decode", "encode"):
+            rows = entry[op]
+            cells = []
+            for lib in LIBS:
+                if lib in rows:
+                    r = rows[lib]
+                    ratio = "" if lib == PYJWT else f" ({r['vs_pyjwt']:.1f}×)"
+                    cell = f"{us(r['us'])}{ratio}"
+                    cells.append(f"**{cell}**" if lib == OURS else cell)
+                else:
+                    cells.append("not timed¹" if lib in entry["not_timed"] else "—")
+            peer = fastest_peer(rows)
+            versus = f"{peer[1] / rows[OURS]['us']:.2f}× ({peer[0]})" if peer and OURS in rows else "—"
+            lines.append(f"| {alg} {op} | " + " | ".join(cells) + f" | {versus} |")
+        for lib, why in entry["not_timed"].items():
+            notes.append(f"{alg}: {lib} — {why}")
+    return "\n".join(lines), notes
+
+
+def django_table(dj: dict[str, Any]) -> str:
+    lines = [
+        f"| operation | {STOCK} µs | queries | {OURS} µs | queries | speed-up |",
+        "|---|---|---|---|---|---|",
+    ]
+    for name, sides in dj["operations"].items():
+        s, o = sides[STOCK], sides[OURS]
+        lines.append(
+            f"| {name} | {us(s['us'])} | {s['data_queries']} ({s['queries']}) "
+            f"| **{us(o['us'])}** | {o['data_queries']} ({o['queries']}) | **{o['vs_stock']:.2f}×** |"
+        )
+    return "\n".join(lines)
+
+
+def http_table(http: dict[str, Any]) -> str:
+    lines = [
+        f"| endpoint | {STOCK} req/s | p50 ms | p99 ms | {OURS} req/s | p50 ms | p99 ms | req/s ratio | errors |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for name, sides in http["endpoints"].items():
+        s, o = sides[STOCK], sides[OURS]
+        lines.append(
+            f"| {name} | {s['rps']:.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} "
+            f"| **{o['rps']:.0f}** | {o['p50_ms']:.1f} | {o['p99_ms']:.1f} | **{o['rps_vs_stock']:.2f}×** "
+            f"| {s['errors']} / {o['errors']} |"
+        )
+    return "\n".join(lines)
+
+
+def targets(core: dict[str, Any] | None, dj: dict[str, Any] | None, http: dict[str, Any] | None) -> list[tuple]:
+    """(target, measured, met) for issue 6's targets that these tables can decide."""
+    out: list[tuple[str, str, bool | None]] = []
+    if core:
+        algs = core["algorithms"]
+        for op, need in (("decode", 40), ("encode", 50)):
+            rows = algs["HS256"][op]
+            o = rows[OURS]
+            peer = fastest_peer(rows)
+            assert peer is not None
+            out.append((f"HS256 {op} ≥ {need}× PyJWT", f"{o['vs_pyjwt']:.1f}×", o["vs_pyjwt"] >= need))
+            vs = peer[1] / o["us"]
+            out.append((f"HS256 {op} ≥ 1.2× the fastest peer", f"{vs:.2f}× ({peer[0]}, {us(peer[1])} µs)", vs >= 1.2))
+        for alg in ("RS256", "ES256", "EdDSA"):
+            rows = algs[alg]["decode"]
+            peer = fastest_peer(rows)
+            assert peer is not None
+            o = rows[OURS]["us"]
+            out.append(
+                (
+                    f"{alg} verify no slower than the fastest peer",
+                    f"{us(o)} vs {us(peer[1])} µs ({peer[0]})",
+                    o <= peer[1],
+                )
+            )
+        floor = core.get("rsa_floor")
+        if floor:
+            sign = algs["RS256"]["encode"][OURS]["us"]
+            over = sign / floor["sign_us"] - 1
+            out.append(
+                (
+                    "RS256 sign within 10% of a bare aws-lc RSA-2048 signature",
+                    f"{us(sign)} vs {us(floor['sign_us'])} µs ({over:+.0%})",
+                    over <= 0.10,
+                )
+            )
+    if dj:
+        ops = dj["operations"]
+        a = ops["AccessToken(raw)"][OURS]["vs_stock"]
+        out.append(("AccessToken(raw) ≥ 20× stock", f"{a:.1f}×", a >= 20))
+        rot = ops["TokenRefreshSerializer (rotate + blacklist)"]
+        q_o, q_s = rot[OURS]["data_queries"], rot[STOCK]["data_queries"]
+        out.append(("rotate + blacklist: ≤ half of stock's SQL queries", f"{q_o} vs {q_s}", q_o * 2 <= q_s))
+        sp = rot[OURS]["vs_stock"]
+        out.append(("rotate + blacklist: ≥ 2× stock's speed (serializer)", f"{sp:.2f}×", sp >= 2))
+        d = ops["TokenRefreshSerializer (default)"]
+        ok = d[OURS]["data_queries"] <= d[STOCK]["data_queries"] and d[OURS]["vs_stock"] > 1
+        out.append(
+            (
+                "refresh (default): no more queries than stock, and faster",
+                f"{d[OURS]['data_queries']} vs {d[STOCK]['data_queries']} queries, {d[OURS]['vs_stock']:.2f}×",
+                ok,
+            )
+        )
+    if http:
+        for name, sides in http["endpoints"].items():
+            s, o = sides[STOCK], sides[OURS]
+            ok = o["rps"] > s["rps"] and o["p99_ms"] < s["p99_ms"] and o["errors"] == 0
+            measured = f"{o['rps_vs_stock']:.2f}× req/s, p99 {o['p99_ms']:.1f} vs {s['p99_ms']:.1f} ms"
+            if o["errors"]:
+                measured += f", {o['errors']} errors"
+            out.append((f"HTTP {name}: more req/s and lower p99 than stock", measured, ok))
+        rot = http["endpoints"].get("refresh (rotate + blacklist)")
+        if rot:
+            r = rot[OURS]["rps_vs_stock"]
+            out.append(("HTTP rotate + blacklist: ≥ 2× stock's throughput", f"{r:.2f}×", r >= 2))
+    out.append(("Resident memory flat over a million decodes", "see bench/leakcheck.py (not in this harness)", None))
+    return out
+
+
+def machine_line(m: dict[str, Any]) -> str:
+    v = m["versions"]
+    libs = ", ".join(f"{k} {val}" for k, val in v.items() if val)
+    return f"{m['cpu']}, {m['cores']} cores, {m['os']}; CPython {m['python']}; {libs}; measured {m['date']}"
+
+
+def chart(core: dict[str, Any] | None, dj: dict[str, Any] | None, http: dict[str, Any] | None) -> Path | None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = OUT / "ratios.png"
+    panels = (1 if core else 0) + (1 if dj or http else 0)
+    if not panels:
+        return None
+    fig, axes = plt.subplots(1, panels, figsize=(14, 7.5), gridspec_kw={"width_ratios": [3, 2][:panels]})
+    axes = [axes] if panels == 1 else list(axes)
+    colors = {OURS: "#d62728", "ryjwt": "#1f77b4", "oxyjwt": "#2ca02c", "pyjwt-rs": "#9467bd", "webtoken": "#8c564b"}
+    if core:
+        ax = axes[0]
+        labels = [f"{alg} {op}" for alg in core["algorithms"] for op in ("decode", "encode")]
+        libs = [OURS, *PEERS]
+        height = 0.8 / len(libs)
+        for i, lib in enumerate(libs):
+            ys, xs = [], []
+            for j, label in enumerate(labels):
+                alg, op = label.split()
+                row = core["algorithms"][alg][op].get(lib)
+                if row:
+                    ys.append(j + i * height - 0.4 + height / 2)
+                    xs.append(row["vs_pyjwt"])
+            ax.barh(ys, xs, height=height, color=colors[lib], label=lib)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.set_xscale("log")
+        ax.axvline(1, color="black", linewidth=1)
+        ax.set_xlabel("speed-up over PyJWT (× faster, log scale; 1 = PyJWT)")
+        ax.set_title("Core: encode / decode + full access-token checks")
+        ax.legend(loc="lower right")
+        ax.grid(axis="x", which="both", alpha=0.3)
+    if dj or http:
+        ax = axes[-1]
+        labels, values = [], []
+        if dj:
+            for name, sides in dj["operations"].items():
+                labels.append(name.replace("TokenRefreshSerializer", "refresh serializer"))
+                values.append(sides[OURS]["vs_stock"])
+        if http:
+            for name, sides in http["endpoints"].items():
+                labels.append(f"HTTP {name} (req/s)")
+                values.append(sides[OURS]["rps_vs_stock"])
+        bars = ax.barh(range(len(labels)), values, color=["#d62728" if v >= 1 else "#7f7f7f" for v in values])
+        ax.bar_label(bars, labels=[f"{v:.2f}×" for v in values], padding=3)
+        ax.set_yticks(range(len(labels)), labels)
+        ax.invert_yaxis()
+        ax.axvline(1, color="black", linewidth=1)
+        ax.set_xlim(0, max(values) * 1.25)
+        ax.set_xlabel("ours vs stock simplejwt 5.5.1 (× faster; 1 = stock)")
+        ax.set_title("Django (SQLite) and HTTP (gunicorn + wrk)")
+        ax.grid(axis="x", alpha=0.3)
+    fig.suptitle("simplejwt-rs benchmarks (ratios measured in the same run)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def main() -> None:
+    core, dj, http = load("core"), load("django"), load("http")
+    any_run = core or dj or http
+    if not any_run:
+        sys.exit("no results in docs/benchmarks/: run `make bench`")
+    m = any_run["machine"]
+    sections: list[str] = [f"Machine: {machine_line(m)}.\n"]
+    if core:
+        table, notes = core_table(core)
+        sections.append(
+            "### Core: µs per operation (× faster than PyJWT)\n\n"
+            "The simplejwt access-token payload (`token_type`, `exp`, `iat`, `jti`, `user_id`); decode is the "
+            "signature plus every check simplejwt makes (`exp` present and unexpired, `token_type` is `access`, "
+            "`jti` present): ours in one `Codec.decode` call, the others' decode plus the missing checks in Python. "
+            f"Medians of {len(next(iter(core['algorithms'].values()))['decode'][OURS]['samples_us'])} "
+            "round-robin rounds. Every library verified every other's tokens first.\n\n" + table + "\n"
+        )
+        if notes:
+            sections.append("¹ Not timed, because it does not interoperate:\n\n" + "\n".join(f"- {n}" for n in notes))
+        floor = core.get("rsa_floor")
+        if floor:
+            sections.append(
+                f"\nRS256 floor (bench/rsa_floor, aws-lc-rs directly): sign {us(floor['sign_us'])} µs, "
+                f"verify {us(floor['verify_us'])} µs.\n"
+            )
+    if dj:
+        sections.append(
+            "### Django paths: µs per operation, SQL queries\n\n"
+            f"{dj['database']}, one user; stock classes with upstream's settings, ours with the README's migration "
+            "settings, timed round-robin in one process. Queries: data statements (all statements including "
+            "BEGIN/COMMIT in parentheses), from `CaptureQueriesContext`. Stock made PyJWT calls, ours none "
+            "(checked before timing).\n\n" + django_table(dj) + "\n"
+        )
+    if http:
+        sections.append(
+            "### HTTP end to end: the demo project\n\n"
+            f"{http['setup']['server']}; {http['setup']['load']}; medians over rounds.\n\n" + http_table(http) + "\n"
+        )
+    rows = targets(core, dj, http)
+    sections.append(
+        "### Targets (issue 6)\n\n| target | measured | met |\n|---|---|---|\n"
+        + "\n".join(f"| {t} | {m_} | {'yes' if ok else 'no' if ok is False else 'n/a'} |" for t, m_, ok in rows)
+        + "\n"
+    )
+    chart(core, dj, http)
+    body = "\n".join(sections)
+    (OUT / "README.md").write_text(
+        "# Benchmarks\n\nGenerated by `make bench` (bench/report.py) from the JSON files next to this one.\n\n"
+        + body
+        + "\n![ratios](ratios.png)\n"
+    )
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    block = (
+        f"{START}\n## Benchmarks\n\n`make bench` (about 15 minutes; its own `.venv-bench` on CPython 3.12) runs "
+        "three tables side by side in one process run each and writes `docs/benchmarks/` (JSON, this Markdown, "
+        "the chart). The machine is shared and noisy: compare the ratios, which come from the same run, rather "
+        f"than absolute times.\n\n{body.replace('](ratios.png)', '](docs/benchmarks/ratios.png)')}\n"
+        f"![ratios](docs/benchmarks/ratios.png)\n{END}"
+    )
+    if START in text:
+        text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    readme.write_text(text)
+    print(f"wrote {OUT.relative_to(ROOT)}/README.md, ratios.png and README.md's Benchmarks section", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
