@@ -75,15 +75,16 @@ def django_table(dj: dict[str, Any]) -> str:
 
 def http_table(http: dict[str, Any]) -> str:
     lines = [
-        f"| endpoint | {STOCK} req/s | p50 ms | p99 ms | {OURS} req/s | p50 ms | p99 ms | req/s ratio | errors |",
-        "|---|---|---|---|---|---|---|---|---|",
+        f"| endpoint | {STOCK} req/s | p50 ms | p99 ms | {OURS} req/s | p50 ms | p99 ms "
+        "| req/s ratio | p99 ratio | errors |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for name, sides in http["endpoints"].items():
         s, o = sides[STOCK], sides[OURS]
         lines.append(
             f"| {name} | {s['rps']:.0f} | {s['p50_ms']:.1f} | {s['p99_ms']:.1f} "
             f"| **{o['rps']:.0f}** | {o['p50_ms']:.1f} | {o['p99_ms']:.1f} | **{o['rps_vs_stock']:.2f}×** "
-            f"| {s['errors']} / {o['errors']} |"
+            f"| {o['p99_vs_stock']:.2f}× | {s['errors']} / {o['errors']} |"
         )
     return "\n".join(lines)
 
@@ -144,9 +145,9 @@ def targets(core: dict[str, Any] | None, dj: dict[str, Any] | None, http: dict[s
         )
     if http:
         for name, sides in http["endpoints"].items():
-            s, o = sides[STOCK], sides[OURS]
-            ok = o["rps"] > s["rps"] and o["p99_ms"] < s["p99_ms"] and o["errors"] == 0
-            measured = f"{o['rps_vs_stock']:.2f}× req/s, p99 {o['p99_ms']:.1f} vs {s['p99_ms']:.1f} ms"
+            o = sides[OURS]
+            ok = o["rps_vs_stock"] > 1 and o["p99_vs_stock"] < 1 and o["errors"] == 0
+            measured = f"{o['rps_vs_stock']:.2f}× req/s, {o['p99_vs_stock']:.2f}× p99"
             if o["errors"]:
                 measured += f", {o['errors']} errors"
             out.append((f"HTTP {name}: more req/s and lower p99 than stock", measured, ok))
@@ -262,7 +263,11 @@ def main() -> None:
     if http:
         sections.append(
             "### HTTP end to end: the demo project\n\n"
-            f"{http['setup']['server']}; {http['setup']['load']}; medians over rounds.\n\n" + http_table(http) + "\n"
+            f"{http['setup']['server']}; {http['setup']['load']}. req/s and latencies: medians over rounds; "
+            "ratios: medians of the per-round ratios (the two sides of a round ran back to back). Errors: "
+            "non-2xx responses, stock / ours. With Django's default (deferred) SQLite transactions instead of "
+            "IMMEDIATE, a trial run gave ours 73 `database is locked` 500s in 166 rotating refreshes and stock none "
+            "(`BENCH_SQLITE_TRANSACTION_MODE=DEFERRED` reproduces it).\n\n" + http_table(http) + "\n"
         )
     rows = targets(core, dj, http)
     sections.append(
