@@ -274,9 +274,12 @@ def blacklist_once(payload: dict[str, Any], token: str, created_at: datetime) ->
     """
     from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 
+    row = outstand(payload, token, created_at)
     try:
+        # The insert alone in its transaction: on SQLite a read before it would hold a shared
+        # lock that two racing writers then both try to upgrade ("database is locked").
         with transaction.atomic():
-            BlacklistedToken.objects.create(token=outstand(payload, token, created_at))
+            BlacklistedToken.objects.create(token=row)
     except IntegrityError as exc:
         raise TokenError(_("Token is blacklisted")) from exc
 

@@ -1,10 +1,20 @@
 """Settings for the Django tests: a project migrated by changing SIMPLE_JWT strings only."""
 
+import os
+import tempfile
+
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-and-then-some-more-bytes"
 DEBUG = False
 USE_TZ = True
 ROOT_URLCONF = "tests.django.urls"
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": ":memory:"}}
+# A file, not :memory:, so that threads racing in a test get SQLite's locking with a busy timeout.
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": ":memory:",
+        "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"simplejwt-rs-tests-{os.getpid()}.sqlite3")},
+    }
+}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; not for production
 INSTALLED_APPS = [

@@ -131,18 +131,6 @@ def test_rotation_with_blacklist_is_single_use(api, user):
     assert refresh(api, second).status_code == 200
 
 
-@simple_jwt(ROTATE_REFRESH_TOKENS=True, BLACKLIST_AFTER_ROTATION=True)
-def test_two_refreshes_racing_past_the_blacklist_check_only_one_wins(api, user, monkeypatch):
-    from simplejwt_rs import tokens
-
-    token = obtain(api).data["refresh"]
-    # Both requests have read "not blacklisted" (the race upstream loses): only the insert decides.
-    monkeypatch.setattr(tokens, "is_blacklisted", lambda jti: False)
-    assert refresh(api, token).status_code == 200
-    second = refresh(api, token)
-    assert (second.status_code, str(second.data["detail"])) == (401, "Token is blacklisted")
-
-
 @simple_jwt(ROTATE_REFRESH_TOKENS=True)
 def test_rotation_without_blacklisting_keeps_old_token_usable_as_upstream(api, user):
     first = obtain(api).data["refresh"]
@@ -158,3 +146,40 @@ def test_blacklist_endpoint_then_refresh_and_verify_refuse(api, user):
     assert refresh(api, token).status_code == 401
     response = verify(api, token)
     assert (response.status_code, str(response.data["detail"])) == (401, "Token is blacklisted")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_refreshes_of_one_rotated_token_one_wins(user, monkeypatch):
+    """Two threads, two database connections, both past the blacklist check before either writes."""
+    import threading
+
+    from django.db import connections
+    from rest_framework.test import APIClient
+    from simplejwt_rs import tokens
+
+    token = obtain(APIClient()).data["refresh"]
+    both_checked = threading.Barrier(2, timeout=10)
+    real_is_blacklisted = tokens.is_blacklisted
+
+    def is_blacklisted_then_wait(jti):
+        answer = real_is_blacklisted(jti)
+        both_checked.wait()
+        return answer
+
+    monkeypatch.setattr(tokens, "is_blacklisted", is_blacklisted_then_wait)
+    statuses = []
+
+    def client():
+        try:
+            statuses.append(refresh(APIClient(), token).status_code)
+        finally:
+            connections.close_all()
+
+    with simple_jwt(ROTATE_REFRESH_TOKENS=True, BLACKLIST_AFTER_ROTATION=True):
+        threads = [threading.Thread(target=client) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=30)
+    assert sorted(statuses) == [200, 401]
+    assert BlacklistedToken.objects.filter(token__jti=refresh_jti(token)).count() == 1
