@@ -15,8 +15,10 @@ pub struct RefreshOptions<'a> {
     pub access_lifetime: f64,
     /// Seconds; `Some` rotates the refresh token.
     pub refresh_lifetime: Option<f64>,
-    pub token_type_claim: &'a str,
-    pub jti_claim: &'a str,
+    /// `None` (simplejwt's `TOKEN_TYPE_CLAIM = None`): tokens carry no type.
+    pub token_type_claim: Option<&'a str>,
+    /// `None` (simplejwt's `JTI_CLAIM = None`): tokens carry no id.
+    pub jti_claim: Option<&'a str>,
     pub access_token_type: &'a str,
     pub refresh_token_type: &'a str,
 }
@@ -26,15 +28,19 @@ impl RefreshOptions<'_> {
     pub fn requirements(&self) -> Requirements<'_> {
         Requirements {
             require_exp: true,
-            token_type: Some((self.token_type_claim, self.refresh_token_type)),
-            jti_claim: Some(self.jti_claim),
+            token_type: self
+                .token_type_claim
+                .map(|claim| (claim, self.refresh_token_type)),
+            jti_claim: self.jti_claim,
         }
     }
 
     /// Claims the access token inherits from the refresh token: all but the
     /// ones it sets afresh.
     pub fn is_inherited(&self, claim: &str) -> bool {
-        !(claim == self.token_type_claim || claim == self.jti_claim || matches!(claim, "exp" | "iat" | "jti"))
+        !(Some(claim) == self.token_type_claim
+            || Some(claim) == self.jti_claim
+            || matches!(claim, "exp" | "iat" | "jti"))
     }
 
     pub fn check_lifetimes(&self) -> Result<()> {
@@ -93,10 +99,14 @@ pub fn refresh(
         return Err(Error::UserInactive);
     }
     let mut access_claims = Map::new();
-    access_claims.insert(options.token_type_claim.into(), options.access_token_type.into());
+    if let Some(claim) = options.token_type_claim {
+        access_claims.insert(claim.into(), options.access_token_type.into());
+    }
     access_claims.insert("exp".into(), epoch_after(now, options.access_lifetime).into());
     access_claims.insert("iat".into(), epoch_after(now, 0.0).into());
-    access_claims.insert(options.jti_claim.into(), new_jti().into());
+    if let Some(claim) = options.jti_claim {
+        access_claims.insert(claim.into(), new_jti().into());
+    }
     for (name, value) in &claims {
         if options.is_inherited(name) {
             access_claims.insert(name.clone(), value.clone());
@@ -108,7 +118,9 @@ pub fn refresh(
             let mut rotated = claims.clone();
             rotated.insert("exp".into(), epoch_after(now, lifetime).into());
             rotated.insert("iat".into(), epoch_after(now, 0.0).into());
-            rotated.insert(options.jti_claim.into(), new_jti().into());
+            if let Some(claim) = options.jti_claim {
+                rotated.insert(claim.into(), new_jti().into());
+            }
             (Some(codec.encode(&rotated)?), Some(rotated))
         }
         None => (None, None),

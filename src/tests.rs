@@ -275,8 +275,8 @@ fn refresh_mints_and_rotates() {
     let options = RefreshOptions {
         access_lifetime: 300.0,
         refresh_lifetime: Some(86400.0),
-        token_type_claim: "token_type",
-        jti_claim: "jti",
+        token_type_claim: Some("token_type"),
+        jti_claim: Some("jti"),
         access_token_type: "access",
         refresh_token_type: "refresh",
     };

@@ -319,8 +319,8 @@ impl Codec {
         access_lifetime: &Bound<'py, PyAny>,
         refresh_lifetime: Option<&Bound<'py, PyAny>>,
         rotate: bool,
-        token_type_claim: &str,
-        jti_claim: &str,
+        token_type_claim: Option<&str>,
+        jti_claim: Option<&str>,
         access_token_type: &str,
         refresh_token_type: &str,
         now: Option<f64>,
@@ -350,10 +350,14 @@ impl Codec {
             return Err(Error::UserInactive.into());
         }
         let access_claims = PyDict::new(py);
-        access_claims.set_item(token_type_claim, access_token_type)?;
+        if let Some(claim) = token_type_claim {
+            access_claims.set_item(claim, access_token_type)?;
+        }
         access_claims.set_item("exp", epoch_after(now, options.access_lifetime))?;
         access_claims.set_item("iat", epoch_after(now, 0.0))?;
-        access_claims.set_item(jti_claim, new_jti())?;
+        if let Some(claim) = jti_claim {
+            access_claims.set_item(claim, new_jti())?;
+        }
         for (name, value) in claims.iter() {
             if name
                 .extract::<&str>()
@@ -370,7 +374,9 @@ impl Codec {
                 let rotated = claims.copy()?;
                 rotated.set_item("exp", epoch_after(now, lifetime))?;
                 rotated.set_item("iat", epoch_after(now, 0.0))?;
-                rotated.set_item(jti_claim, new_jti())?;
+                if let Some(claim) = jti_claim {
+                    rotated.set_item(claim, new_jti())?;
+                }
                 result.set_item("refresh", self.encode_dict(py, &rotated, None)?)?;
                 result.set_item("refresh_claims", rotated)?;
             }

@@ -256,3 +256,24 @@ def test_refresh_verifies_before_calling_back():
     assert calls == []
     with pytest.raises(ValueError):
         c.refresh(c.encode(REFRESH), calls.append, access_lifetime=0)
+
+
+def test_refresh_without_type_or_jti_claims():
+    # simplejwt's TOKEN_TYPE_CLAIM = None / JTI_CLAIM = None: tokens carry neither.
+    c = codec()
+    bare = {"exp": NOW + 3600, "iat": NOW, "user_id": 7}
+    result = c.refresh(
+        c.encode(bare),
+        lambda _: True,
+        access_lifetime=300,
+        refresh_lifetime=600,
+        rotate=True,
+        token_type_claim=None,
+        jti_claim=None,
+        now=NOW,
+    )
+    assert result["access_claims"] == {"exp": NOW + 300, "iat": NOW, "user_id": 7}
+    assert result["refresh_claims"] == {"exp": NOW + 600, "iat": NOW, "user_id": 7}
+    # With a type claim configured, a typeless token is refused.
+    with pytest.raises(exc.MissingClaimError):
+        c.refresh(c.encode(bare), lambda _: True, access_lifetime=300, jti_claim=None)
