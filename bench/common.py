@@ -32,7 +32,7 @@ PACKAGES = (
     "gunicorn",
 )
 
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "7"))
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "9"))
 # Wall time one case gets per round; the iteration count is calibrated to it.
 TARGET_SECONDS = float(os.environ.get("BENCH_TARGET_SECONDS", "0.1"))
 
@@ -90,8 +90,14 @@ class Case:
             return (time.perf_counter() - start) / n
 
     def calibrate(self, target: float) -> None:
+        """Like timeit's autorange: double n until a run takes a fifth of the target, then scale to it."""
         self.timed(3)  # warm-up (imports, caches, first query)
-        per_op = self.timed(10)
+        n = 1
+        while True:
+            per_op = self.timed(n)
+            if per_op * n >= target / 5 or (self.max_n is not None and n >= self.max_n):
+                break
+            n *= 2
         self.n = max(5, int(target / max(per_op, 1e-9)))
         if self.max_n is not None:
             self.n = min(self.n, self.max_n)
