@@ -39,6 +39,7 @@ for i in "${!TARGETS[@]}"; do
     fi
     total=$((total + runs))
     printf 'fuzz %-13s %-6s %10s executions in %ss\n' "$target" "$status" "$runs" "$FUZZ_SECONDS"
+    grep -E '^differential tally' "$logs/$target.log" | tail -n 1 | sed 's/^/  /' || true
     if [[ "$status" != ok ]]; then
         grep -E 'panicked|ERROR: libFuzzer|SUMMARY|disagreement|Test unit written' "$logs/$target.log" | head -20 || true
         echo "  full log: $logs/$target.log; reproduce: RUSTC_BOOTSTRAP=1 cargo fuzz run -O $target <artifact>"

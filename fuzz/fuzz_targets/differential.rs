@@ -11,7 +11,8 @@
 #![no_main]
 
 use std::collections::HashSet;
-use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 
 use jsonwebtoken::{DecodingKey, Validation};
 use libfuzzer_sys::fuzz_target;
@@ -45,6 +46,28 @@ const TYPED_HEADER: [&str; 15] = [
 ];
 /// Claims jsonwebtoken deserializes into typed fields for validation.
 const TYPED_CLAIMS: [&str; 5] = ["exp", "nbf", "sub", "iss", "aud"];
+
+/// Outcome counts, printed every 2^15 comparisons (`make fuzz` shows the last line):
+/// both accept, both reject, skipped near `now`, and each known difference.
+static COMPARED: AtomicU64 = AtomicU64::new(0);
+static TALLY: Mutex<Vec<(&'static str, u64)>> = Mutex::new(Vec::new());
+
+fn tally(outcome: &'static str) {
+    if let Ok(mut tally) = TALLY.lock() {
+        match tally.iter_mut().find(|(name, _)| *name == outcome) {
+            Some((_, n)) => *n += 1,
+            None => tally.push((outcome, 1)),
+        }
+        let compared = COMPARED.fetch_add(1, Ordering::Relaxed) + 1;
+        if compared.is_multiple_of(1 << 15) {
+            let parts: Vec<String> = tally.iter().map(|(name, n)| format!("{name}: {n}")).collect();
+            eprintln!(
+                "differential tally after {compared} comparisons: {}",
+                parts.join(", ")
+            );
+        }
+    }
+}
 
 fn theirs(alg: Algorithm) -> (jsonwebtoken::Algorithm, &'static DecodingKey) {
     static KEYS: OnceLock<Vec<DecodingKey>> = OnceLock::new();
@@ -110,6 +133,7 @@ fn compare(alg: Algorithm, config: Config, token: &[u8]) {
     if payload.as_ref().is_some_and(|p| near_now(p, now)) {
         // Both read the clock separately, and jsonwebtoken rounds float times
         // where PyJWT (and we) truncate: the second around `now` is not compared.
+        tally("skipped near now");
         return;
     }
     let ours = codecs(alg, config)
@@ -118,10 +142,15 @@ fn compare(alg: Algorithm, config: Config, token: &[u8]) {
     let (their_alg, key) = theirs(alg);
     let theirs = jsonwebtoken::decode::<Map<String, Value>>(token, key, &validation(their_alg, config));
     match (&ours, &theirs) {
-        (Ok(a), Ok(b)) => assert_eq!(a, &b.claims, "both accept, with different claims"),
-        (Err(_), Err(_)) => {}
+        (Ok(a), Ok(b)) => {
+            assert_eq!(a, &b.claims, "both accept, with different claims");
+            tally("both accept");
+        }
+        (Err(_), Err(_)) => tally("both reject"),
         _ => {
-            if known_difference(token, config, &ours, payload.as_ref()).is_none() {
+            if let Some(known) = known_difference(token, config, &ours, payload.as_ref()) {
+                tally(known);
+            } else {
                 panic!(
                     "disagreement on {alg} ({config:?}): ours {ours:?}, jsonwebtoken {:?}\ntoken: {}",
                     theirs.map(|t| t.claims),
