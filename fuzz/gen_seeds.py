@@ -9,13 +9,16 @@ An input of either target is one selector byte followed by the token:
 * ``decode``: ``selector & 0x0f`` (mod 13) picks the algorithm, ``selector >> 4``
   the variant (bit 0 audience + issuer configured, bit 1 simplejwt access-token
   requirements, bit 2 decode without verification, bit 3 leeway of 30 s).
-* ``differential``: ``selector & 0x7f`` (mod 12, jsonwebtoken has no ES512) picks
-  the algorithm, ``selector & 0x80`` configures audience + issuer in both.
+* ``differential``: ``selector & 0x3f`` (mod 12, jsonwebtoken has no ES512) picks
+  the algorithm, ``selector & 0x80`` configures audience + issuer in both, and
+  ``selector & 0x40`` is JSON mode: the rest is header JSON, a newline, payload
+  JSON (encoded and signed by the target), so mutations hit the JSON text.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import pathlib
 
 import jwt
@@ -98,6 +101,9 @@ def main() -> None:
         for n, (claims, headers) in enumerate(payloads(NOW)):
             token = jwt.encode(claims, signing_key(alg), algorithm=alg, headers=headers)
             write(ROOT / "corpus" / "differential", index | (0x80 if n % 2 else 0), token)
+            header = json.dumps({"alg": alg, "typ": "JWT", **(headers or {})}, separators=(",", ":"))
+            raw = header + "\n" + json.dumps(claims, separators=(",", ":"))
+            write(ROOT / "corpus" / "differential", index | 0x40 | (0x80 if n % 2 else 0), raw)
 
 
 if __name__ == "__main__":

@@ -4,7 +4,9 @@
 //! required when configured, as ours are), `exp` and `nbf` checked.
 //!
 //! Every input is compared as it is and re-signed (a valid signature over the
-//! fuzzed header and payload), so the comparison reaches claims validation.
+//! fuzzed header and payload), so the comparison reaches claims validation;
+//! in JSON mode (selector bit 0x40) the input is the header and payload JSON
+//! text, encoded and signed here.
 //! When both accept, the claims must be equal. A disagreement fails the run
 //! unless it is one of the documented, deliberate differences listed in
 //! [`known_difference`] (see also fuzz/README.md).
@@ -14,6 +16,8 @@ use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{DecodingKey, Validation};
 use libfuzzer_sys::fuzz_target;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
@@ -115,11 +119,27 @@ fuzz_target!(|data: &[u8]| {
     let Some((&selector, token)) = data.split_first() else {
         return;
     };
-    let alg = ALGS[usize::from(selector & 0x7f) % ALGS.len()];
+    let alg = ALGS[usize::from(selector & 0x3f) % ALGS.len()];
     let config = Config {
         audience_and_issuer: selector & 0x80 != 0,
         leeway: false,
     };
+    if selector & 0x40 != 0 {
+        // JSON mode: header JSON, a newline, payload JSON, encoded and signed
+        // here, so the mutations work on the JSON text rather than on base64.
+        let Some(newline) = token.iter().position(|&b| b == b'\n') else {
+            return;
+        };
+        let input = format!(
+            "{}.{}",
+            URL_SAFE_NO_PAD.encode(&token[..newline]),
+            URL_SAFE_NO_PAD.encode(&token[newline + 1..])
+        );
+        if let Ok(signed) = codecs(alg, config).signer.sign(input) {
+            compare(alg, config, signed.as_bytes());
+        }
+        return;
+    }
     compare(alg, config, token);
     if let Some(resigned) = resign(&codecs(alg, config).signer, token) {
         compare(alg, config, &resigned);
