@@ -21,22 +21,24 @@ pub fn encoded_len(len: usize) -> usize {
 }
 
 pub fn encode_into(input: &[u8], out: &mut String) {
-    let mut bytes = Vec::with_capacity(encoded_len(input.len()));
+    let mut bytes = vec![0u8; encoded_len(input.len())];
     let symbol = |v: u32| ALPHABET[(v & 63) as usize];
     let mut chunks = input.chunks_exact(3);
-    for c in &mut chunks {
+    let mut quads = bytes.chunks_exact_mut(4);
+    for (c, q) in (&mut chunks).zip(&mut quads) {
         let v = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
-        bytes.extend_from_slice(&[symbol(v >> 18), symbol(v >> 12), symbol(v >> 6), symbol(v)]);
+        q.copy_from_slice(&[symbol(v >> 18), symbol(v >> 12), symbol(v >> 6), symbol(v)]);
     }
+    let tail = quads.into_remainder();
     match *chunks.remainder() {
-        [a] => bytes.extend_from_slice(&[symbol(u32::from(a) >> 2), symbol(u32::from(a) << 4)]),
+        [a] => tail.copy_from_slice(&[symbol(u32::from(a) >> 2), symbol(u32::from(a) << 4)]),
         [a, b] => {
             let v = u32::from(a) << 8 | u32::from(b);
-            bytes.extend_from_slice(&[symbol(v >> 10), symbol(v >> 4), symbol(v << 2)]);
+            tail.copy_from_slice(&[symbol(v >> 10), symbol(v >> 4), symbol(v << 2)]);
         }
         _ => {}
     }
-    // Only alphabet characters were pushed, so this is ASCII.
+    // Only alphabet characters were written, so this is ASCII.
     out.push_str(std::str::from_utf8(&bytes).unwrap_or_default());
 }
 

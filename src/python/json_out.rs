@@ -5,7 +5,7 @@
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 
 /// Deeper than this is almost certainly a cycle; Python's own encoder would
 /// report "Circular reference detected".
@@ -28,6 +28,29 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
 
     pub fn write(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         self.value(obj, 0)
+    }
+
+    /// A JWT payload: like `write`, except that `exp`/`iat`/`nbf` given as a
+    /// `datetime` become epoch seconds, as PyJWT converts them.
+    pub fn write_claims(&mut self, claims: &Bound<'py, PyDict>) -> PyResult<()> {
+        self.out.push(b'{');
+        for (i, (key, value)) in claims.iter().enumerate() {
+            if i > 0 {
+                self.out.push(b',');
+            }
+            self.key(&key)?;
+            self.out.push(b':');
+            let is_time_claim = key
+                .cast::<PyString>()
+                .is_ok_and(|k| k.to_str().is_ok_and(|k| matches!(k, "exp" | "iat" | "nbf")));
+            if is_time_claim && !value.is_instance_of::<PyInt>() && is_datetime(&value)? {
+                self.value(&epoch_seconds(&value)?, 1)?;
+            } else {
+                self.value(&value, 1)?;
+            }
+        }
+        self.out.push(b'}');
+        Ok(())
     }
 
     /// A dict with its keys sorted, as `sort_keys=True` (PyJWT's headers).
@@ -123,7 +146,7 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
 
     fn int(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
         match obj.extract::<i64>() {
-            Ok(n) => self.out.extend_from_slice(itoa_i64(n).as_bytes()),
+            Ok(n) => write_int(&mut self.out, n),
             // Beyond 64 bits: `int.__repr__`, as json does (never the subclass's repr).
             Err(_) => {
                 static INT_REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
@@ -184,21 +207,55 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
     }
 }
 
-fn itoa_i64(n: i64) -> String {
-    n.to_string()
+fn is_datetime(value: &Bound<'_, PyAny>) -> PyResult<bool> {
+    static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+    value.is_instance(DATETIME.import(value.py(), "datetime", "datetime")?)
+}
+
+/// `calendar.timegm(dt.utctimetuple())`: whole seconds, naive datetimes taken as UTC.
+fn epoch_seconds<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
+    static TIMEGM: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    let timegm = TIMEGM.import(value.py(), "calendar", "timegm")?;
+    timegm.call1((value.call_method0("utctimetuple")?,))
+}
+
+/// Decimal digits without going through `fmt` and a temporary `String`.
+fn write_int(out: &mut Vec<u8>, n: i64) {
+    let mut digits = [0u8; 20];
+    let mut pos = digits.len();
+    let mut rest = n.unsigned_abs();
+    loop {
+        pos -= 1;
+        digits[pos] = b'0' + (rest % 10) as u8;
+        rest /= 10;
+        if rest == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        out.push(b'-');
+    }
+    out.extend_from_slice(&digits[pos..]);
 }
 
 /// A JSON string with `ensure_ascii=True` escaping, exactly as Python writes it.
 pub fn write_str(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
+    let plain = |b: u8| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\';
     out.push(b'"');
-    let unit = |out: &mut Vec<u8>, u: u16| {
-        out.extend_from_slice(b"\\u");
-        for shift in [12, 8, 4, 0] {
-            out.push(HEX[usize::from((u >> shift) & 0xf)]);
-        }
-    };
-    for c in text.chars() {
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    while start < bytes.len() {
+        // Copy the run that needs no escaping in one go: most claims are all of it.
+        let run = bytes[start..]
+            .iter()
+            .position(|&b| !plain(b))
+            .unwrap_or(bytes.len() - start);
+        out.extend_from_slice(&bytes[start..start + run]);
+        start += run;
+        let Some(c) = text[start..].chars().next() else {
+            break;
+        };
         match c {
             '"' => out.extend_from_slice(b"\\\""),
             '\\' => out.extend_from_slice(b"\\\\"),
@@ -207,14 +264,17 @@ pub fn write_str(out: &mut Vec<u8>, text: &str) {
             '\t' => out.extend_from_slice(b"\\t"),
             '\u{8}' => out.extend_from_slice(b"\\b"),
             '\u{c}' => out.extend_from_slice(b"\\f"),
-            ' '..='~' => out.push(c as u8),
             _ => {
                 let mut buf = [0u16; 2];
-                for u in c.encode_utf16(&mut buf) {
-                    unit(out, *u);
+                for unit in c.encode_utf16(&mut buf) {
+                    out.extend_from_slice(b"\\u");
+                    for shift in [12, 8, 4, 0] {
+                        out.push(HEX[usize::from((*unit >> shift) & 0xf)]);
+                    }
                 }
             }
         }
+        start += c.len_utf8();
     }
     out.push(b'"');
 }

@@ -7,7 +7,6 @@ use std::borrow::Cow;
 
 use jiter::{PythonParse, StringCacheMode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
-use pyo3::intern;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
@@ -52,17 +51,6 @@ impl ClaimSource for DictClaims<'_, '_> {
             None => ClaimValue::Absent,
         }
     }
-}
-
-/// Claim names as Python strings, the common ones interned once.
-fn claim_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
-    let interned = match name {
-        "exp" => intern!(py, "exp"),
-        "iat" => intern!(py, "iat"),
-        "nbf" => intern!(py, "nbf"),
-        _ => return PyString::new(py, name),
-    };
-    interned.clone()
 }
 
 fn claim_value(value: &Bound<'_, PyAny>) -> ClaimValue {
@@ -408,30 +396,6 @@ fn as_dict<'a, 'py>(payload: &'a Bound<'py, PyAny>) -> PyResult<Cow<'a, Bound<'p
     ))
 }
 
-/// `exp`/`iat`/`nbf` given as `datetime` become epoch seconds, as PyJWT does.
-fn time_claims_to_epoch<'py>(payload: &Bound<'py, PyDict>) -> PyResult<Option<Bound<'py, PyDict>>> {
-    let py = payload.py();
-    static DATETIME: PyOnceLock<Py<pyo3::types::PyType>> = PyOnceLock::new();
-    static TIMEGM: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    let datetime = DATETIME.import(py, "datetime", "datetime")?;
-    let mut copy: Option<Bound<'py, PyDict>> = None;
-    for name in ["exp", "iat", "nbf"] {
-        if let Some(value) = payload.get_item(claim_name(py, name))?
-            && value.is_instance(datetime)?
-        {
-            let timegm = TIMEGM.import(py, "calendar", "timegm")?;
-            let epoch = timegm.call1((value.call_method0("utctimetuple")?,))?;
-            let target = match &copy {
-                Some(c) => c.clone(),
-                None => payload.copy()?,
-            };
-            target.set_item(name, epoch)?;
-            copy = Some(target);
-        }
-    }
-    Ok(copy)
-}
-
 impl Codec {
     fn encode_dict(
         &self,
@@ -442,15 +406,13 @@ impl Codec {
         if !self.core.can_sign() {
             return Err(Error::InvalidKey("this codec has no signing key".into()).into());
         }
-        let converted = time_claims_to_epoch(payload)?;
-        let payload = converted.as_ref().unwrap_or(payload);
         let encoder = self.encoder.as_ref().map(|e| e.bind(py));
         let header_json = match headers {
             Some(headers) => Some(self.header_json(py, headers, encoder)?),
             None => None,
         };
         let mut writer = JsonWriter::new(encoder);
-        writer.write(payload.as_any())?;
+        writer.write_claims(payload)?;
         let signing_input = self
             .core
             .signing_input(&self.core.header_segment(header_json.as_deref()), &writer.out);
