@@ -85,7 +85,7 @@ bench-install: $(BENCH_VENV)/.deps ## Benchmark env: .venv-bench with our wheel,
 	cp Cargo.lock bench/rsa_floor/Cargo.lock
 	CARGO_TARGET_DIR=$(CURDIR)/target cargo build --release --quiet --manifest-path bench/rsa_floor/Cargo.toml
 
-bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchmarks/ and README (~15 min)
+bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchmarks/ and README (~6 min)
 	$(BENCH_PY) bench/core.py
 	$(BENCH_PY) bench/django_paths.py
 	$(BENCH_PY) bench/http_load.py

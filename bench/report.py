@@ -172,6 +172,7 @@ def chart(core: dict[str, Any] | None, dj: dict[str, Any] | None, http: dict[str
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
     path = OUT / "ratios.png"
     panels = (1 if core else 0) + (1 if dj or http else 0)
@@ -197,6 +198,7 @@ def chart(core: dict[str, Any] | None, dj: dict[str, Any] | None, http: dict[str
         ax.set_yticks(range(len(labels)), labels)
         ax.invert_yaxis()
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x:g}×"))
         ax.axvline(1, color="black", linewidth=1)
         ax.set_xlabel("speed-up over PyJWT (× faster, log scale; 1 = PyJWT)")
         ax.set_title("Core: encode / decode + full access-token checks")
@@ -289,10 +291,11 @@ def main() -> None:
     readme = ROOT / "README.md"
     text = readme.read_text()
     block = (
-        f"{START}\n## Benchmarks\n\n`make bench` (about 15 minutes; its own `.venv-bench` on CPython 3.12) runs "
-        "three tables side by side in one process run each and writes `docs/benchmarks/` (JSON, this Markdown, "
-        "the chart). The machine is shared and noisy: compare the ratios, which come from the same run, rather "
-        f"than absolute times.\n\n{body.replace('](ratios.png)', '](docs/benchmarks/ratios.png)')}\n"
+        f"{START}\n## Benchmarks\n\n`make bench` (about 6 minutes on this 2-core machine, plus the first install) "
+        "builds its own `.venv-bench` on CPython 3.12, runs three tables side by side, each in one process run, "
+        "and writes `docs/benchmarks/` (JSON, the Markdown below, the chart). The machine is shared and noisy: "
+        "compare the ratios, which come from the same run, rather than absolute times.\n\n"
+        f"{body.replace('](ratios.png)', '](docs/benchmarks/ratios.png)')}\n"
         f"![ratios](docs/benchmarks/ratios.png)\n{END}"
     )
     if START in text:
