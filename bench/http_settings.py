@@ -7,7 +7,7 @@ else (apps, middleware, lifetimes, SQLite) is the demo's, identical for both.
 import os
 
 from demo.settings import *  # noqa: F403
-from demo.settings import DATABASES, REST_FRAMEWORK, SIMPLE_JWT
+from demo.settings import DATABASES, INSTALLED_APPS, REST_FRAMEWORK, SIMPLE_JWT
 
 SIDE = os.environ.get("BENCH_SIDE", "ours")
 ROTATE = os.environ.get("BENCH_ROTATE", "0") == "1"
@@ -28,6 +28,8 @@ DATABASES = {
 }
 
 if SIDE == "stock":
+    # A project that never installed simplejwt-rs (the database is migrated with it, for the other side).
+    INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "simplejwt_rs"]
     REST_FRAMEWORK = {
         **REST_FRAMEWORK,
         "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
