@@ -68,7 +68,9 @@ clean: ## Remove build products and the venv
 	rm -rf $(VENV) target .pytest_cache
 
 # --- benchmarks (issue 6): their own CPython 3.12 venv, since ryjwt needs >= 3.12 ----------------
-BENCH_PYTHON ?= $(shell command -v python3.12 || echo /root/.pyenv/versions/3.12.1/bin/python3.12)
+# The first CPython >= 3.12 that actually runs (a pyenv shim may exist without its version selected).
+BENCH_PYTHON ?= $(shell for p in /root/.pyenv/versions/3.12*/bin/python3.12 python3.12 python3.13; do \
+	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v "$$p"; break; }; done)
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 .PHONY: bench bench-install bench-report
