@@ -7,19 +7,24 @@ minted, in one Rust call.
 
 from __future__ import annotations
 
+import math
+from contextlib import ExitStack
 from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
+from django.db import OperationalError, transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exc
 from rest_framework_simplejwt import serializers as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from . import backends, policy, tokens
+from . import backends, policy, rotation, tokens
+from . import checks as _checks  # noqa: F401  (registers the system checks even without "simplejwt_rs" installed)
 from . import exceptions as core_exc
 from . import settings as jwt_settings
+from ._core import new_jti
 from .settings import get
 from .tokens import RefreshToken, SlidingToken, UntypedToken
 
@@ -61,10 +66,13 @@ class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSl
         return data
 
 
-def check_user(claims: dict[str, Any], token: str, created_at: Any, *, revoke: bool) -> None:
-    """The policy at a token endpoint; with ``revoke``, a token refused for a password change is blacklisted."""
+def check_user(claims: dict[str, Any], token: str, created_at: Any, *, revoke: bool) -> Any:
+    """The policy at a token endpoint; with ``revoke``, a token refused for a password change is blacklisted.
+
+    Returns the user (None when the token names none).
+    """
     try:
-        policy.token_user(claims)
+        return policy.token_user(claims)
     except policy.UserRefused as refused:
         changed = refused.reason == policy.PASSWORD_CHANGED
         if revoke and changed and jwt_settings.blacklist_installed() and get("JTI_CLAIM") in claims:
@@ -83,6 +91,8 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
             token_class(raw)  # a custom verify() runs in Python first; the core verifies again below
         now = jwt_settings.now()
         created_at = datetime_from_epoch(now)
+        if rotation.active():
+            return self._rotate_once(raw, now, created_at)
         rotate = bool(get("ROTATE_REFRESH_TOKENS"))
         single_use = rotate and get("BLACKLIST_AFTER_ROTATION") and jwt_settings.blacklist_installed()
 
@@ -123,6 +133,67 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                 tokens.outstand(result["refresh_claims"], result["refresh"], created_at)
         return data
 
+    def _rotate_once(self, raw: str, now: float, created_at: Any) -> dict[str, str]:
+        """Single-use rotation with reuse detection (see :mod:`simplejwt_rs.rotation`).
+
+        The presented token is consumed inside the core's callback, so nothing
+        is minted unless this request won it.  The successor's jti is chosen
+        before the call, so its record is written in the same statement that
+        consumes the presented token; the core mints the access token and the
+        successor is encoded here with that jti.
+        """
+        token_class = self.token_class
+        access_class = token_class.access_token_class
+        jti_claim = get("JTI_CLAIM")
+        lifetime = token_class.lifetime
+        child_jti = new_jti()
+        child_exp = math.floor(now + lifetime.total_seconds())
+        consumed: dict[str, Any] = {}
+        try:
+            codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)
+        except TokenBackendError as exc:
+            raise TokenError(backends.MSG_INVALID) from exc
+        try:
+            with ExitStack() as in_transaction:
+
+                def admit(claims: dict[str, Any]) -> bool:
+                    user = check_user(claims, raw, created_at, revoke=True)
+                    # The transaction starts with the consuming INSERT (a read first would let two
+                    # SQLite writers deadlock on the lock upgrade); it ends after the successor is recorded.
+                    in_transaction.enter_context(transaction.atomic())
+                    consumed["family"] = rotation.consume(claims, raw, child_jti, child_exp, user, now)
+                    consumed["user"] = user
+                    return True
+
+                result = codec.refresh(
+                    raw,
+                    admit,
+                    access_lifetime=access_class.lifetime,
+                    token_type_claim=get("TOKEN_TYPE_CLAIM"),
+                    jti_claim=jti_claim,
+                    access_token_type=access_class.token_type,
+                    refresh_token_type=token_class.token_type,
+                    now=now,
+                )
+                successor = dict(result["claims"])
+                successor["exp"] = child_exp
+                successor["iat"] = math.floor(now)
+                successor[jti_claim] = child_jti
+                family_claim = rotation.family_claim()
+                if family_claim:
+                    successor[family_claim] = consumed["family"]
+                refresh = codec.encode(successor)
+                rotation.record_outstanding(successor, refresh, created_at, consumed["user"])
+        except rotation.Reused as reused:
+            rotation.refuse_reuse(reused, now, sender=type(self))
+            raise AssertionError("refuse_reuse always raises") from reused
+        except core_exc.JWTError as exc:
+            raise tokens.token_error(exc) from exc
+        except OperationalError as exc:
+            # e.g. SQLite's "database is locked": rolled back, nothing consumed; the client may retry.
+            raise rotation.TokenStoreBusy() from exc
+        return {"access": result["access"], "refresh": refresh}
+
 
 class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
     token_class = SlidingToken
@@ -142,6 +213,8 @@ class TokenVerifySerializer(upstream.TokenVerifySerializer):
         # Upstream checks the blacklist only with BLACKLIST_AFTER_ROTATION, and answers 400.
         if jwt_settings.blacklist_installed() and tokens.is_blacklisted(token.get(get("JTI_CLAIM"))):
             raise TokenError(_("Token is blacklisted"))
+        if rotation.family_revoked(token.payload):
+            raise rotation.TokenFamilyRevoked()
         if get("VERIFY_CHECKS_USER"):
             check_user(token.payload, attrs["token"], token.current_time, revoke=False)
         return {}

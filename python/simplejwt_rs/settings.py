@@ -31,6 +31,15 @@ DEFAULTS: dict[str, Any] = {
     "JWK_REFETCH_INTERVAL": 30,
     # Ours: tokens longer than this are refused before parsing (None = the core's default).
     "MAX_TOKEN_BYTES": None,
+    # Ours: single-use rotation and reuse detection (need "simplejwt_rs" in INSTALLED_APPS, see rotation.py).
+    # The claim that carries a token family id from obtain across every rotation (None: no families).
+    "TOKEN_FAMILY_CLAIM": "token_family",
+    # Revoke the family when an already-rotated refresh token comes back (None: on whenever
+    # ROTATE_REFRESH_TOKENS and BLACKLIST_AFTER_ROTATION are).
+    "REFRESH_TOKEN_REUSE_DETECTION": None,
+    # A retry of the immediately previous refresh token within this many seconds is refused without
+    # revoking the family (for clients that lost the response).
+    "REFRESH_TOKEN_REUSE_GRACE_SECONDS": 0,
 }
 
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
@@ -80,6 +89,13 @@ def _ours(obj: Any) -> Any:
 
 def blacklist_installed() -> bool:
     return BLACKLIST_APP in django_settings.INSTALLED_APPS
+
+
+def rotation_store_installed() -> bool:
+    """Whether our own app (its models: rotation records, revoked families) is installed."""
+    return "simplejwt_rs" in django_settings.INSTALLED_APPS or any(
+        app.startswith("simplejwt_rs.apps.") for app in django_settings.INSTALLED_APPS
+    )
 
 
 def now() -> float:

@@ -221,6 +221,16 @@ class RefreshToken(BlacklistMixin, Token, upstream.RefreshToken):
     no_copy_claims = _NoCopyClaims()
     access_token_class = AccessToken
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.token is None:
+            # A new refresh token starts a token family (rotation carries the claim on).
+            from . import rotation
+
+            claim = rotation.family_claim()
+            if claim:
+                self.payload[claim] = self.payload[get("JTI_CLAIM")]
+
 
 class UntypedToken(Token, upstream.UntypedToken):
     token_type = "untyped"

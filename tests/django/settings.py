@@ -1,7 +1,12 @@
-"""Settings for the Django tests: a project migrated by changing SIMPLE_JWT strings only."""
+"""Settings for the Django tests: a project migrated by changing SIMPLE_JWT strings only.
+
+SQLite by default; with DATABASE_URL=postgres://user@host:port/name the same
+tests run on PostgreSQL (`make test` does both, see scripts/pg-tests.sh).
+"""
 
 import os
 import tempfile
+from urllib.parse import urlsplit
 
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-and-then-some-more-bytes"
 DEBUG = False
@@ -15,6 +20,20 @@ DATABASES = {
         "TEST": {"NAME": os.path.join(tempfile.gettempdir(), f"simplejwt-rs-tests-{os.getpid()}.sqlite3")},
     }
 }
+if os.environ.get("DATABASE_URL"):
+    _url = urlsplit(os.environ["DATABASE_URL"])
+    if _url.scheme not in ("postgres", "postgresql"):
+        raise ValueError(f"DATABASE_URL: only postgres:// URLs are supported, not {_url.scheme}://")
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.postgresql",
+            "NAME": _url.path.lstrip("/"),
+            "USER": _url.username or "",
+            "PASSWORD": _url.password or "",
+            "HOST": _url.hostname or "",
+            "PORT": str(_url.port or ""),
+        }
+    }
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; not for production
 INSTALLED_APPS = [

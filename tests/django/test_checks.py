@@ -48,3 +48,20 @@ def test_blacklist_settings_without_the_app(settings):
     with simple_jwt(ROTATE_REFRESH_TOKENS=True, BLACKLIST_AFTER_ROTATION=True):
         assert ids() == ["simplejwt_rs.W003"]
     assert ids() == []
+
+
+def test_rotation_checks(settings):
+    rotating = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
+    with simple_jwt(**rotating):
+        assert ids() == []
+    with simple_jwt(**rotating, JTI_CLAIM=None):
+        assert ids() == ["simplejwt_rs.W005"]
+    with simple_jwt(**rotating, TOKEN_FAMILY_CLAIM=None):
+        assert ids() == ["simplejwt_rs.W007"]
+    with simple_jwt(**rotating, TOKEN_FAMILY_CLAIM=None, REFRESH_TOKEN_REUSE_DETECTION=False):
+        assert ids() == []
+    settings.INSTALLED_APPS = [app for app in settings.INSTALLED_APPS if app != "simplejwt_rs"]
+    with simple_jwt(**rotating):
+        assert ids() == ["simplejwt_rs.W006"]
+    with simple_jwt(ROTATE_REFRESH_TOKENS=True):
+        assert ids() == []

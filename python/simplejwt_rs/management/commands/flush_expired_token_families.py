@@ -1,0 +1,21 @@
+"""``manage.py flush_expired_token_families``: delete rotation records and revoked families past their expiry.
+
+Run it next to upstream's ``flushexpiredtokens`` (e.g. daily). A row is kept
+until no token it concerns can be presented any more, so deleting it never
+makes a refused token usable again.
+"""
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from simplejwt_rs import rotation
+from simplejwt_rs import settings as jwt_settings
+
+
+class Command(BaseCommand):
+    help = "Delete expired refresh-token rotation records and revoked token families."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        rotated, families = rotation.flush_expired(jwt_settings.now())
+        self.stdout.write(f"deleted {rotated} rotation record(s) and {families} revoked token family(ies)")

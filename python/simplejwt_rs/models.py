@@ -1,0 +1,48 @@
+"""Storage for single-use rotation and reuse detection (``simplejwt_rs`` in INSTALLED_APPS).
+
+Upstream's ``token_blacklist`` app stays the source of truth for which tokens
+are blacklisted; these two tables only add what it cannot express: which
+refresh token a rotation consumed (so a second consumption is detected), and
+which token families were revoked because a rotated token came back.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+
+
+class RotatedRefreshToken(models.Model):
+    """A refresh token minted by rotation: ``jti`` was issued in exchange for ``parent_jti``.
+
+    ``parent_jti`` is unique, so of concurrent refreshes presenting one token
+    exactly one insert succeeds: consuming a token *is* inserting this row.
+    """
+
+    jti = models.CharField(max_length=255, primary_key=True)
+    parent_jti = models.CharField(max_length=255, unique=True)
+    family = models.CharField(max_length=255, db_index=True)
+    user_id = models.CharField(max_length=255, null=True, blank=True)
+    issued_at = models.DateTimeField()
+    # When neither this token nor its parent can be presented any more (the row may then go).
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "rotated refresh token"
+
+    def __str__(self) -> str:
+        return f"{self.parent_jti} -> {self.jti} (family {self.family})"
+
+
+class RevokedTokenFamily(models.Model):
+    """Every refresh token of ``family`` is refused: one of its rotated tokens was presented again."""
+
+    family = models.CharField(max_length=255, primary_key=True)
+    revoked_at = models.DateTimeField()
+    expires_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        verbose_name = "revoked token family"
+        verbose_name_plural = "revoked token families"
+
+    def __str__(self) -> str:
+        return f"family {self.family} revoked at {self.revoked_at:%Y-%m-%d %H:%M:%S}"
