@@ -259,7 +259,8 @@ def main() -> None:
     if dj:
         sections.append(
             "### Django paths: µs per operation, SQL queries\n\n"
-            f"{dj['database']}, one user; stock classes with upstream's settings, ours with the README's migration "
+            f"{dj['database']}, one user, the `token_blacklist` app installed for every row; stock classes with "
+            "upstream's settings, ours with the README's migration "
             "settings, timed round-robin in one process. Queries: data statements (all statements including "
             "BEGIN/COMMIT in parentheses), from `CaptureQueriesContext`. Stock made PyJWT calls, ours none "
             "(checked before timing).\n\n" + django_table(dj) + "\n"
