@@ -7,7 +7,7 @@ PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-rust test-python lint demo matrix clean
+.PHONY: help install test test-rust test-python test-pg lint demo matrix clean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -31,16 +31,19 @@ lint: $(VENV)/.deps ## cargo fmt --check, cargo clippy -D warnings, ruff
 test-rust: ## cargo test on the pure-Rust core
 	cargo test --no-default-features
 
-test-python: install ## pytest (core + Django) and stub check
+test-python: install ## pytest (core + Django on SQLite) and stub check
 	$(PY) -m mypy.stubtest simplejwt_rs._core
 	$(PY) -m pytest -q
+
+test-pg: install ## Django tests on a throwaway PostgreSQL, then 16 racing HTTP clients x 50 trials (ours vs stock)
+	scripts/pg-tests.sh $(PY)
 
 matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; one wheel, built once)
 	rm -rf .nox/wheels
 	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
 	$(VENV)/bin/nox
 
-test: lint supply-chain test-rust test-python matrix ## Everything CI runs: lint, cargo test, pytest, the version matrix
+test: lint supply-chain test-rust test-python test-pg matrix ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
 
 demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
 	$(PY) examples/demo/run_demo.py

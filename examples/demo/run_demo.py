@@ -53,7 +53,7 @@ class Client:
         ok = status == expect
         self.failures += not ok
         detail = " ".join(str(parsed[key]) for key in ("code", "detail") if key in parsed)
-        print(f"{'ok  ' if ok else 'FAIL'} {step:<52} {method} {path:<34} -> {status} (expected {expect}) {detail}")
+        print(f"{'ok  ' if ok else 'FAIL'} {step:<55} {method} {path:<34} -> {status} (expected {expect}) {detail}")
         return parsed
 
 
@@ -68,19 +68,29 @@ def story(client: Client) -> None:
     pair = post("1. alice obtains a token pair", 200, "/api/token/", alice)
     get_me("2. alice uses the access token", 200, pair.get("access", ""))
     rotated = post("3. alice refreshes (rotation on)", 200, "/api/token/refresh/", {"refresh": pair.get("refresh")})
+    get_me("4. the new access token works", 200, rotated.get("access", ""))
+    post(
+        "5. someone replays the rotated-out refresh token", 401, "/api/token/refresh/", {"refresh": pair.get("refresh")}
+    )
+    post(
+        "6. ...so alice's newest refresh token is revoked too",
+        401,
+        "/api/token/refresh/",
+        {"refresh": rotated.get("refresh")},
+    )
+    pair = post("7. alice logs in again (a new token family)", 200, "/api/token/", alice)
+    rotated = post("8. alice refreshes", 200, "/api/token/refresh/", {"refresh": pair.get("refresh")})
     access, refresh = rotated.get("access", ""), rotated.get("refresh", "")
-    get_me("4. the new access token works", 200, access)
-    post("5. replaying the rotated-out refresh token", 401, "/api/token/refresh/", {"refresh": pair.get("refresh")})
-    post("6. verify alice's access token", 200, "/api/token/verify/", {"token": access})
+    post("9. verify alice's access token", 200, "/api/token/verify/", {"token": access})
 
-    admin = post("7. the admin obtains a token", 200, "/api/token/", {"username": "admin", "password": PASSWORD})
-    post("8. the admin deactivates alice", 200, "/api/users/alice/deactivate/", {}, admin.get("access", ""))
+    admin = post("10. the admin obtains a token", 200, "/api/token/", {"username": "admin", "password": PASSWORD})
+    post("11. the admin deactivates alice", 200, "/api/users/alice/deactivate/", {}, admin.get("access", ""))
 
-    post("9. alice refreshes", 401, "/api/token/refresh/", {"refresh": refresh})
-    get_me("10. alice uses her still-unexpired access token", 401, access)
-    post("11. verify alice's access token", 401, "/api/token/verify/", {"token": access})
-    post("12. alice logs in again", 401, "/api/token/", alice)
-    get_me("13. a malformed token", 401, "not.a.token")
+    post("12. alice refreshes", 401, "/api/token/refresh/", {"refresh": refresh})
+    get_me("13. alice uses her still-unexpired access token", 401, access)
+    post("14. verify alice's access token", 401, "/api/token/verify/", {"token": access})
+    post("15. alice logs in again", 401, "/api/token/", alice)
+    get_me("16. a malformed token", 401, "not.a.token")
 
 
 def main() -> int:

@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# The PostgreSQL half of `make test`: a throwaway cluster (scripts/postgres.sh) on a free port,
+# the Django tests on it, then the concurrency tests over real HTTP (gunicorn against it).
+# The cluster is stopped and deleted on every exit, failures included.
+#
+#   scripts/pg-tests.sh PYTHON [pytest args...]
+set -euo pipefail
+
+py=${1:?python}
+shift
+here=$(cd "$(dirname "$0")/.." && pwd)
+dir=$(mktemp -d /tmp/simplejwt-rs-pg.XXXXXX)
+port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+
+trap '"$here/scripts/postgres.sh" stop "$dir"' EXIT
+DATABASE_URL=$("$here/scripts/postgres.sh" start "$dir" "$port")
+export DATABASE_URL
+echo "PostgreSQL: $DATABASE_URL"
+cd "$here"
+"$py" -m pytest -q -p no:cacheprovider tests/django tests/http "$@"
