@@ -8,6 +8,7 @@ GIL in Python) and calls back into the same codec."""
 from __future__ import annotations
 
 import random
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -184,3 +185,46 @@ def test_threads_hammering_one_codec_never_deadlock(fixtures):
     assert not any(thread.is_alive() for thread in threads), "a thread is stuck"
     assert errors == []
     assert all(count > 0 for count in counts)
+
+
+def another_thread_ran_inside(call) -> bool:
+    """Whether a waiting Python thread gets the GIL while `call()` is running.
+
+    With a switch interval of 100 s the interpreter never takes the GIL away
+    from this thread by itself, so the waiting thread can only run inside the
+    call if the call releases the GIL (and otherwise only once we block in join).
+    """
+    inside = [False]
+    seen = []
+    go = threading.Event()
+
+    def waiter() -> None:
+        go.wait()  # blocked without the GIL; afterwards it waits for the GIL
+        seen.append(inside[0])
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(100.0)
+    try:
+        thread = threading.Thread(target=waiter, daemon=True)
+        thread.start()
+        go.set()
+        for _ in range(200):  # the waiter needs a moment to wake up; sign/verify again until it has
+            inside[0] = True
+            call()
+            inside[0] = False
+            if seen:
+                break
+        thread.join(timeout=TIMEOUT)
+    finally:
+        sys.setswitchinterval(old)
+    assert not thread.is_alive() and len(seen) == 1
+    return seen[0]
+
+
+@pytest.mark.parametrize("alg", ["RS256", "PS256", "ES256", "EdDSA", "HS256"])
+def test_the_gil_is_released_around_asymmetric_crypto_only(fixtures, alg):
+    f = fixtures[alg]
+    token = f.tokens[0]
+    released = alg != "HS256"  # HMAC is too quick for a release to pay off
+    assert another_thread_ran_inside(lambda: f.codec.encode(payload(1))) is released
+    assert another_thread_ran_inside(lambda: f.codec.decode(token)) is released
