@@ -368,3 +368,56 @@ def test_locked_database_is_503_and_the_token_survives(user, rotating):
     assert response["Retry-After"] == "1"
     assert not RotatedRefreshToken.objects.exists()
     assert refresh(api, token).status_code == 200
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_minted_during_a_revocation_does_not_survive_it(user, monkeypatch):
+    """A refreshes T1 while B replays T0 (revoking the family): whatever A gets must be dead.
+
+    Paused before A consumes (every database), and on PostgreSQL also inside A's transaction,
+    after the consuming INSERT (SQLite serialises writers, so that interleaving cannot happen there).
+    """
+    interleavings = [(policy, "token_user")]
+    if connection.vendor == "postgresql":
+        interleavings.append((rotation, "record_outstanding"))
+    for module, name in interleavings:
+        with simple_jwt(**ROTATING):
+            t0 = obtain(APIClient()).data["refresh"]
+            t1 = refresh(APIClient(), t0).data["refresh"]
+        real = getattr(module, name)
+        paused, resume = threading.Event(), threading.Event()
+
+        def pausing(*args, real=real, paused=paused, resume=resume, **kwargs):
+            paused.set()
+            assert resume.wait(30)
+            return real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, pausing)
+        responses = {}
+
+        def run(key, token, responses=responses):
+            try:
+                responses[key] = refresh(APIClient(), token)
+            finally:
+                connections.close_all()
+
+        with simple_jwt(**ROTATING):
+            a = threading.Thread(target=run, args=("a", t1))
+            a.start()
+            assert paused.wait(30)
+            monkeypatch.setattr(module, name, real)  # B runs unpaused
+            b = threading.Thread(target=run, args=("b", t0))
+            b.start()
+            b.join(timeout=1)  # B finishes, or waits on A's uncommitted rows
+            resume.set()
+            a.join(timeout=30)
+            b.join(timeout=30)
+            assert code(responses["b"]) == "token_reused", (name, responses["b"].data)
+            if responses["a"].status_code == 200:
+                minted = responses["a"].data["refresh"]
+                assert code(refresh(APIClient(), minted)) == "token_family_revoked", name
+                assert code(verify(APIClient(), minted)) == "token_family_revoked", name
+                assert code(verify(APIClient(), responses["a"].data["access"])) == "token_family_revoked", name
+            else:
+                assert code(responses["a"]) == "token_family_revoked", (name, responses["a"].data)
+            assert name == "record_outstanding" or responses["a"].status_code == 401
