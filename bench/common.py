@@ -51,7 +51,14 @@ def machine() -> dict[str, Any]:
             versions[name] = version(name)
         except PackageNotFoundError:
             versions[name] = None
+    try:
+        commit = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        commit = None
     return {
+        "commit": commit,  # "-dirty": the wheel was built from a working tree with uncommitted changes
         "cpu": model,
         "cores": os.cpu_count(),
         "python": platform.python_version(),

@@ -164,7 +164,8 @@ def targets(core: dict[str, Any] | None, dj: dict[str, Any] | None, http: dict[s
 def machine_line(m: dict[str, Any]) -> str:
     v = m["versions"]
     libs = ", ".join(f"{k} {val}" for k, val in v.items() if val)
-    return f"{m['cpu']}, {m['cores']} cores, {m['os']}; CPython {m['python']}; {libs}; measured {m['date']}"
+    commit = f" at commit {m['commit']}" if m.get("commit") else ""
+    return f"{m['cpu']}, {m['cores']} cores, {m['os']}; CPython {m['python']}; {libs}; measured {m['date']}{commit}"
 
 
 def chart(core: dict[str, Any] | None, dj: dict[str, Any] | None, http: dict[str, Any] | None) -> Path | None:
