@@ -154,41 +154,43 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         except TokenBackendError as exc:
             raise TokenError(backends.MSG_INVALID) from exc
         try:
-            with ExitStack() as in_transaction:
+            try:
+                with ExitStack() as in_transaction:
 
-                def admit(claims: dict[str, Any]) -> bool:
-                    user = check_user(claims, raw, created_at, revoke=True)
-                    # The transaction starts with the consuming INSERT (a read first would let two
-                    # SQLite writers deadlock on the lock upgrade); it ends after the successor is recorded.
-                    in_transaction.enter_context(transaction.atomic())
-                    consumed["family"] = rotation.consume(claims, raw, child_jti, child_exp, user, now)
-                    consumed["user"] = user
-                    return True
+                    def admit(claims: dict[str, Any]) -> bool:
+                        user = check_user(claims, raw, created_at, revoke=True)
+                        # The transaction starts with the consuming INSERT (a read first would let two
+                        # SQLite writers deadlock on the lock upgrade); it ends once the successor is recorded.
+                        in_transaction.enter_context(transaction.atomic())
+                        consumed["family"] = rotation.consume(claims, raw, child_jti, child_exp, user, now)
+                        consumed["user"] = user
+                        return True
 
-                result = codec.refresh(
-                    raw,
-                    admit,
-                    access_lifetime=access_class.lifetime,
-                    token_type_claim=get("TOKEN_TYPE_CLAIM"),
-                    jti_claim=jti_claim,
-                    access_token_type=access_class.token_type,
-                    refresh_token_type=token_class.token_type,
-                    now=now,
-                )
-                successor = dict(result["claims"])
-                successor["exp"] = child_exp
-                successor["iat"] = math.floor(now)
-                successor[jti_claim] = child_jti
-                family_claim = rotation.family_claim()
-                if family_claim:
-                    successor[family_claim] = consumed["family"]
-                refresh = codec.encode(successor)
-                rotation.record_outstanding(successor, refresh, created_at, consumed["user"])
-        except rotation.Reused as reused:
-            rotation.refuse_reuse(reused, now, sender=type(self))
-            raise AssertionError("refuse_reuse always raises") from reused
-        except core_exc.JWTError as exc:
-            raise tokens.token_error(exc) from exc
+                    result = codec.refresh(
+                        raw,
+                        admit,
+                        access_lifetime=access_class.lifetime,
+                        token_type_claim=get("TOKEN_TYPE_CLAIM"),
+                        jti_claim=jti_claim,
+                        access_token_type=access_class.token_type,
+                        refresh_token_type=token_class.token_type,
+                        now=now,
+                    )
+                    successor = dict(result["claims"])
+                    successor["exp"] = child_exp
+                    successor["iat"] = math.floor(now)
+                    successor[jti_claim] = child_jti
+                    family_claim = rotation.family_claim()
+                    if family_claim:
+                        successor[family_claim] = consumed["family"]
+                    refresh = codec.encode(successor)
+                    rotation.record_outstanding(successor, refresh, created_at, consumed["user"])
+            except rotation.Reused as reused:
+                # The consuming transaction has rolled back; revoke outside it.
+                rotation.refuse_reuse(reused, now, sender=type(self))
+                raise AssertionError("refuse_reuse always raises") from reused
+            except core_exc.JWTError as exc:
+                raise tokens.token_error(exc) from exc
         except OperationalError as exc:
             # e.g. SQLite's "database is locked": rolled back, nothing consumed; the client may retry.
             raise rotation.TokenStoreBusy() from exc

@@ -421,3 +421,54 @@ def test_a_token_minted_during_a_revocation_does_not_survive_it(user, monkeypatc
             else:
                 assert code(responses["a"]) == "token_family_revoked", (name, responses["a"].data)
             assert name == "record_outstanding" or responses["a"].status_code == 401
+
+
+@pytest.mark.django_db(transaction=True)
+def test_locked_database_while_revoking_is_503_then_the_retry_revokes(user, monkeypatch):
+    api = APIClient()
+    with simple_jwt(**ROTATING):
+        first = obtain(api).data["refresh"]
+        second = refresh(api, first).data["refresh"]
+    family = jti(first)
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+        connection.connection.execute("PRAGMA busy_timeout = 200")
+
+        def lock():
+            holder.execute("BEGIN IMMEDIATE")
+    else:
+        holder = connections.create_connection("default")
+        holder.set_autocommit(False)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+
+        def lock():  # an uncommitted row with the same key: the revoking INSERT must wait for it
+            with holder.cursor() as cursor:
+                cursor.execute(
+                    f"INSERT INTO {RevokedTokenFamily._meta.db_table} (family, revoked_at, expires_at) "
+                    "VALUES (%s, now(), now())",
+                    [family],
+                )
+
+    real_revoke = rotation.revoke_family
+
+    def locked_revoke(*args, **kwargs):
+        lock()  # only now: the consuming transaction has already rolled back
+        return real_revoke(*args, **kwargs)
+
+    monkeypatch.setattr(rotation, "revoke_family", locked_revoke)
+    try:
+        with simple_jwt(**ROTATING):
+            response = refresh(api, first)
+    finally:
+        holder.rollback()
+        holder.close()
+    assert (response.status_code, code(response)) == (503, "token_store_busy")
+    assert not RevokedTokenFamily.objects.exists()
+    monkeypatch.setattr(rotation, "revoke_family", real_revoke)
+    with simple_jwt(**ROTATING):
+        assert code(refresh(api, first)) == "token_reused"
+        assert code(refresh(api, second)) == "token_family_revoked"
