@@ -88,11 +88,12 @@ def active() -> bool:
         get("ROTATE_REFRESH_TOKENS")
         and get("BLACKLIST_AFTER_ROTATION")
         and get("JTI_CLAIM") is not None
-        and jti_blacklist_and_store_installed()
+        and tables_installed()
     )
 
 
-def jti_blacklist_and_store_installed() -> bool:
+def tables_installed() -> bool:
+    """Upstream's token_blacklist app and ours (the rotation records), both in INSTALLED_APPS."""
     return jwt_settings.blacklist_installed() and jwt_settings.rotation_store_installed()
 
 
@@ -282,7 +283,7 @@ def family_revoked(claims: dict[str, Any]) -> bool:
     """Whether a token carries the id of a revoked family (verify asks this)."""
     claim = get("TOKEN_FAMILY_CLAIM")
     family = claims.get(claim) if claim else None
-    if family is None or not jti_blacklist_and_store_installed():
+    if family is None or not tables_installed():
         return False
     if isinstance(family, bool) or not isinstance(family, (str, int)):
         return False
