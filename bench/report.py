@@ -271,11 +271,8 @@ def main() -> None:
             "### HTTP end to end: the demo project\n\n"
             f"{http['setup']['server']}; {http['setup']['load']}. req/s and latencies: medians over slices; "
             "ratios: medians of the per-slice ratios (the two sides of a slice ran back to back), with their "
-            "range. Errors: non-2xx responses, stock / ours. With Django's default (deferred) SQLite "
-            "transactions instead of IMMEDIATE, a trial run gave ours 73 `database is locked` 500s in 166 "
-            "rotating refreshes and stock none (`BENCH_SQLITE_TRANSACTION_MODE=DEFERRED` reproduces it).\n\n"
-            + http_table(http)
-            + "\n"
+            "range. Errors: non-2xx responses, stock / ours. `BENCH_SQLITE_TRANSACTION_MODE=DEFERRED` runs Django's "
+            "default SQLite transactions instead of IMMEDIATE (see profile.md).\n\n" + http_table(http) + "\n"
         )
     rows = targets(core, dj, http)
     sections.append(
