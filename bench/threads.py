@@ -5,7 +5,7 @@ around HMAC, whose cost is below the release/reacquire overhead), so on a
 multi-core machine asymmetric throughput should scale with threads while
 HS256 stays flat. Not a test: it prints figures (`make bench-threads`).
 
-    python bench/threads.py [--seconds 1] [--repeat 3] [--threads 1,2]
+    python bench/threads.py [--seconds 1] [--repeat 5] [--threads 1,2]
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def throughput(operation, threads: int, seconds: float) -> tuple[float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--repeat", type=int, default=3, help="interleaved trials; the best of each is shown")
+    parser.add_argument("--repeat", type=int, default=5, help="interleaved trials; the best of each is shown")
     parser.add_argument("--threads", default="1,2")
     parser.add_argument("--algs", default="RS256,ES256,EdDSA,HS256")
     args = parser.parse_args()
