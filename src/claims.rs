@@ -4,17 +4,19 @@
 //! a `serde_json` map (pure Rust, tests, fuzzing) and a Python `dict` (the
 //! extension, which never builds an intermediate tree).
 
+use std::borrow::Cow;
+
 use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
 /// A claim as the rules see it.
-#[derive(Debug, PartialEq)]
-pub enum ClaimValue {
+#[derive(Clone, Debug, PartialEq)]
+pub enum ClaimValue<'a> {
     Absent,
     /// A JSON number (never a bool); huge integers saturate to ±infinity.
     Number(f64),
-    Str(String),
+    Str(Cow<'a, str>),
     /// A JSON array whose members are all strings.
     StrList(Vec<String>),
     /// Anything else: null, bool, object, mixed array.
@@ -22,15 +24,15 @@ pub enum ClaimValue {
 }
 
 pub trait ClaimSource {
-    fn claim(&self, name: &str) -> ClaimValue;
+    fn claim(&self, name: &str) -> ClaimValue<'_>;
 }
 
 impl ClaimSource for Map<String, Value> {
-    fn claim(&self, name: &str) -> ClaimValue {
+    fn claim(&self, name: &str) -> ClaimValue<'_> {
         match self.get(name) {
             None => ClaimValue::Absent,
             Some(Value::Number(n)) => ClaimValue::Number(n.as_f64().unwrap_or(f64::NAN)),
-            Some(Value::String(s)) => ClaimValue::Str(s.clone()),
+            Some(Value::String(s)) => ClaimValue::Str(Cow::Borrowed(s)),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| v.as_str().map(str::to_owned))
@@ -102,14 +104,14 @@ pub fn validate(
     if let Some(issuer) = &validation.issuer {
         match source.claim("iss") {
             ClaimValue::Absent => return Err(Error::MissingClaim("iss".into())),
-            ClaimValue::Str(iss) if &iss == issuer => {}
+            ClaimValue::Str(iss) if iss == issuer.as_str() => {}
             _ => return Err(Error::InvalidIssuer),
         }
     }
     if let Some(audience) = &validation.audience {
         let claimed = match source.claim("aud") {
             ClaimValue::Absent => return Err(Error::MissingClaim("aud".into())),
-            ClaimValue::Str(aud) => vec![aud],
+            ClaimValue::Str(aud) => vec![aud.into_owned()],
             ClaimValue::StrList(list) if list.is_empty() => {
                 return Err(Error::MissingClaim("aud".into()));
             }

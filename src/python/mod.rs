@@ -2,6 +2,7 @@
 
 mod errors;
 mod json_out;
+mod payload;
 
 use std::borrow::Cow;
 
@@ -9,76 +10,15 @@ use jiter::{PythonParse, StringCacheMode};
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::types::{PyBool, PyByteArray, PyBytes, PyDict, PyString, PyTuple};
 
 use crate::algorithm::Algorithm;
-use crate::claims::{self, ClaimSource, ClaimValue, Requirements, Validation};
+use crate::claims::{self, Requirements, Validation};
 use crate::codec::{self, DEFAULT_MAX_TOKEN_BYTES};
 use crate::error::{Error, malformed};
 use crate::keys::KeyInput;
 use crate::refresh::{RefreshOptions, epoch_after, new_jti};
 use json_out::JsonWriter;
-
-/// The decoded payload's claims, for the validation rules. The dict is read
-/// in one pass: the rules ask for up to nine names, and comparing a handful
-/// of short keys is much cheaper than nine hashed lookups.
-struct DictClaims<'a, 'py> {
-    names: Vec<&'a str>,
-    items: &'a [(Bound<'py, PyString>, Bound<'py, PyAny>)],
-}
-
-impl<'a, 'py> DictClaims<'a, 'py> {
-    fn items(dict: &Bound<'py, PyDict>) -> Vec<(Bound<'py, PyString>, Bound<'py, PyAny>)> {
-        // JSON object keys are always strings.
-        dict.iter()
-            .filter_map(|(k, v)| k.cast_into::<PyString>().ok().map(|k| (k, v)))
-            .collect()
-    }
-
-    fn new(items: &'a [(Bound<'py, PyString>, Bound<'py, PyAny>)]) -> Self {
-        let names = items
-            .iter()
-            .map(|(k, _)| k.to_str().unwrap_or_default())
-            .collect();
-        DictClaims { names, items }
-    }
-}
-
-impl ClaimSource for DictClaims<'_, '_> {
-    fn claim(&self, name: &str) -> ClaimValue {
-        match self.names.iter().position(|n| *n == name) {
-            Some(i) => claim_value(&self.items[i].1),
-            None => ClaimValue::Absent,
-        }
-    }
-}
-
-fn claim_value(value: &Bound<'_, PyAny>) -> ClaimValue {
-    if value.is_instance_of::<PyBool>() {
-        ClaimValue::Other
-    } else if let Ok(s) = value.cast::<PyString>() {
-        s.to_str()
-            .map_or(ClaimValue::Other, |s| ClaimValue::Str(s.to_owned()))
-    } else if let Ok(f) = value.cast::<PyFloat>() {
-        ClaimValue::Number(f.value())
-    } else if value.is_instance_of::<PyInt>() {
-        match value.extract::<i64>() {
-            Ok(n) => ClaimValue::Number(n as f64),
-            // Too big for 64 bits: far future or far past.
-            Err(_) => match value.gt(0) {
-                Ok(true) => ClaimValue::Number(f64::INFINITY),
-                _ => ClaimValue::Number(f64::NEG_INFINITY),
-            },
-        }
-    } else if let Ok(list) = value.cast::<PyList>() {
-        list.iter()
-            .map(|item| item.extract::<String>().ok())
-            .collect::<Option<Vec<_>>>()
-            .map_or(ClaimValue::Other, ClaimValue::StrList)
-    } else {
-        ClaimValue::Other
-    }
-}
 
 /// A token as bytes, without copying; anything but `str`/`bytes` is not a token.
 fn token_bytes<'a>(token: &'a Bound<'_, PyAny>) -> PyResult<&'a [u8]> {
@@ -477,11 +417,14 @@ impl Codec {
                 self.core.verify(&opened)?;
             }
         }
-        let claims = parse_json_object(py, &opened.payload, "payload")?;
+        let mut captured = payload::Captured::new(
+            requirements.token_type.map(|(claim, _)| claim),
+            requirements.jti_claim,
+        );
+        let claims = payload::parse(py, &opened.payload, &mut captured)?;
         if verify {
             let now = now.unwrap_or_else(codec::now);
-            let items = DictClaims::items(&claims);
-            claims::validate(&DictClaims::new(&items), &self.core.validation, requirements, now)?;
+            claims::validate(&captured, &self.core.validation, requirements, now)?;
         }
         Ok(claims)
     }

@@ -277,3 +277,35 @@ def test_refresh_without_type_or_jti_claims():
     # With a type claim configured, a typeless token is refused.
     with pytest.raises(exc.MissingClaimError):
         c.refresh(c.encode(bare), lambda _: True, access_lifetime=300, jti_claim=None)
+
+
+@pytest.mark.parametrize(
+    "payload_json",
+    [
+        "{}",
+        '{"a":1,"a":2}',
+        '{"":0,"exp":' + str(NOW + 99) + ',"aud":["x","y"],"nested":{"k":[1,{"z":null}]}}',
+        '{"big":123456789012345678901234567890,"neg":-98765432109876543210,"f":1e400,"g":-0.0,"h":1.5e-7}',
+        '{"s":"\\u00e9\\ud83d\\ude00\\n\\"q\\"","t":true,"u":false,"v":null,"w":[]}',
+        '{"exp":' + str(NOW + 99) + ',"exp":' + str(NOW - 99) + "}",
+        ' { "spaced" : [ 1 , 2 ] } ',
+    ],
+)
+def test_decoded_payload_equals_json_loads(payload_json):
+    import base64
+    import hashlib
+    import hmac
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+    signing_input = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(payload_json.encode())
+    signature = hmac.new(SECRET.encode(), signing_input.encode(), hashlib.sha256).digest()
+    token = signing_input + "." + b64(signature)
+    expected = json.loads(payload_json)
+    assert codec().decode(token, verify=False) == expected
+    if expected.get("exp", NOW + 1) > NOW:
+        assert codec().decode(token) == expected
+    else:  # duplicate names: the last one counts for validation too
+        with pytest.raises(exc.ExpiredTokenError):
+            codec().decode(token)

@@ -1,0 +1,160 @@
+//! The payload, JSON -> Python `dict`, in one pass that also captures the
+//! registered claims the validation rules read, as Rust values.
+//!
+//! Walking the top-level object ourselves (with jiter's pull parser) lets us
+//! see each key as it is parsed: the claims the rules need are captured then,
+//! instead of being looked up again in the finished dict. Nested values are
+//! handed to jiter's own Python builder.
+
+use std::borrow::Cow;
+
+use jiter::{Jiter, JsonValue, NumberAny, NumberInt, Peek, PythonParse, StringCacheMode, cached_py_string};
+use pyo3::IntoPyObjectExt;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyFloat, PyString};
+
+use crate::claims::{ClaimSource, ClaimValue};
+use crate::error::{Error, malformed};
+
+/// Registered claims always read by the rules, then the two configurable names.
+const FIXED: [&str; 7] = ["iat", "nbf", "exp", "iss", "aud", "sub", "jti"];
+
+fn fixed_slot(name: &str) -> Option<usize> {
+    FIXED.iter().position(|f| *f == name)
+}
+
+/// The claims captured while parsing.
+pub struct Captured<'r> {
+    /// The token-type and jti claim names of this call, when they are not among `FIXED`.
+    extra: [Option<&'r str>; 2],
+    values: [ClaimValue<'static>; 9],
+}
+
+impl<'r> Captured<'r> {
+    pub fn new(type_claim: Option<&'r str>, jti_claim: Option<&'r str>) -> Self {
+        let extra = |name: Option<&'r str>| name.filter(|n| fixed_slot(n).is_none());
+        Captured {
+            extra: [extra(type_claim), extra(jti_claim)],
+            values: std::array::from_fn(|_| ClaimValue::Absent),
+        }
+    }
+
+    fn slot(&self, name: &str) -> Option<usize> {
+        fixed_slot(name).or_else(|| {
+            self.extra
+                .iter()
+                .position(|e| *e == Some(name))
+                .map(|i| FIXED.len() + i)
+        })
+    }
+}
+
+impl ClaimSource for Captured<'_> {
+    fn claim(&self, name: &str) -> ClaimValue<'_> {
+        match self.slot(name).map(|i| &self.values[i]) {
+            Some(ClaimValue::Str(s)) => ClaimValue::Str(Cow::Borrowed(s)),
+            Some(value) => value.clone(),
+            None => ClaimValue::Absent,
+        }
+    }
+}
+
+fn invalid(_: impl std::fmt::Debug) -> Error {
+    malformed("invalid payload JSON")
+}
+
+fn text<'py>(py: Python<'py>, s: &str) -> Bound<'py, PyString> {
+    PyString::new(py, s)
+}
+
+/// Parses a JSON object into a `dict`, capturing the claims `captured` asks for.
+/// Duplicate names keep the last value, in the dict and in `captured` alike.
+pub fn parse<'py>(py: Python<'py>, json: &[u8], captured: &mut Captured) -> PyResult<Bound<'py, PyDict>> {
+    let dict = PyDict::new(py);
+    let mut jiter = Jiter::new(json);
+    let first = match jiter.peek().map_err(invalid)? {
+        Peek::Object => jiter.known_object().map_err(invalid)?,
+        _ => return Err(malformed("the payload must be a JSON object").into()),
+    };
+    let mut key = first.map(|k| (cached_py_string(py, k), captured.slot(k)));
+    while let Some((name, slot)) = key {
+        let peek = jiter.peek().map_err(invalid)?;
+        let (value, claim) = match peek {
+            Peek::String => {
+                let s = jiter.known_str().map_err(invalid)?;
+                let claim = slot.map(|_| ClaimValue::Str(Cow::Owned(s.to_owned())));
+                (text(py, s).into_any(), claim)
+            }
+            Peek::True | Peek::False => {
+                let b = jiter.known_bool(peek).map_err(invalid)?;
+                (b.into_bound_py_any(py)?, Some(ClaimValue::Other))
+            }
+            Peek::Null => {
+                jiter.known_null().map_err(invalid)?;
+                (py.None().into_bound(py), Some(ClaimValue::Other))
+            }
+            Peek::Array | Peek::Object => {
+                let start = jiter.current_index();
+                jiter.known_skip(peek).map_err(invalid)?;
+                let span = jiter.slice_to_current(start);
+                let claim = slot.map(|_| nested_claim(span));
+                (nested(py, span)?, claim)
+            }
+            _ if peek.is_num() => {
+                let start = jiter.current_index();
+                match jiter.known_number(peek).map_err(invalid)? {
+                    NumberAny::Int(NumberInt::Int(n)) => {
+                        (n.into_bound_py_any(py)?, Some(ClaimValue::Number(n as f64)))
+                    }
+                    NumberAny::Float(f) => (PyFloat::new(py, f).into_any(), Some(ClaimValue::Number(f))),
+                    // Beyond 64 bits: far future or far past; Python gets the exact int.
+                    NumberAny::Int(NumberInt::BigInt(_)) => {
+                        let span = jiter.slice_to_current(start);
+                        let negative = span.first() == Some(&b'-');
+                        let claim = ClaimValue::Number(if negative {
+                            f64::NEG_INFINITY
+                        } else {
+                            f64::INFINITY
+                        });
+                        (nested(py, span)?, Some(claim))
+                    }
+                }
+            }
+            _ => return Err(invalid(peek).into()),
+        };
+        if let (Some(slot), Some(claim)) = (slot, claim) {
+            captured.values[slot] = claim;
+        }
+        dict.set_item(name, value)?;
+        key = jiter
+            .next_key()
+            .map_err(invalid)?
+            .map(|k| (cached_py_string(py, k), captured.slot(k)));
+    }
+    jiter.finish().map_err(invalid)?;
+    Ok(dict)
+}
+
+/// A nested value (or a huge integer) as Python objects, by jiter's builder.
+fn nested<'py>(py: Python<'py>, span: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    let parser = PythonParse {
+        cache_mode: StringCacheMode::Keys,
+        ..Default::default()
+    };
+    parser.python_parse(py, span).map_err(|e| invalid(e).into())
+}
+
+/// A nested value as the rules see it: a list of strings (`aud`), or other.
+fn nested_claim(span: &[u8]) -> ClaimValue<'static> {
+    match JsonValue::parse(span, false) {
+        Ok(JsonValue::Array(items)) => items
+            .iter()
+            .map(|item| match item {
+                JsonValue::Str(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect::<Option<Vec<_>>>()
+            .map_or(ClaimValue::Other, ClaimValue::StrList),
+        _ => ClaimValue::Other,
+    }
+}
