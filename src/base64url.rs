@@ -55,22 +55,34 @@ pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
     }
     let full = input.len() / 4;
     let mut out = vec![0u8; full * 3 + [0, 0, 1, 2][input.len() % 4]];
-    let mut chunks = input.chunks_exact(4);
     // Invalid characters decode to 0xff; OR-ing everything lets one test at the end catch them.
     let mut bad = 0u8;
-    for (c, o) in (&mut chunks).zip(out.chunks_exact_mut(3)) {
+    // Eight characters (48 bits) per step, then one group of four if left.
+    let mut octets = input[..full * 4].chunks_exact(8);
+    let mut sextets = out.chunks_exact_mut(6);
+    for (c, o) in (&mut octets).zip(&mut sextets) {
+        let mut v = 0u64;
+        for &ch in c {
+            let d = DECODE[ch as usize];
+            bad |= d;
+            v = v << 6 | u64::from(d);
+        }
+        o.copy_from_slice(&v.to_be_bytes()[2..]);
+    }
+    if let [a, b, c, d] = *octets.remainder() {
         let (a, b, c, d) = (
-            DECODE[c[0] as usize],
-            DECODE[c[1] as usize],
-            DECODE[c[2] as usize],
-            DECODE[c[3] as usize],
+            DECODE[a as usize],
+            DECODE[b as usize],
+            DECODE[c as usize],
+            DECODE[d as usize],
         );
         bad |= a | b | c | d;
         let v = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        o.copy_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
+        let at = (full - 1) * 3;
+        out[at..at + 3].copy_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
     }
     let tail = &mut out[full * 3..];
-    match *chunks.remainder() {
+    match input[full * 4..] {
         [a, b] => {
             let (a, b) = (DECODE[a as usize], DECODE[b as usize]);
             // The last character's low 4 bits carry nothing and must be zero.

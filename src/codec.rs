@@ -113,12 +113,12 @@ impl Codec {
                 max: self.max_token_bytes,
             });
         }
-        let mut parts = token.splitn(4, |&b| b == b'.');
-        let (Some(header), Some(payload), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        // memchr: the byte-at-a-time split was a visible share of a decode.
+        let mut dots = memchr::memchr_iter(b'.', token);
+        let (Some(first), Some(second), None) = (dots.next(), dots.next(), dots.next()) else {
             return Err(malformed("a JWT has three dot-separated segments"));
         };
+        let (header, payload, signature) = (&token[..first], &token[first + 1..second], &token[second + 1..]);
         if header != self.default_header_b64.as_bytes() {
             jws::check_header(&b64_decode(header, "header")?, self.algorithm, verify)?;
         }
