@@ -208,12 +208,14 @@ def another_thread_ran_inside(call) -> bool:
         thread = threading.Thread(target=waiter, daemon=True)
         thread.start()
         go.set()
-        for _ in range(200):  # the waiter needs a moment to wake up; sign/verify again until it has
+        # The waiter must be woken and scheduled while a call is inside its
+        # release, which on a loaded machine can take many calls: keep calling
+        # until it has run or the time is up (all of it, when nothing is released).
+        deadline = time.monotonic() + 1.5
+        while not seen and time.monotonic() < deadline:
             inside[0] = True
             call()
             inside[0] = False
-            if seen:
-                break
         thread.join(timeout=TIMEOUT)
     finally:
         sys.setswitchinterval(old)
