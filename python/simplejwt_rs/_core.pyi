@@ -64,9 +64,15 @@ class Codec:
         jti_claim: str | None = "jti",
         access_token_type: str = "access",
         refresh_token_type: str = "refresh",
+        rotated_claims: dict[str, Any] | None = None,
         now: float | None = None,
     ) -> dict[str, Any]:
-        """Keys: access, access_claims, refresh, refresh_claims (None unless rotate), claims."""
+        """Keys: access, access_claims, refresh, refresh_claims (None unless rotate), claims.
+
+        ``rotated_claims`` are set on the rotated refresh token after its fresh
+        exp/iat/jti (so they may replace them); the dict is read after
+        ``is_user_active`` returns, so the callback may fill it in.
+        """
 
 def decode_header(token: str | bytes) -> dict[str, Any]: ...
 def new_jti() -> str: ...

@@ -137,10 +137,10 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         """Single-use rotation with reuse detection (see :mod:`simplejwt_rs.rotation`).
 
         The presented token is consumed inside the core's callback, so nothing
-        is minted unless this request won it.  The successor's jti is chosen
+        is minted unless this request won it. The successor's jti is chosen
         before the call, so its record is written in the same statement that
-        consumes the presented token; the core mints the access token and the
-        successor is encoded here with that jti.
+        consumes the presented token; the callback adds the family id, which
+        is known only once the presented token is verified.
         """
         token_class = self.token_class
         access_class = token_class.access_token_class
@@ -148,6 +148,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         lifetime = token_class.lifetime
         child_jti = new_jti()
         child_exp = math.floor(now + lifetime.total_seconds())
+        successor_claims: dict[str, Any] = {jti_claim: child_jti}
         consumed: dict[str, Any] = {}
         try:
             codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)
@@ -162,7 +163,10 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                         # The transaction starts with the consuming INSERT (a read first would let two
                         # SQLite writers deadlock on the lock upgrade); it ends once the successor is recorded.
                         in_transaction.enter_context(transaction.atomic())
-                        consumed["family"] = rotation.consume(claims, raw, child_jti, child_exp, user, now)
+                        family = rotation.consume(claims, raw, child_jti, child_exp, user, now)
+                        family_claim = rotation.family_claim()
+                        if family_claim:
+                            successor_claims[family_claim] = family
                         consumed["user"] = user
                         return True
 
@@ -170,21 +174,17 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                         raw,
                         admit,
                         access_lifetime=access_class.lifetime,
+                        refresh_lifetime=lifetime,
+                        rotate=True,
                         token_type_claim=get("TOKEN_TYPE_CLAIM"),
                         jti_claim=jti_claim,
                         access_token_type=access_class.token_type,
                         refresh_token_type=token_class.token_type,
+                        rotated_claims=successor_claims,
                         now=now,
                     )
-                    successor = dict(result["claims"])
-                    successor["exp"] = child_exp
-                    successor["iat"] = math.floor(now)
-                    successor[jti_claim] = child_jti
-                    family_claim = rotation.family_claim()
-                    if family_claim:
-                        successor[family_claim] = consumed["family"]
-                    refresh = codec.encode(successor)
-                    rotation.record_outstanding(successor, refresh, created_at, consumed["user"])
+                    refresh = result["refresh"]
+                    rotation.record_outstanding(result["refresh_claims"], refresh, created_at, consumed["user"])
             except rotation.Reused as reused:
                 # The consuming transaction has rolled back; revoke outside it.
                 rotation.refuse_reuse(reused, now, sender=type(self))

@@ -237,7 +237,7 @@ impl Codec {
         self.decode_dict(py, token, verify, &requirements, now)
     }
 
-    #[pyo3(signature = (token, is_user_active, *, access_lifetime, refresh_lifetime=None, rotate=false, token_type_claim="token_type", jti_claim="jti", access_token_type="access", refresh_token_type="refresh", now=None))]
+    #[pyo3(signature = (token, is_user_active, *, access_lifetime, refresh_lifetime=None, rotate=false, token_type_claim="token_type", jti_claim="jti", access_token_type="access", refresh_token_type="refresh", rotated_claims=None, now=None))]
     #[allow(clippy::too_many_arguments)]
     fn refresh<'py>(
         &self,
@@ -251,6 +251,7 @@ impl Codec {
         jti_claim: Option<&str>,
         access_token_type: &str,
         refresh_token_type: &str,
+        rotated_claims: Option<&Bound<'py, PyDict>>,
         now: Option<f64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let refresh_lifetime = match (rotate, refresh_lifetime.filter(|l| !l.is_none())) {
@@ -304,6 +305,10 @@ impl Codec {
                 rotated.set_item("iat", epoch_after(now, 0.0))?;
                 if let Some(claim) = jti_claim {
                     rotated.set_item(claim, new_jti())?;
+                }
+                // Read only now: the callback may have filled it (a family id, a jti it recorded).
+                if let Some(extra) = rotated_claims {
+                    rotated.update(extra.as_mapping())?;
                 }
                 result.set_item("refresh", self.encode_dict(py, &rotated, None)?)?;
                 result.set_item("refresh_claims", rotated)?;

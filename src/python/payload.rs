@@ -106,7 +106,10 @@ pub fn parse<'py>(py: Python<'py>, json: &[u8], captured: &mut Captured) -> PyRe
                     NumberAny::Int(NumberInt::Int(n)) => {
                         (n.into_bound_py_any(py)?, Some(ClaimValue::Number(n as f64)))
                     }
-                    NumberAny::Float(f) => (PyFloat::new(py, f).into_any(), Some(ClaimValue::Number(f))),
+                    NumberAny::Float(f) if f.is_finite() => {
+                        (PyFloat::new(py, f).into_any(), Some(ClaimValue::Number(f)))
+                    }
+                    NumberAny::Float(_) => return Err(out_of_range().into()),
                     // Beyond 64 bits: far future or far past; Python gets the exact int.
                     NumberAny::Int(NumberInt::BigInt(_)) => {
                         let span = jiter.slice_to_current(start);
@@ -135,8 +138,29 @@ pub fn parse<'py>(py: Python<'py>, json: &[u8], captured: &mut Captured) -> PyRe
     Ok(dict)
 }
 
+/// `1e400` is valid JSON that no float can hold; Python would read it as
+/// infinity (an `exp` that never passes) and could not write it back.
+fn out_of_range() -> Error {
+    malformed("a number in the payload is out of range")
+}
+
+fn has_non_finite(value: &JsonValue) -> bool {
+    match value {
+        JsonValue::Float(f) => !f.is_finite(),
+        JsonValue::Array(items) => items.iter().any(has_non_finite),
+        JsonValue::Object(map) => map.iter().any(|(_, v)| has_non_finite(v)),
+        _ => false,
+    }
+}
+
 /// A nested value (or a huge integer) as Python objects, by jiter's builder.
 fn nested<'py>(py: Python<'py>, span: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    // Only a number with an exponent can overflow; most nested values have none.
+    if memchr::memchr2(b'e', b'E', span).is_some()
+        && JsonValue::parse(span, false).is_ok_and(|value| has_non_finite(&value))
+    {
+        return Err(out_of_range().into());
+    }
     let parser = PythonParse {
         cache_mode: StringCacheMode::Keys,
         ..Default::default()

@@ -169,3 +169,21 @@ def test_every_error_class_has_a_stable_distinct_code():
     assert len(set(codes)) == len(codes)
     assert all(issubclass(cls, exc.JWTError) for cls in classes)
     assert not issubclass(exc.ExpiredTokenError, exc.InvalidTokenError)  # simplejwt tells them apart
+
+
+@pytest.mark.parametrize(
+    "payload", ['{"exp":1e400}', '{"x":-1e999}', '{"nested":{"deep":[1,2e308]}}', '{"ok":1e308,"bad":[1E400]}']
+)
+def test_numbers_beyond_float_range_are_refused(payload):
+    # Python would read them as infinity: an exp that never passes, and a claim that cannot be re-encoded.
+    with pytest.raises(exc.InvalidTokenError, match="out of range"):
+        HS.decode(hs256({"alg": "HS256"}, payload))
+    with pytest.raises(exc.InvalidTokenError, match="out of range"):
+        HS.decode(hs256({"alg": "HS256"}, payload), verify=False)
+
+
+def test_large_finite_numbers_with_exponents_are_kept():
+    assert HS.decode(hs256({"alg": "HS256"}, '{"x":[1e308,"e"],"y":{"E":2.5E-3}}')) == {
+        "x": [1e308, "e"],
+        "y": {"E": 2.5e-3},
+    }
