@@ -6,12 +6,13 @@ when imported themselves.
 """
 
 from . import exceptions
-from ._core import ALGORITHMS, DEFAULT_MAX_TOKEN_BYTES, Codec, __version__, decode_header, new_jti
+from ._core import ALGORITHMS, DEFAULT_MAX_TOKEN_BYTES, Codec, Decoder, __version__, decode_header, new_jti
 
 __all__ = [
     "ALGORITHMS",
     "DEFAULT_MAX_TOKEN_BYTES",
     "Codec",
+    "Decoder",
     "__version__",
     "decode_header",
     "exceptions",

@@ -5,7 +5,7 @@ import json
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, final
 
-__all__ = ["__version__", "ALGORITHMS", "DEFAULT_MAX_TOKEN_BYTES", "Codec", "decode_header", "new_jti"]
+__all__ = ["__version__", "ALGORITHMS", "DEFAULT_MAX_TOKEN_BYTES", "Codec", "Decoder", "decode_header", "new_jti"]
 __version__: str
 
 ALGORITHMS: tuple[str, ...]
@@ -52,6 +52,15 @@ class Codec:
         require_exp: bool = False,
         now: float | None = None,
     ) -> dict[str, Any]: ...
+    def decoder(
+        self,
+        *,
+        token_type: str | None = None,
+        token_type_claim: str = "token_type",
+        jti_claim: str | None = None,
+        require_exp: bool = False,
+    ) -> Decoder:
+        """``decode`` with these requirements bound: ``decoder(token, now=None)``."""
     def refresh(
         self,
         token: str | bytes,
@@ -73,6 +82,12 @@ class Codec:
         exp/iat/jti (so they may replace them); the dict is read after
         ``is_user_active`` returns, so the callback may fill it in.
         """
+
+@final
+class Decoder:
+    def __call__(self, token: str | bytes, now: float | None = None) -> dict[str, Any]: ...
+    @property
+    def codec(self) -> Codec: ...
 
 def decode_header(token: str | bytes) -> dict[str, Any]: ...
 def new_jti() -> str: ...

@@ -56,58 +56,110 @@ def token_error(exc: core_exc.JWTError) -> TokenError:
     return TokenError(backends.MSG_INVALID)
 
 
+class _FastPath:
+    """How a token class is validated in one ``Codec.decode`` call, worked out once per class and settings.
+
+    ``None`` in the cache: the class overrides ``verify()`` (or has no type or
+    lifetime), so it takes upstream's Python path.
+    """
+
+    def __init__(self, cls: type[Token], backend: backends.TokenBackend) -> None:
+        self.backend = backend
+        # With JWK_URL the codec depends on the token's kid; otherwise it is fixed, and so is the call.
+        self.codec = backend.codec if backend.jwks is None else None
+        type_claim = get("TOKEN_TYPE_CLAIM")
+        self.type_in_core = type_claim is not None and cls.verify_token_type is Token.verify_token_type
+        self.decode_kwargs = {
+            "token_type": cls.token_type if self.type_in_core else None,
+            "token_type_claim": type_claim or "token_type",
+            "jti_claim": get("JTI_CLAIM"),
+            "require_exp": True,
+        }
+        self.decoder = None if self.codec is None else self.codec.decoder(**self.decode_kwargs)
+        # Hooks a subclass overrode still run, in Python.
+        self.check_exp_in_python = cls.check_exp is not Token.check_exp
+        self.check_type_in_python = type_claim is not None and not self.type_in_core
+        self.check_blacklist = issubclass(cls, BlacklistMixin)
+
+
+_fast_paths: dict[type, _FastPath] = {}
+jwt_settings.on_change(_fast_paths.clear)
+
+
+def _fast_path(cls: type[Token], backend: Any) -> _FastPath | None:
+    path = _fast_paths.get(cls)
+    if path is None or path.backend is not backend or (path.codec is not None and path.codec is not backend.codec):
+        ours = (
+            cls.verify is Token.verify
+            and cls.token_type is not None
+            and cls.lifetime is not None
+            and isinstance(backend, backends.TokenBackend)
+        )
+        if not ours:
+            return None
+        path = _fast_paths[cls] = _FastPath(cls, backend)
+    return path
+
+
 class Token(upstream.Token):
+    # Worked out on first use: a token that is only decoded and checked never needs the datetime.
+    _now: float = 0.0
+    _current_time: datetime | None = None
+
+    @property  # type: ignore[override]
+    def current_time(self) -> datetime:
+        if self._current_time is None:
+            self._current_time = datetime_from_epoch(self._now)
+        return self._current_time
+
+    @current_time.setter
+    def current_time(self, value: datetime) -> None:
+        self._current_time = value
+
     def __init__(self, token: Any = None, verify: bool = True) -> None:
+        self.token = token
+        self._now = now = jwt_settings.now()
+        if token is not None and verify:
+            fast = _fast_path(type(self), self.token_backend)
+            if fast is not None:
+                self.payload = self._decode_verified(fast, token, now)
+                return
         if self.token_type is None or self.lifetime is None:
             raise TokenError(_("Cannot create token with no type or lifetime"))
-        self.token = token
-        now = jwt_settings.now()
-        self.current_time = datetime_from_epoch(now)
-
         if token is None:
             type_claim = get("TOKEN_TYPE_CLAIM")
             self.payload = {type_claim: self.token_type} if type_claim is not None else {}
             self.set_exp(from_time=self.current_time, lifetime=self.lifetime)
             self.set_iat(at_time=self.current_time)
             self.set_jti()
-        elif verify and type(self).verify is Token.verify and isinstance(self.token_backend, backends.TokenBackend):
-            self.payload = self._decode_verified(token, now)
-        else:
-            try:
-                self.payload = self.get_token_backend().decode(token, verify=verify)
-            except TokenBackendError as exc:
-                if backends.SPLIT_EXPIRED and isinstance(exc, backends.ExpiredBackendError):
-                    raise ExpiredTokenError(backends.MSG_EXPIRED) from exc
-                raise TokenError(backends.MSG_INVALID) from exc
-            if verify:
-                self.verify()
-
-    def _decode_verified(self, token: Any, now: float) -> dict[str, Any]:
-        """The fast path: everything ``verify()`` checks, in one Rust call."""
-        cls = type(self)
-        type_claim = get("TOKEN_TYPE_CLAIM")
-        type_in_core = type_claim is not None and cls.verify_token_type is Token.verify_token_type
+            return
         try:
-            codec = self.get_token_backend().codec_for(token)
+            self.payload = self.get_token_backend().decode(token, verify=verify)
         except TokenBackendError as exc:
+            if backends.SPLIT_EXPIRED and isinstance(exc, backends.ExpiredBackendError):
+                raise ExpiredTokenError(backends.MSG_EXPIRED) from exc
             raise TokenError(backends.MSG_INVALID) from exc
+        if verify:
+            self.verify()
+
+    def _decode_verified(self, fast: _FastPath, token: Any, now: float) -> Any:
+        """The fast path: everything ``verify()`` checks, in one Rust call."""
         try:
-            self.payload = codec.decode(
-                token,
-                token_type=self.token_type if type_in_core else None,
-                token_type_claim=type_claim or "token_type",
-                jti_claim=get("JTI_CLAIM"),
-                require_exp=True,
-                now=now,
-            )
+            if fast.decoder is not None:
+                self.payload = fast.decoder(token, now)
+            else:
+                try:
+                    codec = fast.backend.codec_for(token)
+                except TokenBackendError as exc:
+                    raise TokenError(backends.MSG_INVALID) from exc
+                self.payload = codec.decode(token, now=now, **fast.decode_kwargs)
         except core_exc.JWTError as exc:
             raise token_error(exc) from exc
-        # Hooks a subclass overrode still run, in Python.
-        if cls.check_exp is not Token.check_exp:
+        if fast.check_exp_in_python:
             self.check_exp()
-        if type_claim is not None and not type_in_core:
+        if fast.check_type_in_python:
             self.verify_token_type()
-        if isinstance(self, BlacklistMixin):
+        if fast.check_blacklist:
             self.check_blacklist()
         return self.payload
 

@@ -237,6 +237,25 @@ impl Codec {
         self.decode_dict(py, token, verify, &requirements, now)
     }
 
+    /// A decode with these requirements fixed, as a callable: `decoder(token, now=None)`.
+    /// The per-request path then parses no keyword arguments.
+    #[pyo3(signature = (*, token_type=None, token_type_claim="token_type", jti_claim=None, require_exp=false))]
+    fn decoder(
+        slf: &Bound<'_, Self>,
+        token_type: Option<String>,
+        token_type_claim: &str,
+        jti_claim: Option<String>,
+        require_exp: bool,
+    ) -> Decoder {
+        Decoder {
+            codec: slf.clone().unbind(),
+            token_type,
+            token_type_claim: token_type_claim.to_owned(),
+            jti_claim,
+            require_exp,
+        }
+    }
+
     #[pyo3(signature = (token, is_user_active, *, access_lifetime, refresh_lifetime=None, rotate=false, token_type_claim="token_type", jti_claim="jti", access_token_type="access", refresh_token_type="refresh", rotated_claims=None, now=None))]
     #[allow(clippy::too_many_arguments)]
     fn refresh<'py>(
@@ -320,6 +339,42 @@ impl Codec {
         }
         result.set_item("claims", claims)?;
         Ok(result)
+    }
+}
+
+/// `Codec.decode` with its requirements bound (see `Codec.decoder`).
+#[pyclass(frozen, module = "simplejwt_rs._core")]
+pub struct Decoder {
+    codec: Py<Codec>,
+    token_type: Option<String>,
+    token_type_claim: String,
+    jti_claim: Option<String>,
+    require_exp: bool,
+}
+
+#[pymethods]
+impl Decoder {
+    #[pyo3(signature = (token, now=None))]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let requirements = Requirements {
+            require_exp: self.require_exp,
+            token_type: self
+                .token_type
+                .as_deref()
+                .map(|t| (self.token_type_claim.as_str(), t)),
+            jti_claim: self.jti_claim.as_deref(),
+        };
+        self.codec.get().decode_dict(py, token, true, &requirements, now)
+    }
+
+    #[getter]
+    fn codec(&self, py: Python<'_>) -> Py<Codec> {
+        self.codec.clone_ref(py)
     }
 }
 
@@ -468,6 +523,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     )?;
     m.add("DEFAULT_MAX_TOKEN_BYTES", DEFAULT_MAX_TOKEN_BYTES)?;
     m.add_class::<Codec>()?;
+    m.add_class::<Decoder>()?;
     m.add_function(wrap_pyfunction!(decode_header, m)?)?;
     m.add_function(wrap_pyfunction!(py_new_jti, m)?)?;
     Ok(())

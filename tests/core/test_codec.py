@@ -327,3 +327,18 @@ def test_rotated_claims_filled_by_the_callback():
     assert rotated["token_family"] == REFRESH["jti"]
     assert rotated["exp"] == NOW + 600
     assert "token_family" not in result["access_claims"]
+
+
+def test_decoder_binds_the_requirements():
+    c = codec()
+    decode_access = c.decoder(token_type="access", jti_claim="jti", require_exp=True)
+    full = {"token_type": "access", "exp": NOW + 60, "jti": "j"}
+    assert decode_access(c.encode(full)) == full
+    assert decode_access(c.encode(full), NOW) == full
+    assert decode_access.codec is c
+    with pytest.raises(exc.WrongTokenTypeError):
+        decode_access(c.encode({**full, "token_type": "refresh"}))
+    with pytest.raises(exc.MissingClaimError):
+        decode_access(c.encode({"token_type": "access", "exp": NOW + 60}))
+    with pytest.raises(exc.ExpiredTokenError):
+        decode_access(c.encode(full), NOW + 60)

@@ -129,6 +129,15 @@ class CountingCodec:
         self.calls.append(kwargs)
         return self.codec.decode(token, **kwargs)
 
+    def decoder(self, **kwargs):
+        bound = self.codec.decoder(**kwargs)
+
+        def decode(token, now=None):
+            self.calls.append(kwargs)
+            return bound(token, now)
+
+        return decode
+
     def __getattr__(self, name):
         return getattr(self.codec, name)
 
