@@ -23,10 +23,11 @@ install: $(VENV)/.deps ## Build the Rust extension with maturin (via pip) into .
 
 lint: $(VENV)/.deps ## cargo fmt --check, cargo clippy -D warnings, ruff
 	cargo fmt --all -- --check
+	cargo fmt --manifest-path fuzz/Cargo.toml --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --no-default-features -- -D warnings
-	$(VENV)/bin/ruff check python tests examples bench
-	$(VENV)/bin/ruff format --check python tests examples bench
+	$(VENV)/bin/ruff check python tests examples bench fuzz
+	$(VENV)/bin/ruff format --check python tests examples bench fuzz
 
 test-rust: ## cargo test on the pure-Rust core
 	cargo test --no-default-features
