@@ -87,11 +87,9 @@ def ours(alg: str, keys: Keys) -> Lib:
     from simplejwt_rs import Codec
 
     codec = Codec(alg, keys.private_pem, keys.public_pem)
-
-    def decode(token: str) -> dict[str, Any]:
-        return codec.decode(token, token_type="access", jti_claim="jti", require_exp=True)
-
-    return Lib(OURS, codec.encode, decode, "Codec.decode(token_type='access', jti_claim='jti', require_exp=True)")
+    # The per-request API: requirements bound once, as simplejwt_rs.tokens.AccessToken uses it.
+    decode = codec.decoder(token_type="access", jti_claim="jti", require_exp=True)
+    return Lib(OURS, codec.encode, decode, "Codec.decoder(token_type='access', jti_claim='jti', require_exp=True)")
 
 
 def pyjwt(alg: str, keys: Keys) -> Lib:
