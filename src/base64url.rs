@@ -20,11 +20,13 @@ pub fn encoded_len(len: usize) -> usize {
     len / 3 * 4 + [0, 2, 3][len % 3]
 }
 
-pub fn encode_into(input: &[u8], out: &mut String) {
-    let mut bytes = vec![0u8; encoded_len(input.len())];
+/// Appends the encoding of `input` to `out`.
+pub fn encode_into(input: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    out.resize(start + encoded_len(input.len()), 0);
     let symbol = |v: u32| ALPHABET[(v & 63) as usize];
     let mut chunks = input.chunks_exact(3);
-    let mut quads = bytes.chunks_exact_mut(4);
+    let mut quads = out[start..].chunks_exact_mut(4);
     for (c, q) in (&mut chunks).zip(&mut quads) {
         let v = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
         q.copy_from_slice(&[symbol(v >> 18), symbol(v >> 12), symbol(v >> 6), symbol(v)]);
@@ -38,14 +40,13 @@ pub fn encode_into(input: &[u8], out: &mut String) {
         }
         _ => {}
     }
-    // Only alphabet characters were written, so this is ASCII.
-    out.push_str(std::str::from_utf8(&bytes).unwrap_or_default());
 }
 
 pub fn encode(input: &[u8]) -> String {
-    let mut out = String::with_capacity(encoded_len(input.len()));
+    let mut out = Vec::with_capacity(encoded_len(input.len()));
     encode_into(input, &mut out);
-    out
+    // Only alphabet characters were written: ASCII.
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `None` unless `input` is canonical unpadded base64url.

@@ -79,30 +79,32 @@ impl Codec {
         !self.algorithm.is_symmetric()
     }
 
-    /// The header segment for `header_json`, or the cached default one.
-    pub fn header_segment(&self, header_json: Option<&[u8]>) -> String {
-        header_json.map_or_else(|| self.default_header_b64.clone(), base64url::encode)
-    }
-
-    /// `header.payload`, ready to sign.
-    pub fn signing_input(&self, header_segment: &str, payload_json: &[u8]) -> String {
-        let mut out = String::with_capacity(header_segment.len() + 1 + payload_json.len() * 4 / 3 + 90);
-        out.push_str(header_segment);
-        out.push('.');
+    /// `header.payload`, ready to sign: the cached default header unless `header_json` is given.
+    pub fn signing_input(&self, header_json: Option<&[u8]>, payload_json: &[u8]) -> Vec<u8> {
+        // Room for the signature too (HMAC and EC; RSA grows it once), so the token is built in place.
+        let mut out = Vec::with_capacity(
+            self.default_header_b64.len() + base64url::encoded_len(payload_json.len()) + 180,
+        );
+        match header_json {
+            None => out.extend_from_slice(self.default_header_b64.as_bytes()),
+            Some(header) => base64url::encode_into(header, &mut out),
+        }
+        out.push(b'.');
         base64url::encode_into(payload_json, &mut out);
         out
     }
 
-    /// Appends `.signature` to a signing input.
-    pub fn sign(&self, mut signing_input: String) -> Result<String> {
+    /// Appends `.signature` to a signing input: the compact token.
+    pub fn sign(&self, mut signing_input: Vec<u8>) -> Result<String> {
         let signer = self
             .signer
             .as_ref()
             .ok_or_else(|| invalid_key("this codec has no signing key"))?;
-        let signature = signer.sign(signing_input.as_bytes())?;
-        signing_input.push('.');
-        base64url::encode_into(&signature, &mut signing_input);
-        Ok(signing_input)
+        let signature = signer.sign(&signing_input)?;
+        signing_input.push(b'.');
+        base64url::encode_into(signature.as_ref(), &mut signing_input);
+        // Base64url segments and dots only: ASCII.
+        String::from_utf8(signing_input).map_err(|_| malformed("the token is not ASCII"))
     }
 
     /// Splits the token and checks size, base64url and the header.
@@ -139,7 +141,7 @@ impl Codec {
 
     pub fn encode(&self, claims: &Map<String, Value>) -> Result<String> {
         let json = serde_json::to_vec(claims).map_err(|e| malformed(e.to_string()))?;
-        self.sign(self.signing_input(&self.header_segment(None), &json))
+        self.sign(self.signing_input(None, &json))
     }
 
     pub fn decode(

@@ -42,23 +42,40 @@ pub enum VerifyingKey {
     Public(ParsedPublicKey),
 }
 
+/// A signature: an HMAC tag stays on the stack (it is on every request's path); the
+/// others are copied out of aws-lc-rs's `Signature`, which is sized for post-quantum keys.
+pub enum Signature {
+    Hmac(digest::Digest),
+    Asymmetric(Vec<u8>),
+}
+
+impl AsRef<[u8]> for Signature {
+    fn as_ref(&self) -> &[u8] {
+        match self {
+            Signature::Hmac(tag) => tag.as_ref(),
+            Signature::Asymmetric(sig) => sig,
+        }
+    }
+}
+
 impl SigningKey {
-    pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>> {
+    pub fn sign(&self, message: &[u8]) -> Result<Signature> {
         let failed = |_| invalid_key("signing failed");
         match self {
-            SigningKey::Hmac(key) => Ok(key.sign(message).as_ref().to_vec()),
+            SigningKey::Hmac(key) => Ok(Signature::Hmac(key.sign(message))),
             SigningKey::Rsa(pair, encoding) => {
                 let mut out = vec![0u8; pair.public_modulus_len()];
                 pair.sign(*encoding, &SystemRandom::new(), message, &mut out)
                     .map_err(failed)?;
-                Ok(out)
+                Ok(Signature::Asymmetric(out))
             }
-            SigningKey::Ec(pair) => Ok(pair
-                .sign(&SystemRandom::new(), message)
-                .map_err(failed)?
-                .as_ref()
-                .to_vec()),
-            SigningKey::Ed(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+            SigningKey::Ec(pair) => Ok(Signature::Asymmetric(
+                pair.sign(&SystemRandom::new(), message)
+                    .map_err(failed)?
+                    .as_ref()
+                    .to_vec(),
+            )),
+            SigningKey::Ed(pair) => Ok(Signature::Asymmetric(pair.sign(message).as_ref().to_vec())),
         }
     }
 

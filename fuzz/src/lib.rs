@@ -109,8 +109,7 @@ pub fn codecs(alg: Algorithm, config: Config) -> &'static Codecs {
 /// is no dot or the input is not UTF-8.
 pub fn resign(codec: &Codec, token: &[u8]) -> Option<Vec<u8>> {
     let dot = token.iter().rposition(|&b| b == b'.')?;
-    let signing_input = std::str::from_utf8(&token[..dot]).ok()?.to_owned();
-    codec.sign(signing_input).ok().map(String::into_bytes)
+    codec.sign(token[..dot].to_vec()).ok().map(String::into_bytes)
 }
 
 /// The `n`th dot-separated segment, base64url-decoded, when it decodes.

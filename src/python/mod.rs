@@ -413,9 +413,7 @@ impl Codec {
         };
         let mut writer = JsonWriter::new(encoder);
         writer.write_claims(payload)?;
-        let signing_input = self
-            .core
-            .signing_input(&self.core.header_segment(header_json.as_deref()), &writer.out);
+        let signing_input = self.core.signing_input(header_json.as_deref(), &writer.out);
         if self.core.is_slow_crypto() {
             Ok(py.detach(|| self.core.sign(signing_input))?)
         } else {
