@@ -80,6 +80,10 @@ class _FastPath:
         self.check_exp_in_python = cls.check_exp is not Token.check_exp
         self.check_type_in_python = type_claim is not None and not self.type_in_core
         self.check_blacklist = issubclass(cls, BlacklistMixin)
+        # The common case (AccessToken): one call to the bound decoder and nothing else.
+        self.only_core = self.decoder is not None and not (
+            self.check_exp_in_python or self.check_type_in_python or self.check_blacklist
+        )
 
 
 _fast_paths: dict[type, _FastPath] = {}
@@ -120,7 +124,13 @@ class Token(upstream.Token):
         self.token = token
         self._now = now = jwt_settings.now()
         if token is not None and verify:
-            fast = _fast_path(type(self), self.token_backend)
+            fast = _fast_path(type(self), self._token_backend or backends.token_backend())
+            if fast is not None and fast.only_core:
+                try:
+                    self.payload = fast.decoder(token, now)  # type: ignore[misc]
+                except core_exc.JWTError as exc:
+                    raise token_error(exc) from exc
+                return
             if fast is not None:
                 self.payload = self._decode_verified(fast, token, now)
                 return
