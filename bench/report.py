@@ -276,7 +276,7 @@ def main() -> None:
         )
     rows = targets(core, dj, http)
     sections.append(
-        "### Targets (issue 6)\n\n| target | measured | met |\n|---|---|---|\n"
+        "### Speed targets\n\n| target | measured | met |\n|---|---|---|\n"
         + "\n".join(f"| {t} | {m_} | {'yes' if ok else 'no' if ok is False else 'n/a'} |" for t, m_, ok in rows)
         + "\n"
     )
