@@ -99,6 +99,17 @@ class UserInactiveError(JWTError):
     code = "user_inactive"
 
 
+def _by_code() -> dict[str, type[JWTError]]:
+    classes = [JWTError]
+    for cls in classes:
+        classes.extend(cls.__subclasses__())
+    return {cls.code: cls for cls in classes if cls.__module__ == __name__}
+
+
+#: The class raised for each code: the native module looks errors up here, so a
+#: code and its class are defined in one place.
+BY_CODE = _by_code()
+
 __all__ = [
     "ExpiredTokenError",
     "ImmatureTokenError",

@@ -7,24 +7,6 @@ use pyo3::types::PyModule;
 
 use crate::error::Error;
 
-fn class_name(err: &Error) -> &'static str {
-    match err {
-        Error::Malformed(_) => "InvalidTokenError",
-        Error::TooLarge { .. } => "TokenTooLargeError",
-        Error::BadSignature => "InvalidSignatureError",
-        Error::WrongAlgorithm(_) | Error::UnsupportedAlgorithm(_) => "InvalidAlgorithmError",
-        Error::InvalidClaim(_) => "InvalidClaimError",
-        Error::Expired => "ExpiredTokenError",
-        Error::Immature(_) => "ImmatureTokenError",
-        Error::InvalidAudience(_) => "InvalidAudienceError",
-        Error::InvalidIssuer => "InvalidIssuerError",
-        Error::MissingClaim(_) => "MissingClaimError",
-        Error::WrongTokenType => "WrongTokenTypeError",
-        Error::InvalidKey(_) => "InvalidKeyError",
-        Error::UserInactive => "UserInactiveError",
-    }
-}
-
 pub fn exceptions_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
     static MODULE: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
     MODULE
@@ -35,7 +17,8 @@ pub fn exceptions_module(py: Python<'_>) -> PyResult<&Bound<'_, PyModule>> {
 }
 
 fn to_pyerr(py: Python<'_>, err: Error) -> PyResult<PyErr> {
-    let class = exceptions_module(py)?.getattr(class_name(&err))?;
+    // `BY_CODE` maps each error code to its class (defined next to the classes).
+    let class = exceptions_module(py)?.getattr("BY_CODE")?.get_item(err.code())?;
     let message = err.to_string();
     let instance = match err {
         Error::MissingClaim(claim) => class.call1((message, claim))?,

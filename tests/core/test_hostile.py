@@ -187,3 +187,7 @@ def test_large_finite_numbers_with_exponents_are_kept():
         "x": [1e308, "e"],
         "y": {"E": 2.5e-3},
     }
+
+
+def test_by_code_maps_every_class():
+    assert {cls.code: cls for cls in (getattr(exc, name) for name in exc.__all__)} == exc.BY_CODE
