@@ -84,6 +84,29 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
     token_class = RefreshToken
     default_error_messages = {"no_active_account": _("No active account found for the given token.")}
 
+    def _refresh(self, raw: str, admit: Any, now: float, **rotation_args: Any) -> dict[str, Any]:
+        """``Codec.refresh`` with this serializer's token classes and the current settings."""
+        token_class = self.token_class
+        access_class = token_class.access_token_class
+        try:
+            codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)
+        except TokenBackendError as exc:
+            raise TokenError(backends.MSG_INVALID) from exc
+        try:
+            return codec.refresh(
+                raw,
+                admit,
+                access_lifetime=access_class.lifetime,
+                token_type_claim=get("TOKEN_TYPE_CLAIM"),
+                jti_claim=get("JTI_CLAIM"),
+                access_token_type=access_class.token_type,
+                refresh_token_type=token_class.token_type,
+                now=now,
+                **rotation_args,
+            )
+        except core_exc.JWTError as exc:
+            raise tokens.token_error(exc) from exc
+
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         raw = attrs["refresh"]
         token_class = self.token_class
@@ -105,27 +128,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                 tokens.blacklist_once(claims, raw, created_at)
             return True
 
-        access_class = token_class.access_token_class
-        try:
-            codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)
-        except TokenBackendError as exc:
-            raise TokenError(backends.MSG_INVALID) from exc
-        try:
-            result = codec.refresh(
-                raw,
-                admit,
-                access_lifetime=access_class.lifetime,
-                refresh_lifetime=token_class.lifetime,
-                rotate=rotate,
-                token_type_claim=get("TOKEN_TYPE_CLAIM"),
-                jti_claim=get("JTI_CLAIM"),
-                access_token_type=access_class.token_type,
-                refresh_token_type=token_class.token_type,
-                now=now,
-            )
-        except core_exc.JWTError as exc:
-            raise tokens.token_error(exc) from exc
-
+        result = self._refresh(raw, admit, now, refresh_lifetime=token_class.lifetime, rotate=rotate)
         data = {"access": result["access"]}
         if rotate and result["refresh"] is not None and result["refresh_claims"] is not None:
             data["refresh"] = result["refresh"]
@@ -142,18 +145,11 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         consumes the presented token; the callback adds the family id, which
         is known only once the presented token is verified.
         """
-        token_class = self.token_class
-        access_class = token_class.access_token_class
-        jti_claim = get("JTI_CLAIM")
-        lifetime = token_class.lifetime
+        lifetime = self.token_class.lifetime
         child_jti = new_jti()
         child_exp = math.floor(now + lifetime.total_seconds())
-        successor_claims: dict[str, Any] = {jti_claim: child_jti}
+        successor_claims: dict[str, Any] = {get("JTI_CLAIM"): child_jti}
         consumed: dict[str, Any] = {}
-        try:
-            codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)
-        except TokenBackendError as exc:
-            raise TokenError(backends.MSG_INVALID) from exc
         try:
             try:
                 with ExitStack() as in_transaction:
@@ -170,18 +166,8 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                         consumed["user"] = user
                         return True
 
-                    result = codec.refresh(
-                        raw,
-                        admit,
-                        access_lifetime=access_class.lifetime,
-                        refresh_lifetime=lifetime,
-                        rotate=True,
-                        token_type_claim=get("TOKEN_TYPE_CLAIM"),
-                        jti_claim=jti_claim,
-                        access_token_type=access_class.token_type,
-                        refresh_token_type=token_class.token_type,
-                        rotated_claims=successor_claims,
-                        now=now,
+                    result = self._refresh(
+                        raw, admit, now, refresh_lifetime=lifetime, rotate=True, rotated_claims=successor_claims
                     )
                     refresh = result["refresh"]
                     rotation.record_outstanding(result["refresh_claims"], refresh, created_at, consumed["user"])
@@ -189,8 +175,6 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                 # The consuming transaction has rolled back; revoke outside it.
                 rotation.refuse_reuse(reused, now, sender=type(self))
                 raise AssertionError("refuse_reuse always raises") from reused
-            except core_exc.JWTError as exc:
-                raise tokens.token_error(exc) from exc
         except OperationalError as exc:
             # e.g. SQLite's "database is locked": rolled back, nothing consumed; the client may retry.
             raise rotation.TokenStoreBusy() from exc
