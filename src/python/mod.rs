@@ -71,7 +71,6 @@ fn parse_json_object<'py>(py: Python<'py>, json: &[u8], what: &str) -> PyResult<
 
 /// Key material as the core takes it: text and bytes as they are, a mapping as a JWK.
 fn with_key<R>(
-    py: Python<'_>,
     key: Option<&Bound<'_, PyAny>>,
     f: impl FnOnce(Option<KeyInput>) -> PyResult<R>,
 ) -> PyResult<R> {
@@ -95,7 +94,6 @@ fn with_key<R>(
             _ => Err(Error::InvalidKey("the JWK is not a JSON object".into()).into()),
         };
     }
-    let _ = py;
     Err(Error::InvalidKey(format!(
         "a key must be str, bytes or a JWK dict, not {}",
         key.get_type().name()?
@@ -142,8 +140,8 @@ impl Codec {
             issuer,
             leeway,
         };
-        let core = with_key(py, signing_key, |signing| {
-            with_key(py, verifying_key, |verifying| {
+        let core = with_key(signing_key, |signing| {
+            with_key(verifying_key, |verifying| {
                 Ok(codec::Codec::new(
                     algorithm,
                     signing,
