@@ -5,7 +5,13 @@ our classes under ``override_settings(SIMPLE_JWT=OURS)`` (the README's
 migration lines), which our code reads per call and upstream's never sees.
 """
 
+import sys
 from datetime import timedelta
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository root, for harness/
+
+from harness import jwt_settings as migration  # noqa: E402
 
 SECRET_KEY = "bench-only-secret-key-0123456789abcdef-0123456789abcdef-0123456789"
 DEBUG = False
@@ -22,7 +28,7 @@ INSTALLED_APPS = [
     "simplejwt_rs",
 ]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # only the seeding step hashes
-REST_FRAMEWORK = {"DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"]}
+REST_FRAMEWORK = dict(migration.UPSTREAM_REST_FRAMEWORK)
 
 # Shared by both sides.
 BASE = {
@@ -33,15 +39,5 @@ BASE = {
 }
 SIMPLE_JWT = dict(BASE)  # stock: every class setting at upstream's default
 
-OURS = {
-    **BASE,
-    "AUTH_TOKEN_CLASSES": ("simplejwt_rs.tokens.AccessToken",),
-    "USER_AUTHENTICATION_RULE": "simplejwt_rs.policy.default_user_authentication_rule",
-    "TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainPairSerializer",
-    "TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSerializer",
-    "TOKEN_VERIFY_SERIALIZER": "simplejwt_rs.serializers.TokenVerifySerializer",
-    "TOKEN_BLACKLIST_SERIALIZER": "simplejwt_rs.serializers.TokenBlacklistSerializer",
-    "SLIDING_TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainSlidingSerializer",
-    "SLIDING_TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSlidingSerializer",
-}
+OURS = {**BASE, **migration.SIMPLE_JWT}  # the migration (harness/jwt_settings.py, as the tests and the demo)
 ROTATE = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}

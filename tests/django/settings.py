@@ -8,6 +8,8 @@ import os
 import tempfile
 from urllib.parse import urlsplit
 
+from harness import jwt_settings as migration
+
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-and-then-some-more-bytes"
 DEBUG = False
 USE_TZ = True
@@ -47,16 +49,9 @@ INSTALLED_APPS = [
 MIDDLEWARE: list[str] = []
 LANGUAGE_CODE = "en-us"
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["simplejwt_rs.authentication.JWTAuthentication"],
+    **migration.REST_FRAMEWORK,
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
-SIMPLE_JWT = {
-    "AUTH_TOKEN_CLASSES": ("simplejwt_rs.tokens.AccessToken",),
-    "TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainPairSerializer",
-    "TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSerializer",
-    "TOKEN_VERIFY_SERIALIZER": "simplejwt_rs.serializers.TokenVerifySerializer",
-    "TOKEN_BLACKLIST_SERIALIZER": "simplejwt_rs.serializers.TokenBlacklistSerializer",
-    "SLIDING_TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainSlidingSerializer",
-    "SLIDING_TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSlidingSerializer",
-    "USER_AUTHENTICATION_RULE": "simplejwt_rs.policy.default_user_authentication_rule",
-}
+# The migration's entries only (harness/jwt_settings.py, shared with the demo and the benchmarks):
+# every other setting at its default, which the tests override where they need to.
+SIMPLE_JWT = dict(migration.SIMPLE_JWT)

@@ -1,6 +1,8 @@
 """A small DRF project that moved from djangorestframework-simplejwt to simplejwt-rs.
 
-The only JWT lines that changed are the "simplejwt_rs...." strings below.
+The only JWT lines that changed are the "simplejwt_rs...." strings, merged into
+REST_FRAMEWORK and SIMPLE_JWT below from harness/jwt_settings.py, which the
+tests and the benchmarks use too (the README's "Migrating from simplejwt" lists them).
 
 Environment switches (used by the tests, not needed for `make demo`):
 - DEMO_DATABASE_URL=postgres://user@host:port/name: PostgreSQL instead of the SQLite file;
@@ -9,11 +11,18 @@ Environment switches (used by the tests, not needed for `make demo`):
 """
 
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The repository root, for harness/ (however the demo is started: manage.py, gunicorn, a test).
+if str(BASE_DIR.parents[1]) not in sys.path:
+    sys.path.append(str(BASE_DIR.parents[1]))
+
+from harness import jwt_settings as migration  # noqa: E402
+
 SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-secret-key-0123456789abcdef-0123456789abcdef-0123456789")
 DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
@@ -53,11 +62,8 @@ MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
 LOGGING = {"version": 1, "disable_existing_loggers": False}
 
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication"
-        if STOCK
-        else "simplejwt_rs.authentication.JWTAuthentication"
-    ],
+    # The migration: simplejwt_rs's JWTAuthentication where upstream's was.
+    **(migration.UPSTREAM_REST_FRAMEWORK if STOCK else migration.REST_FRAMEWORK),
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
 }
 
@@ -66,24 +72,12 @@ SIMPLE_JWT = {
     "REFRESH_TOKEN_LIFETIME": timedelta(days=1),
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
-    # The migration: these strings used to say "rest_framework_simplejwt".
-    "AUTH_TOKEN_CLASSES": ("simplejwt_rs.tokens.AccessToken",),
-    "USER_AUTHENTICATION_RULE": "simplejwt_rs.policy.default_user_authentication_rule",
-    "TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainPairSerializer",
-    "TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSerializer",
-    "TOKEN_VERIFY_SERIALIZER": "simplejwt_rs.serializers.TokenVerifySerializer",
-    "TOKEN_BLACKLIST_SERIALIZER": "simplejwt_rs.serializers.TokenBlacklistSerializer",
-    "SLIDING_TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainSlidingSerializer",
-    "SLIDING_TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSlidingSerializer",
+    # The migration: simplejwt_rs's token classes, serializers and user rule (upstream's defaults before).
+    **migration.SIMPLE_JWT,
     # Ours, at its default: a refresh token presented after it was rotated revokes its whole family.
     "REFRESH_TOKEN_REUSE_GRACE_SECONDS": int(os.environ.get("DEMO_REUSE_GRACE_SECONDS", "0")),
 }
 
 if STOCK:
     # Before the migration: upstream's defaults for every class and serializer.
-    SIMPLE_JWT = {
-        key: value
-        for key, value in SIMPLE_JWT.items()
-        if not (isinstance(value, (str, tuple)) and "simplejwt_rs" in str(value))
-        and not key.startswith("REFRESH_TOKEN_REUSE")
-    }
+    SIMPLE_JWT = migration.before_migration(SIMPLE_JWT)
