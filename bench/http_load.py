@@ -16,22 +16,21 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEMO = ROOT / "examples" / "demo"
-sys.path.insert(0, str(HERE))
+sys.path[:0] = [str(HERE), str(ROOT)]  # common.py; harness/
 
 from common import machine, write_json  # noqa: E402
+
+from harness.server import Server, start  # noqa: E402
 
 SLICES = int(os.environ.get("BENCH_HTTP_SLICES", "8"))
 SECONDS = int(os.environ.get("BENCH_HTTP_SECONDS", "3"))
@@ -39,6 +38,9 @@ WORKERS = int(os.environ.get("BENCH_HTTP_WORKERS", "2"))
 CONNECTIONS = int(os.environ.get("BENCH_HTTP_CONNECTIONS", "8"))
 SIDES = ("stock simplejwt", "simplejwt-rs")
 SIDE_ENV = {"stock simplejwt": "stock", "simplejwt-rs": "ours"}
+# The stock side runs the demo as it was before the migration (its database is migrated with
+# simplejwt_rs installed, for the other side; stock never touches those tables).
+STOCK_ENV = {"stock simplejwt": {"DEMO_STOCK": "1"}, "simplejwt-rs": {}}
 ENDPOINTS = {
     False: ("GET /api/me/", "refresh (default)"),
     True: ("refresh (rotate + blacklist)",),
@@ -59,12 +61,6 @@ def mint(count: int, pool: Path) -> None:
     with transaction.atomic():  # one commit for the whole pool
         pool.write_text("".join(f"{RefreshToken.for_user(user)}\n" for _ in range(count)))
     print(json.dumps({"access": str(refresh.access_token), "refresh": str(refresh)}))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Bench:
@@ -97,30 +93,15 @@ class Bench:
         ).stdout
         return json.loads(out.strip().splitlines()[-1]), pool
 
-    def serve(self, side: str, rotate: bool) -> tuple[subprocess.Popen[bytes], str, Any]:
-        port = free_port()
-        env = {**self.env, "BENCH_SIDE": SIDE_ENV[side], "BENCH_ROTATE": "1" if rotate else "0"}
-        log = open(self.workdir / f"gunicorn-{SIDE_ENV[side]}-{int(rotate)}.log", "a+")  # noqa: SIM115
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "demo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)],
+    def serve(self, side: str, rotate: bool) -> Server:
+        env = {**self.env, **STOCK_ENV[side], "BENCH_ROTATE": "1" if rotate else "0"}
+        return start(
+            "demo.wsgi",
             cwd=DEMO,
             env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            options=["--workers", str(WORKERS)],
+            log=self.workdir / f"gunicorn-{SIDE_ENV[side]}-{int(rotate)}.log",
         )
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    stop(server)
-                    log.seek(0)
-                    raise RuntimeError(f"gunicorn did not start:\n{log.read()}") from None
-                time.sleep(0.2)
-        return server, f"http://127.0.0.1:{port}", log
 
     def wrk(self, url: str, script: str, seconds: int, **env: str) -> dict[str, Any]:
         command = ["wrk", "-t1", f"-c{CONNECTIONS}", f"-d{seconds}s", "-s", str(HERE / "wrk" / script), url]
@@ -130,17 +111,6 @@ class Bench:
         result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
         result["errors_total"] = sum(result["errors"].values())
         return result
-
-
-def stop(server: subprocess.Popen[bytes]) -> None:
-    try:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=15)
-    except subprocess.TimeoutExpired:
-        os.killpg(server.pid, signal.SIGKILL)
-        server.wait()
-    except ProcessLookupError:
-        pass
 
 
 def split(pool: Path, sizes: list[int]) -> list[Path]:
@@ -174,7 +144,7 @@ def main() -> int:
         # short slices alternating between the sides, so load drifts on this shared machine hit both alike.
         tokens: dict[str, dict[str, str]] = {}
         chunks: dict[str, list[Path]] = {}
-        servers: dict[str, tuple[subprocess.Popen[bytes], str, Any]] = {}
+        servers: dict[str, Server] = {}
         try:
             for side in SIDES:
                 # Each rotating request spends one token: a slice gets as many as the side's
@@ -186,14 +156,14 @@ def main() -> int:
                     chunks[side] = split(pool, [150] + [size] * SLICES)  # warm-up, then one file per slice
                 servers[side] = bench.serve(side, rotate)
             for side in SIDES:  # warm-up: imports, connections, the first queries
-                url = servers[side][1]
+                url = servers[side].url
                 bench.wrk(url + "/api/me/", "get.lua", 2, BENCH_ACCESS=tokens[side]["access"])
                 if rotate:
                     bench.wrk(url + "/api/token/refresh/", "refresh.lua", 1, BENCH_POOL=str(chunks[side][0]))
             for i in range(SLICES):
                 print(f"rotation {'on' if rotate else 'off'}: slice {i + 1}/{SLICES}", file=sys.stderr)
                 for side in SIDES if i % 2 == 0 else SIDES[::-1]:
-                    url, side_tokens = servers[side][1], tokens[side]
+                    url, side_tokens = servers[side].url, tokens[side]
                     if rotate:
                         result = bench.wrk(
                             url + "/api/token/refresh/", "refresh.lua", SECONDS, BENCH_POOL=str(chunks[side][i + 1])
@@ -210,13 +180,11 @@ def main() -> int:
                 for side in SIDES:
                     default_rps[side] = max(r["rps"] for r in runs["refresh (default)"][side])
         finally:
-            for side, (server, _url, log) in servers.items():
-                stop(server)
-                log.seek(0)
-                for line in log.read().splitlines():
+            for side, server in servers.items():
+                server.stop()
+                for line in server.output.splitlines():
                     if line[:1].isalpha() and not line.startswith("Traceback") and "rror" in line:
                         server_errors[side][line[:200]] = server_errors[side].get(line[:200], 0) + 1
-                log.close()
     summary: dict[str, Any] = {}
     for endpoint, by_side in runs.items():
         summary[endpoint] = {}

@@ -1,15 +1,15 @@
-"""The demo project's settings, switched between stock simplejwt and ours for bench/http.py.
+"""The demo project's settings for bench/http_load.py: rotation switched, SQLite set up for two writers.
 
-BENCH_SIDE=stock|ours, BENCH_ROTATE=0|1, BENCH_DB=<sqlite path>.  Everything
-else (apps, middleware, lifetimes, SQLite) is the demo's, identical for both.
+DEMO_STOCK=1 (the demo's own switch: the project before the migration) for the stock side,
+BENCH_ROTATE=0|1, BENCH_DB=<sqlite path>.  Everything else (apps, middleware, lifetimes, the
+migration's settings) is the demo's, identical for both.
 """
 
 import os
 
 from demo.settings import *  # noqa: F403
-from demo.settings import DATABASES, INSTALLED_APPS, REST_FRAMEWORK, SIMPLE_JWT
+from demo.settings import DATABASES, SIMPLE_JWT
 
-SIDE = os.environ.get("BENCH_SIDE", "ours")
 ROTATE = os.environ.get("BENCH_ROTATE", "0") == "1"
 
 DATABASES = {
@@ -26,18 +26,6 @@ DATABASES = {
         },
     }
 }
-
-if SIDE == "stock":
-    # A project that never installed simplejwt-rs (the database is migrated with it, for the other side).
-    INSTALLED_APPS = [app for app in INSTALLED_APPS if app != "simplejwt_rs"]
-    REST_FRAMEWORK = {
-        **REST_FRAMEWORK,
-        "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework_simplejwt.authentication.JWTAuthentication"],
-    }
-    # Upstream's defaults for every class setting: only the lifetimes stay.
-    SIMPLE_JWT = {key: value for key, value in SIMPLE_JWT.items() if "LIFETIME" in key}
-elif SIDE != "ours":
-    raise ValueError(f"BENCH_SIDE must be stock or ours, not {SIDE!r}")
 
 SIMPLE_JWT = {**SIMPLE_JWT, "ROTATE_REFRESH_TOKENS": ROTATE, "BLACKLIST_AFTER_ROTATION": ROTATE}
 

@@ -10,7 +10,7 @@ py=${1:?python}
 shift
 here=$(cd "$(dirname "$0")/.." && pwd)
 dir=$(mktemp -d /tmp/simplejwt-rs-pg.XXXXXX)
-port=$("$py" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(PYTHONPATH="$here" "$py" -c 'from harness.server import free_port; print(free_port())')
 
 trap '"$here/scripts/postgres.sh" stop "$dir"' EXIT
 DATABASE_URL=$("$here/scripts/postgres.sh" start "$dir" "$port")

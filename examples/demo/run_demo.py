@@ -10,24 +10,19 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parents[1]))  # the repository root, for harness/
+
+from harness.server import ServerDidNotStart, gunicorn  # noqa: E402
+
 PASSWORD = "correct horse battery staple"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Client:
@@ -111,45 +106,19 @@ def main() -> int:
     )
     run("shell", "-v", "0", "-c", seed)
 
-    port = free_port()
-    log = open(workdir / "gunicorn.log", "w+")  # noqa: SIM115  (closed in finally)
-    server = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "demo.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "2"],
-        cwd=HERE,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,  # its own process group, so stopping it stops its workers too
-    )
+    log = workdir / "gunicorn.log"
     try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    print(log.read())
-                    print("gunicorn did not start")
-                    return 1
-                time.sleep(0.2)
-        print(f"gunicorn (pid {server.pid}) serving demo on {base}\n")
-        client = Client(base)
-        story(client)
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.close()
-        print(f"\ngunicorn stopped (exit {server.returncode})")
+        with gunicorn("demo.wsgi", cwd=HERE, env=env, log=log, options=["--workers", "2"]) as server:
+            print(f"gunicorn (pid {server.pid}) serving demo on {server.url}\n")
+            client = Client(server.url)
+            story(client)
+    except ServerDidNotStart as error:
+        print(error)
+        return 1
+    print(f"\ngunicorn stopped (exit {server.returncode})")
 
     if client.failures:
-        print(f"{client.failures} step(s) gave an unexpected status; server log: {workdir / 'gunicorn.log'}")
+        print(f"{client.failures} step(s) gave an unexpected status; server log: {log}")
         return 1
     print("every step gave the expected status")
     shutil.rmtree(workdir)

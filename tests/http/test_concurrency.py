@@ -15,11 +15,8 @@ from __future__ import annotations
 import http.client
 import json
 import os
-import signal
-import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -29,6 +26,8 @@ from urllib.parse import urlsplit, urlunsplit
 
 import psycopg
 import pytest
+
+from harness.server import gunicorn
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
 PASSWORD = "correct horse battery staple"
@@ -62,53 +61,27 @@ def template_db():
     admin_sql(f"DROP DATABASE IF EXISTS {name}")
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextmanager
 def demo_server(template: str, variant: str, **env_changes: str):
     name = f"demo_{variant}_{os.getpid()}"
     admin_sql(f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name} TEMPLATE {template}")
-    port = free_port()
     env = {
         **os.environ,
         **env_changes,
         "DEMO_DATABASE_URL": database_url(name),
         "DJANGO_SETTINGS_MODULE": "demo.settings",
     }
-    log = tempfile.TemporaryFile("w+")
-    command = [sys.executable, "-m", "gunicorn", "demo.wsgi", "--bind", f"127.0.0.1:{port}"]
-    command += ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--backlog", "64"]
-    server = subprocess.Popen(command, cwd=DEMO, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    options = ["--workers", "4", "--worker-class", "gthread", "--threads", "4", "--backlog", "64"]
+
+    def logs_in(port: int) -> bool:  # ready: a worker answers, with the database behind it
+        return call(port, "POST", "/api/token/", {"username": "alice", "password": PASSWORD})[0] == 200
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                status, _body = call(port, "POST", "/api/token/", {"username": "alice", "password": PASSWORD})
-                if status == 200:
-                    break
-            except OSError:
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                log.seek(0)
-                pytest.fail(f"gunicorn did not start:\n{log.read()[-4000:]}")
-            time.sleep(0.2)
-        yield port, env
+        with gunicorn("demo.wsgi", cwd=DEMO, env=env, options=options, ready=logs_in) as server:
+            yield server.port, env
     finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            os.killpg(server.pid, signal.SIGKILL)
-            server.wait()
-        log.seek(0)
-        server_log = log.read()
-        log.close()
         admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-    assert "Traceback" not in server_log, server_log[-4000:]
+    assert "Traceback" not in server.output, server.output[-4000:]
 
 
 def call(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
