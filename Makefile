@@ -72,9 +72,13 @@ clean: ## Remove build products and the venv
 	rm -rf $(VENV) target .pytest_cache
 
 # --- benchmarks (issue 6): their own CPython 3.12 venv, since ryjwt needs >= 3.12 ----------------
-# The first CPython >= 3.12 that actually runs (a pyenv shim may exist without its version selected).
-BENCH_PYTHON ?= $(shell for p in /root/.pyenv/versions/3.12*/bin/python3.12 python3.12 python3.13; do \
-	"$$p" -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v "$$p"; break; }; done)
+# The first CPython >= 3.12 that actually runs: for 3.12, then 3.13, pythonX.Y on PATH, else pyenv's
+# if it has that version (its shims run only the selected ones); then python3; with none,
+# "python3.12", so that the error names what is missing.  No install location is named.
+BENCH_PYTHON ?= $(shell for v in 3.12 3.13; do \
+	for p in "python$$v" "$$(PYENV_VERSION=$$v pyenv which python$$v 2>/dev/null)"; do \
+	[ -n "$$p" ] && "$$p" -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && { command -v "$$p"; exit; }; \
+	done; done; python3 -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && command -v python3 || echo python3.12)
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
 .PHONY: bench bench-install bench-report
