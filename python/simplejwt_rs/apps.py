@@ -2,10 +2,13 @@ from django.apps import AppConfig
 
 
 class SimpleJWTRsConfig(AppConfig):
-    """Optional: adding ``simplejwt_rs`` to INSTALLED_APPS turns on the system checks."""
+    """Required in INSTALLED_APPS: the tables, the system checks, upstream's views routed to ours."""
 
     name = "simplejwt_rs"
     verbose_name = "simplejwt-rs"
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the checks)
+        from .views import route_upstream_views
+
+        route_upstream_views()

@@ -9,7 +9,7 @@ from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework_simplejwt import authentication as upstream
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
-from . import policy
+from . import errors, policy
 from .policy import default_user_authentication_rule
 from .settings import get, get_ours
 
@@ -62,7 +62,7 @@ class JWTAuthentication(upstream.JWTAuthentication):
         try:
             return policy.token_user(validated_token.payload)
         except policy.UserRefused as refused:
-            raise policy.request_error(refused) from refused
+            raise errors.request_error(refused) from refused
 
 
 class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUserAuthentication):

@@ -12,10 +12,10 @@ from django.db import models
 
 
 class RotatedRefreshToken(models.Model):
-    """A refresh token minted by rotation: ``jti`` was issued in exchange for ``parent_jti``.
+    """A consumed refresh token ``parent_jti``: exchanged for ``jti`` by rotation, or logged out.
 
-    ``parent_jti`` is unique, so of concurrent refreshes presenting one token
-    exactly one insert succeeds: consuming a token *is* inserting this row.
+    ``parent_jti`` is unique, so of concurrent refreshes and logouts presenting
+    one token exactly one insert succeeds: consuming a token *is* inserting this row.
     """
 
     jti = models.CharField(max_length=255, primary_key=True)
@@ -25,6 +25,8 @@ class RotatedRefreshToken(models.Model):
     issued_at = models.DateTimeField()
     # When neither this token nor its parent can be presented any more (the row may then go).
     expires_at = models.DateTimeField(db_index=True)
+    # Consumed by a logout: ``jti`` is a placeholder that was never issued as a token.
+    logged_out = models.BooleanField(default=False)
 
     class Meta:
         verbose_name = "rotated refresh token"

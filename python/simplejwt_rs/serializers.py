@@ -13,15 +13,14 @@ from typing import Any
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
-from django.db import OperationalError, transaction
+from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exc
 from rest_framework_simplejwt import serializers as upstream
-from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
+from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from . import backends, policy, rotation, tokens
-from . import checks as _checks  # noqa: F401  (registers the system checks even without "simplejwt_rs" installed)
+from . import backends, errors, policy, store, tokens
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import new_jti
@@ -74,10 +73,16 @@ def check_user(claims: dict[str, Any], token: str, created_at: Any, *, revoke: b
     try:
         return policy.token_user(claims)
     except policy.UserRefused as refused:
-        changed = refused.reason == policy.PASSWORD_CHANGED
+        changed = refused.reason == errors.PASSWORD_CHANGED
         if revoke and changed and jwt_settings.blacklist_installed() and get("JTI_CLAIM") in claims:
-            tokens.blacklist(claims, token, created_at)
-        raise policy.token_endpoint_error(refused) from refused
+            store.blacklist(claims, token, created_at, refused.user)
+        raise errors.token_endpoint_error(refused) from refused
+
+
+def verified_for_store(token_class: Any, raw: str) -> Any:
+    """``token_class(raw)``, leaving the blacklist to the store's write (see ``BlacklistMixin.for_store``)."""
+    for_store = getattr(token_class, "for_store", None)
+    return token_class(raw) if for_store is None else for_store(raw)
 
 
 class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
@@ -91,7 +96,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         try:
             codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)
         except TokenBackendError as exc:
-            raise TokenError(backends.MSG_INVALID) from exc
+            raise errors.invalid() from exc
         try:
             return codec.refresh(
                 raw,
@@ -111,33 +116,31 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         raw = attrs["refresh"]
         token_class = self.token_class
         if token_class.verify is not tokens.Token.verify:
-            token_class(raw)  # a custom verify() runs in Python first; the core verifies again below
+            verified_for_store(token_class, raw)  # a custom verify() runs in Python first; the core verifies again
         now = jwt_settings.now()
         created_at = datetime_from_epoch(now)
-        if rotation.active():
+        if store.rotation_active():
             return self._rotate_once(raw, now, created_at)
         rotate = bool(get("ROTATE_REFRESH_TOKENS"))
-        single_use = rotate and get("BLACKLIST_AFTER_ROTATION") and jwt_settings.blacklist_installed()
+        admitted: dict[str, Any] = {}
 
         def admit(claims: dict[str, Any]) -> bool:
             # Called by the core between verifying the refresh token and minting.
-            if jwt_settings.blacklist_installed() and tokens.is_blacklisted(claims.get(get("JTI_CLAIM"))):
-                raise TokenError(_("Token is blacklisted"))
-            check_user(claims, raw, created_at, revoke=True)
-            if single_use:
-                tokens.blacklist_once(claims, raw, created_at)
+            if store.is_blacklisted(claims.get(get("JTI_CLAIM"))):
+                raise errors.blacklisted()
+            admitted["user"] = check_user(claims, raw, created_at, revoke=True)
             return True
 
         result = self._refresh(raw, admit, now, refresh_lifetime=token_class.lifetime, rotate=rotate)
         data = {"access": result["access"]}
         if rotate and result["refresh"] is not None and result["refresh_claims"] is not None:
             data["refresh"] = result["refresh"]
-            if jwt_settings.blacklist_installed():
-                tokens.outstand(result["refresh_claims"], result["refresh"], created_at)
+            if jwt_settings.blacklist_installed() and get("JTI_CLAIM") is not None:
+                store.outstand(result["refresh_claims"], result["refresh"], created_at, admitted["user"])
         return data
 
     def _rotate_once(self, raw: str, now: float, created_at: Any) -> dict[str, str]:
-        """Single-use rotation with reuse detection (see :mod:`simplejwt_rs.rotation`).
+        """Single-use rotation with reuse detection (see :mod:`simplejwt_rs.store`).
 
         The presented token is consumed inside the core's callback, so nothing
         is minted unless this request won it. The successor's jti is chosen
@@ -150,17 +153,18 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         child_exp = math.floor(now + lifetime.total_seconds())
         successor_claims: dict[str, Any] = {get("JTI_CLAIM"): child_jti}
         consumed: dict[str, Any] = {}
-        try:
+        with store.busy_is_503():
             try:
                 with ExitStack() as in_transaction:
 
                     def admit(claims: dict[str, Any]) -> bool:
                         user = check_user(claims, raw, created_at, revoke=True)
-                        # The transaction starts with the consuming INSERT (a read first would let two
-                        # SQLite writers deadlock on the lock upgrade); it ends once the successor is recorded.
+                        # The transaction starts with the consuming INSERT; it ends once the successor is recorded.
                         in_transaction.enter_context(transaction.atomic())
-                        family = rotation.consume(claims, raw, child_jti, child_exp, user, now)
-                        family_claim = rotation.family_claim()
+                        family = store.consume(
+                            claims, raw, user=user, now=now, successor_jti=child_jti, successor_exp=child_exp
+                        )
+                        family_claim = store.family_claim()
                         if family_claim:
                             successor_claims[family_claim] = family
                         consumed["user"] = user
@@ -170,14 +174,10 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                         raw, admit, now, refresh_lifetime=lifetime, rotate=True, rotated_claims=successor_claims
                     )
                     refresh = result["refresh"]
-                    rotation.record_outstanding(result["refresh_claims"], refresh, created_at, consumed["user"])
-            except rotation.Reused as reused:
+                    store.record_outstanding(result["refresh_claims"], refresh, created_at, consumed["user"])
+            except store.Reused as reused:
                 # The consuming transaction has rolled back; revoke outside it.
-                rotation.refuse_reuse(reused, now, sender=type(self))
-                raise AssertionError("refuse_reuse always raises") from reused
-        except OperationalError as exc:
-            # e.g. SQLite's "database is locked": rolled back, nothing consumed; the client may retry.
-            raise rotation.TokenStoreBusy() from exc
+                store.refuse_reuse(reused, now, sender=type(self))
         return {"access": result["access"], "refresh": refresh}
 
 
@@ -196,23 +196,25 @@ class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
 class TokenVerifySerializer(upstream.TokenVerifySerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         token = UntypedToken(attrs["token"])
+        # A consumed refresh token presented here is a reuse like at refresh; then the family.
+        store.check_presented(token.payload, jwt_settings.now(), type(self), policy.named_user)
         # Upstream checks the blacklist only with BLACKLIST_AFTER_ROTATION, and answers 400.
-        if jwt_settings.blacklist_installed() and tokens.is_blacklisted(token.get(get("JTI_CLAIM"))):
-            raise TokenError(_("Token is blacklisted"))
-        if rotation.family_revoked(token.payload):
-            raise rotation.TokenFamilyRevoked()
+        if store.is_blacklisted(token.get(get("JTI_CLAIM"))):
+            raise errors.blacklisted()
         if get("VERIFY_CHECKS_USER"):
             check_user(token.payload, attrs["token"], token.current_time, revoke=False)
         return {}
 
 
 class TokenBlacklistSerializer(upstream.TokenBlacklistSerializer):
+    """Logout: with single-use rotation the token is consumed exactly as a refresh consumes it."""
+
     token_class = RefreshToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
-        refresh = self.token_class(attrs["refresh"])
-        try:
-            refresh.blacklist()
-        except AttributeError:
-            pass  # blacklist app not installed: nothing to record (as upstream)
+        raw = attrs["refresh"]
+        refresh = verified_for_store(self.token_class, raw)
+        if not jwt_settings.blacklist_installed():
+            return {}  # nothing to record (as upstream)
+        store.logout(refresh.payload, raw, policy.named_user(refresh.payload), jwt_settings.now(), type(self))
         return {}

@@ -12,22 +12,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
 from django.utils.translation import gettext_lazy as _
-from rest_framework_simplejwt import exceptions as up_exc
 from rest_framework_simplejwt import tokens as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
-from rest_framework_simplejwt.utils import datetime_from_epoch, format_lazy, get_md5_hash_password
+from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
 
-from . import backends
+from . import backends, errors, policy, store
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import new_jti
 from .settings import get
-
-# 5.5 raises ExpiredTokenError (a TokenError) for an expired token; older releases a plain TokenError.
-ExpiredTokenError: type[TokenError] = getattr(up_exc, "ExpiredTokenError", TokenError)
 
 
 class _Setting:
@@ -41,19 +35,8 @@ class _Setting:
 
 
 def token_error(exc: core_exc.JWTError) -> TokenError:
-    """Map a core error onto the TokenError and message upstream raises for the same fault."""
-    if isinstance(exc, core_exc.MissingClaimError):
-        if exc.claim == get("TOKEN_TYPE_CLAIM"):
-            return TokenError(_("Token has no type"))
-        if exc.claim == get("JTI_CLAIM"):
-            return TokenError(_("Token has no id"))
-        if exc.claim == "exp":
-            return TokenError(format_lazy(_("Token has no '{}' claim"), "exp"))
-    if isinstance(exc, core_exc.WrongTokenTypeError):
-        return TokenError(_("Token has wrong type"))
-    if isinstance(exc, core_exc.ExpiredTokenError):
-        return ExpiredTokenError(backends.MSG_EXPIRED)
-    return TokenError(backends.MSG_INVALID)
+    """A core error as upstream's token classes raise it (see :func:`errors.token_error`)."""
+    return errors.token_error(exc, get("TOKEN_TYPE_CLAIM"), get("JTI_CLAIM"))
 
 
 class _FastPath:
@@ -146,9 +129,9 @@ class Token(upstream.Token):
         try:
             self.payload = self.get_token_backend().decode(token, verify=verify)
         except TokenBackendError as exc:
-            if backends.SPLIT_EXPIRED and isinstance(exc, backends.ExpiredBackendError):
-                raise ExpiredTokenError(backends.MSG_EXPIRED) from exc
-            raise TokenError(backends.MSG_INVALID) from exc
+            if errors.SPLIT_EXPIRED and isinstance(exc, errors.ExpiredBackendError):
+                raise errors.ExpiredTokenError(errors.MSG_EXPIRED) from exc
+            raise errors.invalid() from exc
         if verify:
             self.verify()
 
@@ -161,7 +144,7 @@ class Token(upstream.Token):
                 try:
                     codec = fast.backend.codec_for(token)
                 except TokenBackendError as exc:
-                    raise TokenError(backends.MSG_INVALID) from exc
+                    raise errors.invalid() from exc
                 self.payload = codec.decode(token, now=now, **fast.decode_kwargs)
         except core_exc.JWTError as exc:
             raise token_error(exc) from exc
@@ -195,8 +178,11 @@ class Token(upstream.Token):
     def check_exp(self, claim: str = "exp", current_time: datetime | None = None) -> None:
         value = self.payload.get(claim)
         if claim in self.payload and (isinstance(value, bool) or not isinstance(value, (int, float))):
-            raise TokenError(backends.MSG_INVALID)  # upstream would crash with a 500 on a non-number
-        super().check_exp(claim, current_time)
+            raise errors.invalid()  # upstream would crash with a 500 on a non-number
+        try:
+            super().check_exp(claim, current_time)
+        except (OverflowError, ValueError, OSError) as exc:  # beyond year 9999, or not finite: upstream's 500
+            raise errors.invalid() from exc
 
     def set_jti(self) -> None:
         self.payload[get("JTI_CLAIM")] = new_jti()
@@ -221,7 +207,7 @@ class Token(upstream.Token):
 
 
 class BlacklistMixin:
-    """Outstanding-token and blacklist bookkeeping with upstream's ``token_blacklist`` app.
+    """Outstanding-token and blacklist bookkeeping with upstream's ``token_blacklist`` app, through the store.
 
     Upstream decides at import time whether these methods exist; here they check
     ``INSTALLED_APPS`` when called.  ``blacklist()`` still raises AttributeError
@@ -230,26 +216,39 @@ class BlacklistMixin:
 
     payload: dict[str, Any]
     current_time: datetime
+    # Set by :meth:`for_store`: the store's consuming write decides about the blacklist instead.
+    _store_decides = False
+
+    @classmethod
+    def for_store(cls, token: Any) -> Any:
+        """The token verified in every way but the blacklist, for a path whose store write checks it.
+
+        A consumed token is blacklisted too; refresh and logout must see it to tell a reuse.
+        """
+        instance = cls.__new__(cls)
+        instance._store_decides = True
+        instance.__init__(token)  # type: ignore[misc]
+        return instance
 
     def check_blacklist(self) -> None:
-        if jwt_settings.blacklist_installed() and is_blacklisted(self.payload.get(get("JTI_CLAIM"))):
-            raise TokenError(_("Token is blacklisted"))
+        if not self._store_decides and store.is_blacklisted(self.payload.get(get("JTI_CLAIM"))):
+            raise errors.blacklisted()
 
     def blacklist(self) -> Any:
         if not jwt_settings.blacklist_installed():
             raise AttributeError("blacklist() needs rest_framework_simplejwt.token_blacklist in INSTALLED_APPS")
-        return blacklist(self.payload, str(self), self.current_time)
+        return store.blacklist(self.payload, str(self), self.current_time, policy.named_user(self.payload))
 
     def outstand(self) -> Any:
         if not jwt_settings.blacklist_installed():
             return None
-        return outstand(self.payload, str(self), self.current_time)
+        return store.outstand(self.payload, str(self), self.current_time, policy.named_user(self.payload))
 
     @classmethod
     def for_user(cls, user: Any) -> Any:
         token = super().for_user(user)  # type: ignore[misc]
         if jwt_settings.blacklist_installed():
-            outstand(token.payload, str(token), token.current_time, user=user)
+            store.outstand(token.payload, str(token), token.current_time, user)
         return token
 
 
@@ -287,9 +286,7 @@ class RefreshToken(BlacklistMixin, Token, upstream.RefreshToken):
         super().__init__(*args, **kwargs)
         if self.token is None:
             # A new refresh token starts a token family (rotation carries the claim on).
-            from . import rotation
-
-            claim = rotation.family_claim()
+            claim = store.family_claim()
             if claim:
                 self.payload[claim] = self.payload[get("JTI_CLAIM")]
 
@@ -300,60 +297,6 @@ class UntypedToken(Token, upstream.UntypedToken):
 
     def verify_token_type(self) -> None:
         """Untyped tokens accept any type (used by the verify endpoint)."""
-
-
-# --- the token_blacklist tables -------------------------------------------------
-# Imported lazily: the models exist only when the app is installed.
-
-
-def is_blacklisted(jti: Any) -> bool:
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
-
-    return jti is not None and BlacklistedToken.objects.filter(token__jti=jti).exists()
-
-
-def outstand(payload: dict[str, Any], token: str, created_at: datetime, user: Any = None) -> Any:
-    """The OutstandingToken row for ``payload``'s jti, created if missing (as upstream)."""
-    from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-
-    if user is None:
-        User = get_user_model()
-        user = User.objects.filter(**{get("USER_ID_FIELD"): payload.get(get("USER_ID_CLAIM"))}).first()
-    row, _created = OutstandingToken.objects.get_or_create(
-        jti=payload[get("JTI_CLAIM")],
-        defaults={
-            "user": user,
-            "created_at": created_at,
-            "token": token,
-            "expires_at": datetime_from_epoch(payload["exp"]),
-        },
-    )
-    return row
-
-
-def blacklist(payload: dict[str, Any], token: str, created_at: datetime) -> Any:
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
-
-    return BlacklistedToken.objects.get_or_create(token=outstand(payload, token, created_at))
-
-
-def blacklist_once(payload: dict[str, Any], token: str, created_at: datetime) -> None:
-    """Blacklist a refresh token being rotated; refuse it if another request already did.
-
-    Upstream checks the blacklist and then calls ``get_or_create``, so two
-    concurrent refreshes of one token both succeed.  The blacklist row is
-    unique per token, so here exactly one insert wins.
-    """
-    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
-
-    row = outstand(payload, token, created_at)
-    try:
-        # The insert alone in its transaction: on SQLite a read before it would hold a shared
-        # lock that two racing writers then both try to upgrade ("database is locked").
-        with transaction.atomic():
-            BlacklistedToken.objects.create(token=row)
-    except IntegrityError as exc:
-        raise TokenError(_("Token is blacklisted")) from exc
 
 
 __all__ = ["AccessToken", "BlacklistMixin", "RefreshToken", "SlidingToken", "Token", "UntypedToken"]

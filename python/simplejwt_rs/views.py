@@ -1,7 +1,10 @@
 """Upstream's token views, with the serializer looked up when the request comes in.
 
 Upstream reads ``TOKEN_*_SERIALIZER`` once at import; these read it per
-request, and an upstream serializer named there is swapped for ours.
+request, and an upstream serializer named there is swapped for ours.  With
+``simplejwt_rs`` installed, upstream's own views do the same (see
+:func:`route_upstream_views`), so a project that keeps upstream's URLs and
+forgets a serializer line still gets every guarantee.
 """
 
 from __future__ import annotations
@@ -13,40 +16,62 @@ from rest_framework_simplejwt import views as upstream
 from .authentication import auth_header_types
 from .settings import get_ours
 
+# Each upstream view and the setting that names its serializer.
+SERIALIZER_SETTING = {
+    upstream.TokenObtainPairView: "TOKEN_OBTAIN_SERIALIZER",
+    upstream.TokenRefreshView: "TOKEN_REFRESH_SERIALIZER",
+    upstream.TokenObtainSlidingView: "SLIDING_TOKEN_OBTAIN_SERIALIZER",
+    upstream.TokenRefreshSlidingView: "SLIDING_TOKEN_REFRESH_SERIALIZER",
+    upstream.TokenVerifyView: "TOKEN_VERIFY_SERIALIZER",
+    upstream.TokenBlacklistView: "TOKEN_BLACKLIST_SERIALIZER",
+}
+
+
+def _serializer_from(setting: str) -> property:
+    """A ``_serializer_class`` that reads ``setting`` per request, with upstream's classes swapped for ours."""
+    return property(lambda view: get_ours(setting))
+
+
+def route_upstream_views() -> None:
+    """Make upstream's views read their serializer setting per request, through :func:`get_ours`.
+
+    Upstream binds the setting's string at import, so a project routing
+    ``rest_framework_simplejwt.views.TokenRefreshView`` with the setting left
+    at its default would run upstream's serializer.  A view given a
+    ``serializer_class`` of its own keeps it (``manage.py check`` reports it
+    if it is not ours, simplejwt_rs.E013).
+    """
+    for view, setting in SERIALIZER_SETTING.items():
+        view._serializer_class = _serializer_from(setting)  # type: ignore[assignment]
+
 
 class TokenViewBase(upstream.TokenViewBase):
-    serializer_setting = ""
-
-    @property
-    def _serializer_class(self) -> str:  # type: ignore[override]
-        return get_ours(self.serializer_setting)
-
     def get_authenticate_header(self, request: Any) -> str:
         return f'{auth_header_types()[0]} realm="{self.www_authenticate_realm}"'
 
 
 class TokenObtainPairView(TokenViewBase, upstream.TokenObtainPairView):
-    serializer_setting = "TOKEN_OBTAIN_SERIALIZER"
+    _serializer_class = _serializer_from("TOKEN_OBTAIN_SERIALIZER")
 
 
 class TokenRefreshView(TokenViewBase, upstream.TokenRefreshView):
-    serializer_setting = "TOKEN_REFRESH_SERIALIZER"
+    _serializer_class = _serializer_from("TOKEN_REFRESH_SERIALIZER")
 
 
 class TokenObtainSlidingView(TokenViewBase, upstream.TokenObtainSlidingView):
-    serializer_setting = "SLIDING_TOKEN_OBTAIN_SERIALIZER"
+    _serializer_class = _serializer_from("SLIDING_TOKEN_OBTAIN_SERIALIZER")
 
 
 class TokenRefreshSlidingView(TokenViewBase, upstream.TokenRefreshSlidingView):
-    serializer_setting = "SLIDING_TOKEN_REFRESH_SERIALIZER"
+    _serializer_class = _serializer_from("SLIDING_TOKEN_REFRESH_SERIALIZER")
 
 
 class TokenVerifyView(TokenViewBase, upstream.TokenVerifyView):
-    serializer_setting = "TOKEN_VERIFY_SERIALIZER"
+    _serializer_class = _serializer_from("TOKEN_VERIFY_SERIALIZER")
 
 
 class TokenBlacklistView(TokenViewBase, upstream.TokenBlacklistView):
-    serializer_setting = "TOKEN_BLACKLIST_SERIALIZER"
+    _serializer_class = _serializer_from("TOKEN_BLACKLIST_SERIALIZER")
 
 
 token_obtain_pair = TokenObtainPairView.as_view()

@@ -25,6 +25,10 @@ def refresh(api, token, url="/api/token/refresh/"):
     return api.post(url, {"refresh": token}, format="json")
 
 
+def logout(api, token, url="/api/token/blacklist/"):
+    return api.post(url, {"refresh": token}, format="json")
+
+
 def verify(api, token, url="/api/token/verify/"):
     return api.post(url, {"token": token}, format="json")
 

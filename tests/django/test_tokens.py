@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import translation
 from rest_framework_simplejwt import tokens as upstream
 from rest_framework_simplejwt.exceptions import TokenError
-from simplejwt_rs import backends, tokens
+from simplejwt_rs import backends, errors, tokens
 from simplejwt_rs.backends import token_backend
 
 from tests.django.helpers import code, me, obtain, refresh, verify
@@ -208,7 +208,7 @@ def test_both_paths_read_the_same_clock(user, clock):
     for token_class in (tokens.AccessToken, StrictAccessToken):
         with pytest.raises(TokenError) as refused:
             token_class(token)
-        assert str(refused.value.args[0]) == str(backends.MSG_EXPIRED)
+        assert str(refused.value.args[0]) == str(errors.MSG_EXPIRED)
 
 
 def test_token_backend_matches_upstreams_constructor_and_errors():

@@ -9,13 +9,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from simplejwt_rs import rotation
 from simplejwt_rs import settings as jwt_settings
+from simplejwt_rs import store
 
 
 class Command(BaseCommand):
     help = "Delete expired refresh-token rotation records and revoked token families."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        rotated, families = rotation.flush_expired(jwt_settings.now())
+        rotated, families = store.flush_expired(jwt_settings.now())
         self.stdout.write(f"deleted {rotated} rotation record(s) and {families} revoked token family(ies)")

@@ -1,0 +1,375 @@
+"""The token store: the only code that writes upstream's outstanding/blacklist tables and ours.
+
+Upstream's ``token_blacklist`` tables say which tokens exist and which are
+blacklisted.  Ours (:mod:`simplejwt_rs.models`) add what they cannot express:
+which refresh token was *consumed* (by a rotation, or by logging out) and
+which token families were revoked (RFC 9700 section 4.14.2).
+
+- A token *family* starts with a refresh token from obtain (the family id is
+  its jti) and travels across every rotation, both in ``TOKEN_FAMILY_CLAIM``
+  and in the rotation records; where they disagree (the claim was renamed,
+  or the token predates the store) the records win.
+- :func:`consume` is the one consume-once primitive: refresh (which records
+  a successor) and logout (which records none) both insert the presented
+  token's row, whose ``parent_jti`` is unique, conditional on its family not
+  being revoked and the token not being blacklisted.  One statement decides;
+  of any number of concurrent refreshes and logouts of one token exactly one
+  commits.
+- A consumed token presented again, at refresh, logout or verify, is a reuse:
+  :func:`refuse_reuse` revokes its family (two statements whatever its size),
+  sends :data:`~simplejwt_rs.signals.refresh_token_reused` and always raises.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
+from typing import Any, NoReturn
+
+from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db.models import Exists, OuterRef
+
+from . import errors
+from . import settings as jwt_settings
+from ._core import new_jti
+from .errors import TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
+from .models import RevokedTokenFamily, RotatedRefreshToken
+from .settings import get
+from .signals import refresh_token_reused
+
+# The logger keeps the name it had before the store had a module of its own.
+log = logging.getLogger("simplejwt_rs.rotation")
+
+# CharField(max_length=255) in our tables and in upstream's OutstandingToken.
+MAX_ID_LENGTH = 255
+
+
+# --- when the store is in use ------------------------------------------------------------------
+
+
+def rotation_active() -> bool:
+    """Whether refreshes are single-use with reuse detection (rotation, blacklisting, a jti, the tables)."""
+    return bool(
+        get("ROTATE_REFRESH_TOKENS")
+        and get("BLACKLIST_AFTER_ROTATION")
+        and get("JTI_CLAIM") is not None
+        and jwt_settings.blacklist_installed()
+    )
+
+
+def reuse_detection() -> bool:
+    setting = get("REFRESH_TOKEN_REUSE_DETECTION")
+    return True if setting is None else setting
+
+
+def family_claim() -> str | None:
+    """The claim a new refresh token carries its family id in, or None when families are off."""
+    return get("TOKEN_FAMILY_CLAIM") if rotation_active() else None
+
+
+# --- token content the store relies on ----------------------------------------------------------
+
+
+def _id(value: Any) -> str:
+    """A jti or family id as stored; anything else in a (validly signed) token is invalid, not a 500."""
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        raise errors.invalid()
+    text = str(value)
+    if not text or len(text) > MAX_ID_LENGTH:
+        raise errors.invalid()
+    return text
+
+
+def _dt(epoch: Any) -> datetime:
+    if isinstance(epoch, bool) or not isinstance(epoch, (int, float)):
+        raise errors.invalid()
+    try:
+        return datetime.fromtimestamp(epoch, tz=timezone.utc)
+    except (OverflowError, ValueError, OSError) as exc:  # beyond year 9999, or not finite
+        raise errors.invalid() from exc
+
+
+def identify(claims: dict[str, Any]) -> tuple[str, str]:
+    """(jti, family by the claim) of a verified refresh token; a token without the claim starts its own."""
+    jti = _id(claims.get(get("JTI_CLAIM")))
+    claim = get("TOKEN_FAMILY_CLAIM")
+    family = claims.get(claim) if claim else None
+    return jti, (jti if family is None else _id(family))
+
+
+def _blacklist_models() -> tuple[Any, Any]:
+    """(OutstandingToken, BlacklistedToken): upstream's models exist only with its token_blacklist app."""
+    from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken, OutstandingToken
+
+    return OutstandingToken, BlacklistedToken
+
+
+def _param(value: datetime) -> Any:
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def _tables() -> dict[str, str]:
+    OutstandingToken, BlacklistedToken = _blacklist_models()
+    q = connection.ops.quote_name
+    return {
+        "rotated": q(RotatedRefreshToken._meta.db_table),
+        "revoked": q(RevokedTokenFamily._meta.db_table),
+        "outstanding": q(OutstandingToken._meta.db_table),
+        "blacklisted": q(BlacklistedToken._meta.db_table),
+        "bl_token": q(BlacklistedToken._meta.get_field("token").column),
+    }
+
+
+def _insert_ignoring_conflicts(sql: str) -> str:
+    """``INSERT ...`` that skips rows violating a unique constraint, in this database's dialect."""
+    if connection.vendor in ("sqlite", "postgresql"):
+        return f"{sql} ON CONFLICT DO NOTHING"
+    if connection.vendor == "mysql":
+        return sql.replace("INSERT INTO", "INSERT IGNORE INTO", 1)
+    return sql
+
+
+@contextmanager
+def busy_is_503() -> Iterator[None]:
+    """A write the database could not take in time (SQLite's "database is locked") rolled back: 503, retry."""
+    try:
+        yield
+    except OperationalError as exc:
+        raise TokenStoreBusy() from exc
+
+
+# --- upstream's tables ---------------------------------------------------------------------------
+
+
+def is_blacklisted(jti: Any) -> bool:
+    if jti is None or not jwt_settings.blacklist_installed():
+        return False
+    return _blacklist_models()[1].objects.filter(token__jti=_id(jti)).exists()
+
+
+def outstand(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> Any:
+    """The OutstandingToken row for ``claims``'s jti, created if missing (as upstream)."""
+    row, _created = _blacklist_models()[0].objects.get_or_create(
+        jti=_id(claims.get(get("JTI_CLAIM"))),
+        defaults={"user": user, "created_at": created_at, "token": token, "expires_at": _dt(claims.get("exp"))},
+    )
+    return row
+
+
+def blacklist(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> Any:
+    """Blacklist a token (idempotent, as upstream's ``Token.blacklist()``); returns (row, created)."""
+    return _blacklist_models()[1].objects.get_or_create(token=outstand(claims, token, created_at, user))
+
+
+# --- consuming, once -----------------------------------------------------------------------------
+
+
+class Reused(Exception):
+    """The presented token was consumed before; raised inside the consuming transaction (so it rolls back).
+
+    ``recorded``: ``family`` was read from the consumed token's row, not taken from its claim.
+    """
+
+    def __init__(self, jti: str, family: str, user: Any, *, recorded: bool = False) -> None:
+        super().__init__(jti)
+        self.jti = jti
+        self.family = family
+        self.user = user
+        self.recorded = recorded
+
+
+def consume(
+    claims: dict[str, Any],
+    token: str,
+    *,
+    user: Any,
+    now: float,
+    successor_jti: str | None = None,
+    successor_exp: int | None = None,
+) -> str:
+    """Consume a verified refresh token, for a successor (refresh) or for none (logout); returns its family.
+
+    Must run inside a transaction (the caller's) whose first statement this
+    is: a read before it would let two SQLite writers deadlock on the lock
+    upgrade.  Raises :class:`Reused` if the token was consumed already,
+    :class:`~simplejwt_rs.errors.TokenFamilyRevoked`, or "Token is blacklisted".
+    """
+    jti, claimed_family = identify(claims)
+    t = _tables()
+    issued_at = _dt(now)
+    parent_exp = _dt(claims.get("exp"))
+    expires = parent_exp if successor_exp is None else max(parent_exp, _dt(successor_exp))
+    logged_out = successor_jti is None
+    returning = connection.features.can_return_columns_from_insert
+    consume_sql = (
+        f"INSERT INTO {t['rotated']} (jti, parent_jti, family, user_id, issued_at, expires_at, logged_out) "
+        "SELECT %s, %s, f.family, %s, %s, %s, %s "
+        f"FROM (SELECT COALESCE((SELECT r.family FROM {t['rotated']} r WHERE r.jti = %s), %s) AS family) f "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {t['revoked']} v WHERE v.family IN (f.family, %s)) "
+        f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b INNER JOIN {t['outstanding']} o "
+        f"ON b.{t['bl_token']} = o.id WHERE o.jti = %s)" + (" RETURNING family" if returning else "")
+    )
+    params = [
+        new_jti() if logged_out else successor_jti,  # a logout's row names no token that was ever issued
+        jti,
+        None if user is None else str(user.pk),
+        _param(issued_at),
+        _param(expires),
+        logged_out,
+        jti,
+        claimed_family,
+        claimed_family,
+        jti,
+    ]
+    with connection.cursor() as cursor:
+        try:
+            cursor.execute(consume_sql, params)
+            inserted = cursor.fetchone() if returning else (None if cursor.rowcount != 1 else ())
+        except IntegrityError as exc:  # another request consumed it first
+            raise Reused(jti, claimed_family, user) from exc
+        if inserted is None:
+            # Refused: say why, in one query. A consumed token is blacklisted too, so look for its row.
+            cursor.execute(
+                f"SELECT (SELECT family FROM {t['rotated']} WHERE parent_jti = %s), EXISTS (SELECT 1 FROM "
+                f"{t['revoked']} v WHERE v.family = %s OR v.family IN (SELECT r.family FROM {t['rotated']} r "
+                "WHERE r.jti = %s))",
+                [jti, claimed_family, jti],
+            )
+            consumed_in, revoked = cursor.fetchone()
+            if consumed_in is not None:
+                raise Reused(jti, consumed_in, user, recorded=True)
+            if revoked:
+                raise TokenFamilyRevoked()
+            raise errors.blacklisted()
+        if not returning:
+            cursor.execute(f"SELECT family FROM {t['rotated']} WHERE parent_jti = %s", [jti])
+            inserted = cursor.fetchone()
+        # BLACKLIST_AFTER_ROTATION in upstream's tables (logout too): the presented token's outstanding row.
+        cursor.execute(
+            _insert_ignoring_conflicts(
+                f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "
+                f"SELECT o.id, %s FROM {t['outstanding']} o WHERE o.jti = %s"
+            ),
+            [_param(issued_at), jti],
+        )
+        blacklisted = cursor.rowcount
+    if blacklisted != 1:
+        # Issued before the blacklist app was installed (no outstanding row), or blacklisted meanwhile.
+        blacklist(claims, token, issued_at, user)
+    return str(inserted[0])
+
+
+def record_outstanding(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> None:
+    """A successor's OutstandingToken row: one INSERT (the user is known already)."""
+    _blacklist_models()[0].objects.create(
+        user=user, jti=_id(claims[get("JTI_CLAIM")]), token=token, created_at=created_at, expires_at=_dt(claims["exp"])
+    )
+
+
+def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: Any) -> None:
+    """Log a refresh token out: consumed like a rotation, so a logout and a refresh of one token never both win."""
+    if not rotation_active():
+        blacklist(claims, token, _dt(now), user)  # upstream's idempotent blacklisting
+        return
+    with busy_is_503():
+        try:
+            with transaction.atomic():
+                consume(claims, token, user=user, now=now)
+        except Reused as reused:
+            # The logout asked for the session to end: no grace period keeps a successor alive.
+            refuse_reuse(reused, now, sender, grace=False)
+
+
+# --- reuse and revocation -----------------------------------------------------------------------
+
+
+def refuse_reuse(reused: Reused, now: float, sender: Any, *, grace: bool = True) -> NoReturn:
+    """A consumed token came back: a retry within the grace period is refused, else its family is revoked.
+
+    Must run outside the transaction that found the reuse (it rolled back).
+    """
+    if not reuse_detection():
+        raise errors.blacklisted()
+    seconds = get("REFRESH_TOKEN_REUSE_GRACE_SECONDS")
+    grace = grace and seconds > 0
+    successor = None
+    if grace or not reused.recorded:
+        successor = (
+            RotatedRefreshToken.objects.filter(parent_jti=reused.jti)
+            .annotate(consumed=Exists(RotatedRefreshToken.objects.filter(parent_jti=OuterRef("jti"))))
+            .values("family", "issued_at", "consumed", "logged_out")
+            .first()
+        )
+    if grace and successor and not successor["consumed"] and not successor["logged_out"]:
+        # Only the immediately previous token (its successor not yet used), and only for a while.
+        if successor["issued_at"] >= _dt(now) - timedelta(seconds=seconds):
+            raise TokenAlreadyRotated()
+    # The recorded family wins over the claim (which may have been renamed since).
+    family = successor["family"] if successor else reused.family
+    with busy_is_503():
+        revoke_family(family, now)
+    refresh_token_reused.send(sender=sender, user=reused.user, family=family, jti=reused.jti)
+    log.warning(
+        "A consumed refresh token was presented again: token family %s revoked (user %s)",
+        family,
+        getattr(reused.user, "pk", None),
+    )
+    raise TokenReused()
+
+
+def revoke_family(family: str, now: float) -> None:
+    """Refuse every token of ``family`` from now on and blacklist all its outstanding tokens: two statements."""
+    t = _tables()
+    revoked_at = _dt(now)
+    lifetime = get("REFRESH_TOKEN_LIFETIME")
+    expires_at = revoked_at + (lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=lifetime))
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _insert_ignoring_conflicts(
+                f"INSERT INTO {t['revoked']} (family, revoked_at, expires_at) VALUES (%s, %s, %s)"
+            ),
+            [family, _param(revoked_at), _param(expires_at)],
+        )
+        # The family's first token has the family id as its jti; the others are rotation records.
+        cursor.execute(
+            _insert_ignoring_conflicts(
+                f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "
+                f"SELECT o.id, %s FROM {t['outstanding']} o "
+                f"WHERE (o.jti = %s OR o.jti IN (SELECT r.jti FROM {t['rotated']} r WHERE r.family = %s)) "
+                f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b WHERE b.{t['bl_token']} = o.id)"
+            ),
+            [_param(revoked_at), family, family],
+        )
+
+
+def check_presented(claims: dict[str, Any], now: float, sender: Any, user_of: Callable[[dict[str, Any]], Any]) -> None:
+    """For verify: a consumed refresh token is a reuse; a token of a revoked family is refused.
+
+    ``user_of(claims)`` names the user for the signal, looked up only on a reuse.
+    """
+    if not rotation_active():
+        return
+    claim = get("TOKEN_FAMILY_CLAIM")
+    claimed = claims.get(claim) if claim else None
+    jti = claims.get(get("JTI_CLAIM"))
+    if jti is None and claimed is None:
+        return
+    jti = None if jti is None else _id(jti)
+    families = set() if claimed is None else {_id(claimed)}
+    if jti is not None:
+        consumed_in = RotatedRefreshToken.objects.filter(parent_jti=jti).values_list("family", flat=True).first()
+        if consumed_in is not None:
+            refuse_reuse(Reused(jti, consumed_in, user_of(claims), recorded=True), now, sender)
+        families.update(RotatedRefreshToken.objects.filter(jti=jti).values_list("family", flat=True))
+    if families and RevokedTokenFamily.objects.filter(family__in=families).exists():
+        raise TokenFamilyRevoked()
+
+
+def flush_expired(now: float) -> tuple[int, int]:
+    """Delete rotation records and revoked families that can no longer matter; (rotated, families) deleted."""
+    cutoff = _dt(now)
+    rotated, _unused = RotatedRefreshToken.objects.filter(expires_at__lte=cutoff).delete()
+    families, _unused = RevokedTokenFamily.objects.filter(expires_at__lte=cutoff).delete()
+    return rotated, families
