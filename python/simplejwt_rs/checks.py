@@ -1,25 +1,72 @@
-"""System checks for risky SIMPLE_JWT configuration (``manage.py check``)."""
+"""System checks (``manage.py check``): a configuration that would switch a guarantee off is an error.
+
+Registered by the app's ``ready()``.  Each message names the exact setting,
+URL route or class at fault.
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.core.checks import Error, Tags, Warning, register
+from django.conf import settings as django_settings
+from django.contrib.auth import get_user_model
+from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils.module_loading import import_string
+from rest_framework.views import APIView
+from rest_framework_simplejwt import authentication as up_auth
+from rest_framework_simplejwt import tokens as up_tokens
+from rest_framework_simplejwt import views as up_views
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
+from . import authentication, serializers, store, tokens
 from . import exceptions as core_exc
 from .backends import token_backend
-from .settings import blacklist_installed, get, rotation_store_installed
+from .settings import blacklist_installed, get, get_ours, problems
 
 # RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output.
 HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
+# Each serializer setting, and the class of ours that a serializer named there must be (or subclass).
+SERIALIZER_SETTINGS: dict[str, type] = {
+    "TOKEN_OBTAIN_SERIALIZER": serializers.TokenObtainSerializer,
+    "TOKEN_REFRESH_SERIALIZER": serializers.TokenRefreshSerializer,
+    "TOKEN_VERIFY_SERIALIZER": serializers.TokenVerifySerializer,
+    "TOKEN_BLACKLIST_SERIALIZER": serializers.TokenBlacklistSerializer,
+    "SLIDING_TOKEN_OBTAIN_SERIALIZER": serializers.TokenObtainSerializer,
+    "SLIDING_TOKEN_REFRESH_SERIALIZER": serializers.TokenRefreshSlidingSerializer,
+}
+OUR_SERIALIZERS = tuple(set(SERIALIZER_SETTINGS.values()))
+
+
+def _name(cls: Any) -> str:
+    return f"{getattr(cls, '__module__', '?')}.{getattr(cls, '__qualname__', repr(cls))}"
+
+
+def _bypasses_authentication(cls: Any) -> bool:
+    """An authentication class built on upstream's JWT classes but not on ours: no user policy."""
+    return (
+        isinstance(cls, type)
+        and issubclass(cls, up_auth.JWTAuthentication)
+        and not issubclass(cls, authentication.JWTAuthentication)
+    )
+
 
 @register(Tags.security)
-def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
-    messages: list[Any] = []
+def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Keys, rotation and the types of our settings."""
+    messages: list[CheckMessage] = []
     algorithm = get("ALGORITHM")
     signing_key = get("SIGNING_KEY")
+
+    for name, problem in problems():
+        messages.append(
+            Error(
+                f"SIMPLE_JWT[{name!r}] {problem}; until it is fixed its default applies.",
+                hint="See the README's table of the settings simplejwt-rs adds.",
+                id="simplejwt_rs.E008",
+            )
+        )
 
     if algorithm in HMAC_MIN_BYTES:
         key = signing_key.encode() if isinstance(signing_key, str) else (signing_key or b"")
@@ -44,39 +91,29 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
 
     if get("BLACKLIST_AFTER_ROTATION") and not blacklist_installed():
         messages.append(
-            Warning(
+            Error(
                 "SIMPLE_JWT['BLACKLIST_AFTER_ROTATION'] is on but rest_framework_simplejwt.token_blacklist "
                 "is not in INSTALLED_APPS, so rotated refresh tokens stay usable.",
                 hint="Add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS and migrate.",
-                id="simplejwt_rs.W003",
+                id="simplejwt_rs.E003",
             )
         )
 
     if get("ROTATE_REFRESH_TOKENS") and get("BLACKLIST_AFTER_ROTATION") and blacklist_installed():
         if get("JTI_CLAIM") is None:
             messages.append(
-                Warning(
+                Error(
                     "SIMPLE_JWT['JTI_CLAIM'] is None, so a rotated refresh token cannot be told apart from "
                     "another: single-use rotation and reuse detection are impossible.",
                     hint="Leave JTI_CLAIM at its default ('jti').",
-                    id="simplejwt_rs.W005",
+                    id="simplejwt_rs.E005",
                 )
             )
-        elif not rotation_store_installed():
+        elif store.reuse_detection() and not get("TOKEN_FAMILY_CLAIM"):
             messages.append(
                 Warning(
-                    "Refresh tokens rotate with BLACKLIST_AFTER_ROTATION, but 'simplejwt_rs' is not in "
-                    "INSTALLED_APPS: rotation stays single-use, but a reused refresh token does not revoke "
-                    "its token family.",
-                    hint="Add 'simplejwt_rs' to INSTALLED_APPS and run migrate.",
-                    id="simplejwt_rs.W006",
-                )
-            )
-        elif get("REFRESH_TOKEN_REUSE_DETECTION") is not False and not get("TOKEN_FAMILY_CLAIM"):
-            messages.append(
-                Warning(
-                    "SIMPLE_JWT['TOKEN_FAMILY_CLAIM'] is empty, so tokens carry no family: a reused refresh "
-                    "token only revokes the token it was exchanged for, not the rest of its family.",
+                    "SIMPLE_JWT['TOKEN_FAMILY_CLAIM'] is None, so access tokens carry no family: verify cannot "
+                    "refuse the access tokens of a revoked family (refresh tokens are still tracked).",
                     hint="Leave TOKEN_FAMILY_CLAIM at its default ('token_family').",
                     id="simplejwt_rs.W007",
                 )
@@ -89,3 +126,152 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[Any]:
         except (core_exc.JWTError, TokenBackendError, ValueError, TypeError) as exc:
             messages.append(Error(f"SIMPLE_JWT keys cannot be used with {algorithm}: {exc}", id="simplejwt_rs.E004"))
     return messages
+
+
+@register(Tags.security)
+def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Every class a setting names for a token path must be ours (upstream's are swapped for ours)."""
+    messages: list[CheckMessage] = []
+    for setting, ours in SERIALIZER_SETTINGS.items():
+        path = get_ours(setting)
+        try:
+            cls = import_string(path) if isinstance(path, str) else path
+        except ImportError as exc:
+            messages.append(Error(f"SIMPLE_JWT[{setting!r}] cannot be imported: {exc}", id="simplejwt_rs.E010"))
+            continue
+        if not (isinstance(cls, type) and issubclass(cls, ours)):
+            messages.append(
+                Error(
+                    f"SIMPLE_JWT[{setting!r}] is {_name(cls)}, which is not built on {_name(ours)}: "
+                    "requests through it skip the user policy and single-use rotation.",
+                    hint=f"Subclass {_name(ours)} instead.",
+                    id="simplejwt_rs.E010",
+                )
+            )
+
+    for cls in get_ours("AUTH_TOKEN_CLASSES"):
+        cls = import_string(cls) if isinstance(cls, str) else cls
+        if isinstance(cls, type) and issubclass(cls, up_tokens.Token) and not issubclass(cls, tokens.Token):
+            messages.append(
+                Error(
+                    f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {_name(cls)}, which is built on upstream's token "
+                    "classes, not ours.",
+                    hint="Subclass simplejwt_rs.tokens.AccessToken (or the class of ours of the same name).",
+                    id="simplejwt_rs.E012",
+                )
+            )
+
+    drf = getattr(django_settings, "REST_FRAMEWORK", None) or {}
+    for path in drf.get("DEFAULT_AUTHENTICATION_CLASSES", ()) if isinstance(drf, dict) else ():
+        try:
+            cls = import_string(path) if isinstance(path, str) else path
+        except ImportError:
+            continue  # DRF itself reports it at the first request
+        if _bypasses_authentication(cls):
+            messages.append(
+                Error(
+                    f"REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES'] names {_name(cls)}: it authenticates "
+                    "requests without the user policy (USER_AUTHENTICATION_RULE, password changes).",
+                    hint="Use simplejwt_rs.authentication.JWTAuthentication (or subclass it).",
+                    id="simplejwt_rs.E011",
+                )
+            )
+
+    field_name = get("USER_ID_FIELD")
+    try:
+        field = get_user_model()._meta.get_field(field_name)
+    except Exception:  # noqa: BLE001  (any lookup failure: the field does not exist)
+        field = None
+    if field is None or not (field.primary_key or field.unique):
+        messages.append(
+            Warning(
+                f"SIMPLE_JWT['USER_ID_FIELD'] is {field_name!r}, which is not a unique field of the user model: "
+                "a token whose id matches several users authenticates none of them, and an id given up by one "
+                "user and taken by another hands the old user's tokens to the new one.",
+                hint="Use the primary key or another unique, never reused field.",
+                id="simplejwt_rs.W009",
+            )
+        )
+    return messages
+
+
+def _routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
+    found = []
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            found.extend(_routes(pattern.url_patterns, prefix + str(pattern.pattern)))
+        elif isinstance(pattern, URLPattern):
+            found.append((prefix + str(pattern.pattern), pattern.callback))
+    return found
+
+
+@register(Tags.security, Tags.urls)
+def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Routed views that would take a token past our serializers or our authentication."""
+    messages: list[CheckMessage] = []
+    try:
+        routes = _routes(get_resolver().url_patterns)
+    except Exception:  # noqa: BLE001  (a broken URLconf is Django's own check to report)
+        return messages
+    for route, callback in routes:
+        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        if not isinstance(view_class, type):
+            continue
+        initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
+        if issubclass(view_class, up_views.TokenViewBase):
+            try:
+                serializer = view_class(**initkwargs).get_serializer_class()
+            except Exception as exc:  # noqa: BLE001
+                messages.append(
+                    Error(
+                        f"URL route {route!r}: the serializer of {_name(view_class)} fails: {exc}",
+                        id="simplejwt_rs.E013",
+                    )
+                )
+                continue
+            if not (isinstance(serializer, type) and issubclass(serializer, OUR_SERIALIZERS)):
+                messages.append(
+                    Error(
+                        f"URL route {route!r} ({_name(view_class)}) uses {_name(serializer)}, which is not built on "
+                        "simplejwt_rs.serializers: tokens it handles skip the user policy and single-use rotation.",
+                        hint="Route it with the serializer setting (left unset or naming ours), or subclass ours.",
+                        id="simplejwt_rs.E013",
+                    )
+                )
+        classes = getattr(view_class, "authentication_classes", ())
+        if issubclass(view_class, APIView) and classes is not APIView.authentication_classes:
+            for cls in initkwargs.get("authentication_classes", classes) or ():
+                if _bypasses_authentication(cls):
+                    messages.append(
+                        Error(
+                            f"URL route {route!r} ({_name(view_class)}) authenticates with {_name(cls)}, which "
+                            "skips the user policy.",
+                            hint="Use simplejwt_rs.authentication.JWTAuthentication (or subclass it).",
+                            id="simplejwt_rs.E014",
+                        )
+                    )
+    return messages
+
+
+@register(Tags.security)
+def check_jwk_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Under JWK_URL, tokens minted here carry no ``kid``, so this very service refuses them."""
+    algorithm = get("ALGORITHM")
+    if not get("JWK_URL") or not isinstance(algorithm, str) or algorithm.startswith("HS"):
+        return []  # HMAC never consults JWK_URL
+    try:
+        can_sign = token_backend().codec.can_sign
+    except (core_exc.JWTError, TokenBackendError, ValueError, TypeError):
+        return []  # SIGNING_KEY cannot sign (None, or the SECRET_KEY default): nothing is minted
+    if not can_sign:
+        return []
+    return [
+        Error(
+            f"SIMPLE_JWT['JWK_URL'] is set and SIGNING_KEY can sign {algorithm}: the tokens this service mints "
+            "(obtain, refresh, sliding refresh) carry no 'kid' header, so its own authentication, verify and "
+            "refresh refuse them.",
+            hint="With JWK_URL this service only verifies the key set owner's tokens: set SIGNING_KEY to None and "
+            "route no token obtain or refresh views. To issue tokens here, remove JWK_URL and set VERIFYING_KEY.",
+            id="simplejwt_rs.E030",
+        )
+    ]

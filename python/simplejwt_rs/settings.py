@@ -10,36 +10,93 @@ value, and the :func:`on_change` hooks drop whatever was built from the old one
 from __future__ import annotations
 
 import importlib
+import math
 import time
 from collections.abc import Callable
+from datetime import timedelta
 from importlib.metadata import version
 from typing import Any
 
 from django.conf import settings as django_settings
+from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from rest_framework_simplejwt import settings as upstream
 
 # Settings that only exist here (or only in newer simplejwt releases, so that
-# 5.3.1 behaves like 5.4+).  Documented in the README.
-DEFAULTS: dict[str, Any] = {
+# 5.3.1 behaves like 5.4+): name -> (default, parser).  Documented in the README.
+# A parser turns what a user would reasonably write into one type, or raises
+# ValueError/TypeError; `manage.py check` reports that as simplejwt_rs.E008 and
+# at run time the default applies (each default is the secure choice).
+
+
+def _bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError("must be True or False")
+    return value
+
+
+def _optional_bool(value: Any) -> bool | None:
+    return None if value is None else _bool(value)
+
+
+def _seconds(value: Any) -> float:
+    """A duration: a ``timedelta`` (as every simplejwt lifetime) or a number of seconds."""
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError("must be a datetime.timedelta or a number of seconds")
+    if not math.isfinite(value) or value < 0:
+        raise ValueError("must be a finite, non-negative duration")
+    return float(value)
+
+
+def _positive_seconds(value: Any) -> float:
+    seconds = _seconds(value)
+    if seconds <= 0:
+        raise ValueError("must be a positive duration")
+    return seconds
+
+
+def _optional_size(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("must be None or a positive integer (bytes)")
+    if value <= 0:
+        raise ValueError("must be a positive number of bytes")
+    return value
+
+
+def _optional_claim(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise TypeError("must be None or a non-empty claim name")
+    return value
+
+
+DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # simplejwt 5.4 added this; on 5.3.1 we read it from SIMPLE_JWT ourselves.
-    "CHECK_USER_IS_ACTIVE": True,
+    "CHECK_USER_IS_ACTIVE": (True, _bool),
     # Ours: TokenVerifyView also applies the user policy when the token names a user.
-    "VERIFY_CHECKS_USER": True,
+    "VERIFY_CHECKS_USER": (True, _bool),
     # Ours: how long a fetched JWK set is trusted, and how often an unknown kid may trigger a refetch.
-    "JWK_CACHE_SECONDS": 300,
-    "JWK_REFETCH_INTERVAL": 30,
+    "JWK_CACHE_SECONDS": (300, _seconds),
+    "JWK_REFETCH_INTERVAL": (30, _seconds),
+    # Ours: a JWK set fetch gives up after this long (a request with a cached kid never waits for one).
+    "JWK_FETCH_TIMEOUT": (2, _positive_seconds),
     # Ours: tokens longer than this are refused before parsing (None = the core's default).
-    "MAX_TOKEN_BYTES": None,
-    # Ours: single-use rotation and reuse detection (need "simplejwt_rs" in INSTALLED_APPS, see rotation.py).
-    # The claim that carries a token family id from obtain across every rotation (None: no families).
-    "TOKEN_FAMILY_CLAIM": "token_family",
+    "MAX_TOKEN_BYTES": (None, _optional_size),
+    # Ours: single-use rotation and reuse detection (see store.py).
+    # The claim that carries a token family id from obtain across every rotation (None: no claim;
+    # the family is then known from the rotation records only, so access tokens cannot carry it).
+    "TOKEN_FAMILY_CLAIM": ("token_family", _optional_claim),
     # Revoke the family when an already-rotated refresh token comes back (None: on whenever
     # ROTATE_REFRESH_TOKENS and BLACKLIST_AFTER_ROTATION are).
-    "REFRESH_TOKEN_REUSE_DETECTION": None,
+    "REFRESH_TOKEN_REUSE_DETECTION": (None, _optional_bool),
     # A retry of the immediately previous refresh token within this many seconds is refused without
     # revoking the family (for clients that lost the response).
-    "REFRESH_TOKEN_REUSE_GRACE_SECONDS": 0,
+    "REFRESH_TOKEN_REUSE_GRACE_SECONDS": (0, _seconds),
 }
 
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
@@ -51,12 +108,33 @@ _hooks: list[Callable[[], None]] = []
 
 
 def get(name: str) -> Any:
-    """The current value of a ``SIMPLE_JWT`` setting, upstream's or ours."""
+    """The current value of a ``SIMPLE_JWT`` setting, upstream's or ours (ours parsed, see DEFAULTS)."""
     api = upstream.api_settings
     if name in api.defaults:
         return getattr(api, name)
-    user = getattr(django_settings, "SIMPLE_JWT", None) or {}
-    return user.get(name, DEFAULTS[name])
+    default, parse = DEFAULTS[name]
+    value = _user_settings().get(name, default)
+    try:
+        return parse(value)
+    except (TypeError, ValueError):
+        return parse(default)  # reported by `manage.py check` (E008); never a 500 at the first replay
+
+
+def _user_settings() -> dict[str, Any]:
+    value = getattr(django_settings, "SIMPLE_JWT", None) or {}
+    return value if isinstance(value, dict) else {}
+
+
+def problems() -> list[tuple[str, str]]:
+    """(setting, what is wrong) for each of our settings whose value cannot be used."""
+    found = []
+    for name, value in _user_settings().items():
+        if name in DEFAULTS:
+            try:
+                DEFAULTS[name][1](value)
+            except (TypeError, ValueError) as exc:
+                found.append((name, f"{exc} (got {value!r})"))
+    return found
 
 
 def get_ours(name: str) -> Any:
@@ -91,10 +169,17 @@ def blacklist_installed() -> bool:
     return BLACKLIST_APP in django_settings.INSTALLED_APPS
 
 
-def rotation_store_installed() -> bool:
-    """Whether our own app (its models: rotation records, revoked families) is installed."""
-    return "simplejwt_rs" in django_settings.INSTALLED_APPS or any(
-        app.startswith("simplejwt_rs.apps.") for app in django_settings.INSTALLED_APPS
+def app_installed() -> bool:
+    """Whether ``simplejwt_rs`` is in INSTALLED_APPS (its tables, its checks, upstream's views routed to ours)."""
+    return any(app == "simplejwt_rs" or app.startswith("simplejwt_rs.apps.") for app in django_settings.INSTALLED_APPS)
+
+
+if not app_installed():
+    # Without the app nothing registers the system checks, upstream's views keep upstream's
+    # serializers and reuse detection has no tables: guarantees would lapse silently.
+    raise ImproperlyConfigured(
+        "simplejwt_rs is used (a SIMPLE_JWT or REST_FRAMEWORK setting names it) but 'simplejwt_rs' is not in "
+        "INSTALLED_APPS: add it and run `manage.py migrate`."
     )
 
 

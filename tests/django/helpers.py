@@ -3,6 +3,8 @@
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rest_framework import serializers
+from rest_framework_simplejwt import serializers as upstream_serializers
+from rest_framework_simplejwt import tokens as upstream_tokens
 from rest_framework_simplejwt.models import TokenUser
 
 PASSWORD = "correct horse battery staple"
@@ -75,3 +77,11 @@ def rsa_keys():
 
 class NamedTokenUser(TokenUser):
     """A custom TOKEN_USER_CLASS."""
+
+
+class UpstreamRefreshSubclass(upstream_serializers.TokenRefreshSerializer):
+    """A project's own refresh serializer, built on upstream's rather than ours."""
+
+
+class UpstreamAccessSubclass(upstream_tokens.AccessToken):
+    """A project's own access token class, built on upstream's rather than ours."""
