@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import http.client
+import json
+import logging
 import threading
+import time
+import urllib.request
 from collections.abc import Iterable
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import backends as upstream
@@ -109,19 +115,80 @@ class TokenBackend(upstream.TokenBackend):
         return self.codec_for(token)
 
 
+logger = logging.getLogger(__name__)
+
+
+class JWKFetchError(Exception):
+    """The JWK set could not be fetched, or what came back is not a JWK set."""
+
+
+# A JWK set is a few kilobytes; an endpoint that sends more is not serving one.
+MAX_JWK_SET_BYTES = 1 << 20
+
+
+def fetch_jwk_set(url: str, timeout: float) -> list[Any]:
+    """GET ``url`` and return the ``keys`` list of the JWK set it serves.
+
+    Every failure is a :class:`JWKFetchError`: a refused connection, an HTTP
+    error, a body that is not JSON (an HTML login or error page), JSON that is
+    not an object with a ``keys`` list, or an answer still arriving after
+    ``timeout`` seconds (a slow drip), whatever the endpoint sends.
+    """
+    if urlsplit(url).scheme not in ("http", "https"):
+        raise JWKFetchError("JWK_URL must be an http:// or https:// URL")
+    deadline = time.monotonic() + timeout
+    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "simplejwt-rs"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            body = bytearray()
+            while chunk := response.read1(65536):
+                body += chunk
+                if len(body) > MAX_JWK_SET_BYTES:
+                    raise JWKFetchError(f"the answer is larger than {MAX_JWK_SET_BYTES} bytes")
+                if time.monotonic() > deadline:
+                    raise JWKFetchError(f"the answer took longer than {timeout} s")
+        data = json.loads(body)
+    except (OSError, ValueError, RecursionError, http.client.HTTPException) as exc:
+        raise JWKFetchError(f"{type(exc).__name__}: {exc}") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
+        raise JWKFetchError("the answer is not a JWK set (a JSON object with a 'keys' list)")
+    return data["keys"]
+
+
+class _Fetch:
+    """One fetch of the JWK set, in its own thread."""
+
+    def __init__(self, started: float, timeout: float) -> None:
+        self.started = started  # on the settings clock, like loaded_at
+        self.deadline = time.monotonic() + timeout  # when waiters stop waiting and the fetch counts as abandoned
+        self.done = threading.Event()
+
+
 class JWKCache:
     """Codecs for the keys of a JWK set, by ``kid``.
 
     The set is fetched on first use, trusted for ``JWK_CACHE_SECONDS``, and an
     unknown ``kid`` triggers a refetch at most once per ``JWK_REFETCH_INTERVAL``
     so that a stream of forged kids cannot turn into a stream of requests.
+
+    A request whose ``kid`` is in the set never waits: the set is replaced
+    whole, so reading it takes no lock, and an expired set is refetched in the
+    background while it goes on serving. One fetch runs at a time, in its own
+    thread, for at most ``JWK_FETCH_TIMEOUT``; only the request that started it
+    waits for it (and, before any set is loaded, the requests that arrive
+    meanwhile: no kid is cached yet). Another unknown kid during a fetch is
+    refused, not queued. A fetch that fails, or brings no key usable with
+    ``ALGORITHM``, keeps the last good set.
     """
 
     def __init__(self, backend: TokenBackend, url: str) -> None:
         self.backend = backend
         self.url = url
-        self.codecs: dict[str, Codec] = {}
-        self.fetched_at: float | None = None
+        self.codecs: dict[str, Codec] = {}  # the last good set: replaced, never mutated
+        self.loaded_at: float | None = None  # when the last good set was fetched
+        self.attempted_at: float | None = None  # when the last fetch started
+        self.fetching: _Fetch | None = None
+        # Guards the four fields above for a few statements at a time; never held during a fetch.
         self.lock = threading.Lock()
 
     def codec_for(self, token: str | bytes) -> Codec:
@@ -131,41 +198,74 @@ class JWKCache:
             raise up_exc.TokenBackendError(MSG_INVALID) from exc
         if not isinstance(kid, str):
             raise up_exc.TokenBackendError(MSG_INVALID)
-        with self.lock:
-            now = jwt_settings.now()
-            stale = self.fetched_at is None or now - self.fetched_at >= jwt_settings.get("JWK_CACHE_SECONDS")
-            may_refetch = self.fetched_at is None or now - self.fetched_at >= jwt_settings.get("JWK_REFETCH_INTERVAL")
-            if stale or (kid not in self.codecs and may_refetch):
-                self.refetch(now)
+        now = jwt_settings.now()
+        codec = self.codecs.get(kid)
+        if codec is not None:
+            loaded_at = self.loaded_at
+            if loaded_at is not None and now - loaded_at >= jwt_settings.get("JWK_CACHE_SECONDS"):
+                self.start_fetch(now)  # not waited for: this request goes on with the key it has
+            return codec
+        fetch = self.start_fetch(now)
+        if fetch is not None:
+            fetch.done.wait(max(0.0, fetch.deadline - time.monotonic()))
             codec = self.codecs.get(kid)
         if codec is None:
             raise up_exc.TokenBackendError(MSG_INVALID)
         return codec
 
-    def refetch(self, now: float) -> None:
-        from jwt import PyJWKClient, PyJWKClientError  # only the HTTP fetch; decoding never touches PyJWT
-
-        self.fetched_at = now
+    def start_fetch(self, now: float) -> _Fetch | None:
+        """Start a fetch if none is running and the interval allows; the fetch to wait for, if any."""
+        timeout = jwt_settings.get("JWK_FETCH_TIMEOUT")
+        with self.lock:
+            running = self.fetching
+            if running is not None and time.monotonic() < running.deadline:
+                return running if self.loaded_at is None else None
+            if self.attempted_at is not None and now - self.attempted_at < jwt_settings.get("JWK_REFETCH_INTERVAL"):
+                return None
+            fetch = self.fetching = _Fetch(now, timeout)
+            self.attempted_at = now
         try:
-            data = PyJWKClient(self.url, cache_jwk_set=False).fetch_data()
-        except PyJWKClientError as exc:
-            raise up_exc.TokenBackendError(MSG_INVALID) from exc
+            threading.Thread(target=self.run, args=(fetch, timeout), name="simplejwt-rs JWK fetch", daemon=True).start()
+        except RuntimeError:  # no thread to be had: as if the fetch failed
+            fetch.done.set()
+            return None
+        return fetch
+
+    def run(self, fetch: _Fetch, timeout: float) -> None:
+        codecs: dict[str, Codec] = {}
+        try:
+            codecs = self.codecs_for_keys(fetch_jwk_set(self.url, timeout))
+            if not codecs:
+                raise JWKFetchError(f"no key in the set is usable with {self.backend.algorithm}")
+        except Exception as exc:  # whatever the endpoint sent, the last good set stays
+            codecs = {}
+            logger.warning("JWK_URL %s: %s; keeping the last good key set", self.url, exc)
+        with self.lock:
+            if self.fetching is fetch:
+                self.fetching = None
+            if codecs and (self.loaded_at is None or fetch.started >= self.loaded_at):
+                self.codecs = codecs
+                self.loaded_at = fetch.started
+        fetch.done.set()
+
+    def codecs_for_keys(self, keys: list[Any]) -> dict[str, Codec]:
         backend = self.backend
         codecs = {}
-        for jwk in data.get("keys", []) if isinstance(data, dict) else []:
+        for jwk in keys:
             if not isinstance(jwk, dict) or not isinstance(jwk.get("kid"), str):
                 continue
             if jwk.get("use", "sig") != "sig" or jwk.get("alg", backend.algorithm) != backend.algorithm:
                 continue
             # Sign with SIGNING_KEY when it suits the algorithm (refresh mints tokens); a
             # verify-only service often leaves it at the SECRET_KEY default, which does not.
+            # (Tokens minted here carry no kid, so this service refuses them: check E030.)
             for signing_key in (backend.signing_key or None, None):
                 try:
                     codecs[jwk["kid"]] = Codec(backend.algorithm, signing_key, jwk, **backend.codec_options())
                     break
-                except core_exc.InvalidKeyError:
-                    continue  # a key for another algorithm or curve is not ours to use
-        self.codecs = codecs
+                except (core_exc.JWTError, ValueError, TypeError, OverflowError):
+                    continue  # a key for another algorithm or curve, or not a key at all, is not ours to use
+        return codecs
 
 
 _backend: TokenBackend | None = None
