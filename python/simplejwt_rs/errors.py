@@ -39,6 +39,18 @@ def blacklisted() -> TokenError:
     return TokenError(_("Token is blacklisted"))
 
 
+def no_type() -> TokenError:
+    return TokenError(_("Token has no type"))
+
+
+def wrong_type() -> TokenError:
+    return TokenError(_("Token has wrong type"))
+
+
+def no_id() -> TokenError:
+    return TokenError(_("Token has no id"))
+
+
 def backend_error(exc: core_exc.JWTError) -> up_exc.TokenBackendError:
     """A core error as upstream's ``TokenBackend.decode`` raises it."""
     if isinstance(exc, core_exc.InvalidAlgorithmError):
@@ -52,13 +64,13 @@ def token_error(exc: core_exc.JWTError, type_claim: str | None, jti_claim: str |
     """A core error as upstream's ``Token.__init__``/``verify()`` raises it for the same fault."""
     if isinstance(exc, core_exc.MissingClaimError):
         if exc.claim == type_claim:
-            return TokenError(_("Token has no type"))
+            return no_type()
         if exc.claim == jti_claim:
-            return TokenError(_("Token has no id"))
+            return no_id()
         if exc.claim == "exp":
             return TokenError(format_lazy(_("Token has no '{}' claim"), "exp"))
     if isinstance(exc, core_exc.WrongTokenTypeError):
-        return TokenError(_("Token has wrong type"))
+        return wrong_type()
     if isinstance(exc, core_exc.ExpiredTokenError):
         return ExpiredTokenError(MSG_EXPIRED)
     return invalid()

@@ -163,7 +163,7 @@ class Token(upstream.Token):
         self.check_exp()
         jti_claim = get("JTI_CLAIM")
         if jti_claim is not None and jti_claim not in self.payload:
-            raise TokenError(_("Token has no id"))
+            raise errors.no_id()
         if get("TOKEN_TYPE_CLAIM") is not None:
             self.verify_token_type()
 
@@ -171,9 +171,9 @@ class Token(upstream.Token):
         try:
             token_type = self.payload[get("TOKEN_TYPE_CLAIM")]
         except KeyError as exc:
-            raise TokenError(_("Token has no type")) from exc
+            raise errors.no_type() from exc
         if self.token_type != token_type:
-            raise TokenError(_("Token has wrong type"))
+            raise errors.wrong_type()
 
     def check_exp(self, claim: str = "exp", current_time: datetime | None = None) -> None:
         value = self.payload.get(claim)

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from rest_framework import parsers
+from rest_framework.exceptions import ParseError
 from rest_framework_simplejwt import views as upstream
 
 from .authentication import auth_header_types
@@ -25,6 +27,20 @@ SERIALIZER_SETTING = {
     upstream.TokenVerifyView: "TOKEN_VERIFY_SERIALIZER",
     upstream.TokenBlacklistView: "TOKEN_BLACKLIST_SERIALIZER",
 }
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's, but a body nested too deep for Python's ``json`` is a 400 like any malformed body, not a 500."""
+
+    def parse(self, stream: Any, media_type: Any = None, parser_context: Any = None) -> Any:
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError as exc:
+            raise ParseError("JSON parse error - nested too deeply") from exc
+
+
+def _safe_parsers(classes: Any) -> list[Any]:
+    return [JSONParser if cls is parsers.JSONParser else cls for cls in classes]
 
 
 def _serializer_from(setting: str) -> property:
@@ -43,9 +59,13 @@ def route_upstream_views() -> None:
     """
     for view, setting in SERIALIZER_SETTING.items():
         view._serializer_class = _serializer_from(setting)  # type: ignore[assignment]
+    # The token views take bodies from anyone, before authentication.
+    upstream.TokenViewBase.parser_classes = _safe_parsers(upstream.TokenViewBase.parser_classes)
 
 
 class TokenViewBase(upstream.TokenViewBase):
+    parser_classes = _safe_parsers(upstream.TokenViewBase.parser_classes)
+
     def get_authenticate_header(self, request: Any) -> str:
         return f'{auth_header_types()[0]} realm="{self.www_authenticate_realm}"'
 
