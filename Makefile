@@ -44,7 +44,7 @@ matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; 
 	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
 	$(VENV)/bin/nox
 
-test: lint supply-chain test-rust test-python test-pg matrix ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
+test: lint supply-chain test-rust test-python test-pg matrix test-install ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
 
 demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
 	$(PY) examples/demo/run_demo.py
@@ -103,3 +103,25 @@ bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchm
 
 bench-report: ## Rebuild docs/benchmarks/README.md, the chart and the README section from the JSON
 	$(BENCH_PY) bench/report.py
+
+# --- distribution (issue 11): an sdist and one abi3 wheel in dist/, and a test that installs each ------
+.PHONY: dist test-install
+INSTALL_TEST_DIR := target/install-test
+# The wheel goes onto CPython 3.10 (the oldest the abi3 wheel supports) and 3.14/3.13, each that runs, found
+# as BENCH_PYTHON is (pythonX.Y on PATH, else pyenv's); with none of them, $(PYTHON).
+INSTALL_TEST_PYTHONS ?= $(or $(shell for v in 3.10 3.14 3.13; do \
+	for p in "python$$v" "$$(PYENV_VERSION=$$v pyenv which python$$v 2>/dev/null)"; do \
+	[ -n "$$p" ] && "$$p" -c 'import sys' 2>/dev/null && { command -v "$$p"; break; }; \
+	done; done),$(PYTHON))
+
+dist: $(VENV)/.deps ## Build the sdist and one abi3 wheel (manylinux-tagged for this glibc) into dist/
+	rm -rf dist
+	$(VENV)/bin/maturin sdist --out dist
+	$(VENV)/bin/maturin build --release --locked --out dist
+
+# The sdist is built into a target dir of its own: cargo would take the crate unpacked from an sdist for the
+# one in target/ (same fingerprint, old mtimes) and reuse its library; see tests/install/check_dist.py.
+test-install: dist ## Check dist/; install the wheel (no cargo on PATH) and the sdist into fresh venvs, smoke-test; check release.yml
+	$(PY) tests/install/check_release_workflow.py
+	CARGO_TARGET_DIR=$(CURDIR)/$(INSTALL_TEST_DIR)/cargo $(PY) tests/install/check_dist.py --dist dist \
+		--work $(INSTALL_TEST_DIR) $(foreach p,$(INSTALL_TEST_PYTHONS),--wheel-python $(p))
