@@ -50,7 +50,9 @@ SDIST_REQUIRED = [
     "python/simplejwt_rs/migrations/__init__.py",
 ]
 # Build products and local state that must never ship.
-SDIST_FORBIDDEN_PARTS = {"target", ".venv", ".nox", "__pycache__", ".git", "dist"}
+SDIST_FORBIDDEN_PARTS = {"target", ".venv", ".nox", "__pycache__", ".git", "dist", "site-packages"}
+SDIST_FORBIDDEN_FILES = {"pyvenv.cfg"}  # a virtualenv under any name
+SDIST_FORBIDDEN_SUFFIXES = (".so", ".pyd", ".pyc", ".whl", ".tar.gz")
 
 WHEEL_REQUIRED = [
     "simplejwt_rs/__init__.py",
@@ -93,9 +95,16 @@ def check_sdist(sdist: Path) -> None:
         missing = [name for name in SDIST_REQUIRED if name not in members]
         if missing:
             fail(f"sdist lacks {missing}")
-        shipped = sorted(name for name in members if SDIST_FORBIDDEN_PARTS & set(name.split("/")[:-1]))
-        if shipped or any(name.endswith((".so", ".pyd", ".pyc")) for name in members):
-            fail(f"sdist ships build products or local state: {shipped[:5]}")
+        shipped = sorted(
+            name
+            for name in members
+            if SDIST_FORBIDDEN_PARTS & set(name.split("/")[:-1])
+            or name.rsplit("/", 1)[-1] in SDIST_FORBIDDEN_FILES
+            or name.endswith(SDIST_FORBIDDEN_SUFFIXES)
+        )
+        if shipped:
+            # maturin ships what `cargo package --list` does: every file git does not ignore, tracked or not.
+            fail(f"sdist ships {len(shipped)} build products or local state files, e.g. {shipped[:3]}: remove them")
         pkg_info = Parser().parsestr(tar.extractfile(f"{top}/PKG-INFO").read().decode())  # type: ignore[union-attr]
         license_text = tar.extractfile(f"{top}/LICENSE").read().decode()  # type: ignore[union-attr]
     if pkg_info["License-Expression"] != "MIT":
@@ -107,7 +116,19 @@ def check_sdist(sdist: Path) -> None:
         fail("LICENSE is not the MIT licence text")
     if pkg_info["Requires-Python"] != ">=3.10":
         fail(f"PKG-INFO Requires-Python is {pkg_info['Requires-Python']!r}")
+    untracked = untracked_in(members)
+    if untracked:
+        print(f"    note: {len(untracked)} file(s) not tracked by git are in the sdist, e.g. {untracked[:3]}")
     done(started, f"{len(members)} files, {sdist.stat().st_size // 1024} KiB, License-File {declared}")
+
+
+def untracked_in(members: set[str]) -> list[str]:
+    """Files in the sdist that git does not track (an sdist built in CI from a clean clone has none)."""
+    listed = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True)
+    if listed.returncode != 0:
+        return []
+    generated = {"PKG-INFO"}
+    return sorted(members - set(listed.stdout.splitlines()) - generated)
 
 
 def check_wheel(wheel: Path) -> None:
