@@ -122,6 +122,7 @@ dist: $(VENV)/.deps ## Build the sdist and one abi3 wheel (manylinux-tagged for 
 # The sdist is built into a target dir of its own: cargo would take the crate unpacked from an sdist for the
 # one in target/ (same fingerprint, old mtimes) and reuse its library; see tests/install/check_dist.py.
 test-install: dist ## Check dist/; install the wheel (no cargo on PATH) and the sdist into fresh venvs, smoke-test; check release.yml
+	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/release.yml
 	$(PY) tests/install/check_release_workflow.py
 	CARGO_TARGET_DIR=$(CURDIR)/$(INSTALL_TEST_DIR)/cargo $(PY) tests/install/check_dist.py --dist dist \
 		--work $(INSTALL_TEST_DIR) $(foreach p,$(INSTALL_TEST_PYTHONS),--wheel-python $(p))
