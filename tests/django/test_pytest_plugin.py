@@ -18,7 +18,8 @@ from harness import jwt_settings as migration
 pytest_plugins = ["pytester"]
 
 PLUGIN = "simplejwt_rs.pytest_plugin"
-ENTRY_POINT_INSTALLED = any(ep.value == PLUGIN for ep in entry_points(group="pytest11"))
+# Named as the module: naming the plugin again (-p, pytest_plugins) then loads it once, not twice.
+ENTRY_POINT_INSTALLED = any(ep.name == ep.value == PLUGIN for ep in entry_points(group="pytest11"))
 LOAD_PLUGIN = () if ENTRY_POINT_INSTALLED else ("-p", PLUGIN)
 
 # A user's project: the migration's settings (the same lines the README lists), rotation on,
@@ -169,10 +170,10 @@ def test_fails_on_another_code(alice, jwt_client, assert_token_refused):
 """
 
 
-def run(pytester: pytest.Pytester, *args: str) -> pytest.RunResult:
+def run(pytester: pytest.Pytester, *args: str, load: tuple[str, ...] = LOAD_PLUGIN) -> pytest.RunResult:
     # hypothesis's plugin (in our dev requirements) costs a second per start and is no part of a user's project.
     return pytester.runpytest_subprocess(
-        *LOAD_PLUGIN, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args, timeout=300
+        *load, "-p", "no:cacheprovider", "-p", "no:hypothesispytest", *args, timeout=300
     )
 
 
@@ -182,6 +183,8 @@ def test_the_entry_point_is_installed() -> None:
 
 def test_a_project_suite_uses_every_fixture(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     pytester.makepyfile(project_settings=SETTINGS, project=PROJECT, test_user=USER_TESTS)
+    # A project may name the plugin itself as well; with the entry point it is still loaded once.
+    pytester.makeconftest(f"pytest_plugins = [{PLUGIN!r}]\n")
     pytester.makeini("[pytest]\nfilterwarnings = error\n")
     monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "project_settings")
     result = run(pytester)
@@ -226,7 +229,8 @@ def test_inert_without_django_settings(pytester: pytest.Pytester, monkeypatch: p
     pytester.makepyfile(test_plain=INERT_TESTS)
     pytester.makeini("[pytest]\nfilterwarnings = error\n")
     monkeypatch.delenv("DJANGO_SETTINGS_MODULE", raising=False)
-    result = run(pytester, "-p", "no:django")
+    # Named with -p as well: with the entry point installed, still loaded once.
+    result = run(pytester, "-p", "no:django", load=("-p", PLUGIN))
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*fixture 'jwt_tokens' not found*"])
 
