@@ -22,24 +22,11 @@ from rest_framework_simplejwt.utils import format_lazy
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import ALGORITHMS, Codec, decode_header
+from .errors import MSG_INVALID, backend_error
 
-# simplejwt 5.4.x and earlier say "Token is invalid or expired" and have no
-# expired-token class; 5.5 split them.  Follow whichever is installed.
-SPLIT_EXPIRED = hasattr(up_exc, "TokenBackendExpiredToken")
-MSG_INVALID = _("Token is invalid") if SPLIT_EXPIRED else _("Token is invalid or expired")
-MSG_EXPIRED = _("Token is expired") if SPLIT_EXPIRED else _("Token is invalid or expired")
-ExpiredBackendError: type[up_exc.TokenBackendError] = getattr(
-    up_exc, "TokenBackendExpiredToken", up_exc.TokenBackendError
-)
-
-
-def backend_error(exc: core_exc.JWTError) -> up_exc.TokenBackendError:
-    """Map a core error onto upstream's backend error and message."""
-    if isinstance(exc, core_exc.InvalidAlgorithmError):
-        return up_exc.TokenBackendError(_("Invalid algorithm specified"))
-    if isinstance(exc, core_exc.ExpiredTokenError):
-        return ExpiredBackendError(MSG_EXPIRED)
-    return up_exc.TokenBackendError(MSG_INVALID)
+# Upstream's flag: whether PyJWT can fetch JWK sets for JWK_URL.  Ours fetches them itself (JWKCache),
+# so JWK_URL works whatever PyJWT offers.
+JWK_CLIENT_AVAILABLE = True
 
 
 class TokenBackend(upstream.TokenBackend):
@@ -67,6 +54,11 @@ class TokenBackend(upstream.TokenBackend):
         self.json_encoder = json_encoder
         self.get_leeway()  # raises upstream's error for a leeway of the wrong type
         self.jwks = JWKCache(self, jwk_url) if jwk_url and not algorithm.startswith("HS") else None
+
+    @property
+    def jwks_client(self) -> JWKCache | None:
+        """Upstream's name for what fetches the keys of ``JWK_URL`` (None without it)."""
+        return self.jwks
 
     def codec_options(self) -> dict[str, Any]:
         audience = self.audience

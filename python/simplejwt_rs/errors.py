@@ -113,19 +113,45 @@ class TokenStoreBusy(drf_exc.APIException):
 DELETED = "deleted"
 INACTIVE = "inactive"
 PASSWORD_CHANGED = "password_changed"
+RULE_REFUSED = "rule_refused"
+
+
+class Refuse(Exception):
+    """Raised by a ``USER_AUTHENTICATION_RULE`` to refuse a user with its own message and DRF error code.
+
+    The 401 at obtain, refresh, sliding refresh, verify and authenticate then
+    carries ``message`` and ``code`` (``{"detail": message, "code": code}``);
+    a rule that returns a falsy value keeps upstream's codes.
+    """
+
+    def __init__(self, message: Any, code: str = "user_refused") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
 
 
 class UserRefused(Exception):
-    """The policy refused the user a token names; ``reason`` is one of the constants above."""
+    """The policy refused the user a token names; ``reason`` is one of the constants above.
 
-    def __init__(self, reason: str, user: Any = None) -> None:
+    ``refusal`` is the rule's own :class:`Refuse`, when it raised one.
+    """
+
+    def __init__(self, reason: str, user: Any = None, refusal: Refuse | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.user = user
+        self.refusal = refusal
+
+
+def rule_error(refusal: Refuse) -> AuthenticationFailed:
+    """A rule's own refusal, worded as the rule chose, at every entry point."""
+    return AuthenticationFailed(refusal.message, code=refusal.code)
 
 
 def token_endpoint_error(refused: UserRefused) -> drf_exc.AuthenticationFailed:
     """How the token views (refresh, sliding refresh, verify, logout) word a refusal: always 401."""
+    if refused.refusal is not None:
+        return rule_error(refused.refusal)
     if refused.reason == PASSWORD_CHANGED:
         return AuthenticationFailed(_("The user's password has been changed."), code="password_changed")
     # Upstream 5.4+'s refresh wording, for the deleted user too (5.5 answers that with a 404/500).
@@ -134,6 +160,8 @@ def token_endpoint_error(refused: UserRefused) -> drf_exc.AuthenticationFailed:
 
 def request_error(refused: UserRefused) -> drf_exc.AuthenticationFailed:
     """How JWTAuthentication words a refusal: upstream's messages and codes."""
+    if refused.refusal is not None:
+        return rule_error(refused.refusal)
     if refused.reason == DELETED:
         return AuthenticationFailed(_("User not found"), code="user_not_found")
     if refused.reason == INACTIVE:

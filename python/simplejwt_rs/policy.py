@@ -15,10 +15,18 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from .errors import DELETED, INACTIVE, PASSWORD_CHANGED, UserRefused
+from .errors import DELETED, INACTIVE, PASSWORD_CHANGED, RULE_REFUSED, Refuse, UserRefused
 from .settings import get, get_ours
 
-__all__ = ["UserRefused", "allows", "default_user_authentication_rule", "find_user", "named_user", "token_user"]
+__all__ = [
+    "Refuse",
+    "UserRefused",
+    "allows",
+    "default_user_authentication_rule",
+    "find_user",
+    "named_user",
+    "token_user",
+]
 
 # Longer than any id a user model stores; refused before it reaches the database.
 MAX_USER_ID_LENGTH = 255
@@ -30,7 +38,10 @@ def default_user_authentication_rule(user: Any) -> bool:
 
 
 def allows(user: Any) -> bool:
-    """``USER_AUTHENTICATION_RULE(user)``; ``user`` may be None (failed credentials)."""
+    """``USER_AUTHENTICATION_RULE(user)``; ``user`` may be None (failed credentials).
+
+    A rule may raise :class:`Refuse` to say why; that propagates.
+    """
     return bool(get_ours("USER_AUTHENTICATION_RULE")(user))
 
 
@@ -94,7 +105,11 @@ def token_user(claims: dict[str, Any]) -> Any:
     if claim not in claims:
         return None
     user = find_user(claims[claim])
-    if not allows(user):
+    try:
+        allowed = allows(user)
+    except Refuse as refusal:
+        raise UserRefused(RULE_REFUSED, user, refusal) from refusal
+    if not allowed:
         raise UserRefused(INACTIVE, user)
     if get("CHECK_REVOKE_TOKEN") and claims.get(get("REVOKE_TOKEN_CLAIM")) != get_md5_hash_password(user.password):
         raise UserRefused(PASSWORD_CHANGED, user)

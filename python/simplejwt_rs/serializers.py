@@ -34,7 +34,11 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
         if "request" in self.context:
             credentials["request"] = self.context["request"]
         self.user = authenticate(**credentials)
-        if not policy.allows(self.user):
+        try:
+            allowed = policy.allows(self.user)
+        except policy.Refuse as refusal:
+            raise errors.rule_error(refusal) from refusal
+        if not allowed:
             raise drf_exc.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
         return {}
 

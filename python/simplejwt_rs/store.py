@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from typing import Any, NoReturn
 
+from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
 
@@ -37,7 +38,7 @@ from ._core import new_jti
 from .errors import TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
 from .models import RevokedTokenFamily, RotatedRefreshToken
 from .settings import get
-from .signals import refresh_token_reused
+from .signals import refresh_token_reused, user_tokens_revoked
 
 # The logger keeps the name it had before the store had a module of its own.
 log = logging.getLogger("simplejwt_rs.rotation")
@@ -342,6 +343,47 @@ def revoke_family(family: str, now: float) -> None:
             ),
             [_param(revoked_at), family, family],
         )
+
+
+def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) -> None:
+    """Log a user out everywhere: blacklist every refresh and sliding token and revoke every family.
+
+    Two statements whatever their number (plus the transaction): every
+    outstanding token of the user is blacklisted, and every family the user's
+    tokens started or were rotated in is revoked (so verify refuses their
+    access tokens too).  Sends :data:`~simplejwt_rs.signals.user_tokens_revoked`.
+    """
+    if not jwt_settings.blacklist_installed():
+        raise ImproperlyConfigured(
+            "revoke_user_tokens needs rest_framework_simplejwt.token_blacklist in INSTALLED_APPS"
+        )
+    now = jwt_settings.now() if now is None else now
+    t = _tables()
+    revoked_at = _param(_dt(now))
+    lifetime = get("REFRESH_TOKEN_LIFETIME")
+    expires_at = _param(_dt(now) + (lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=lifetime)))
+    outstanding_user = connection.ops.quote_name(_blacklist_models()[0]._meta.get_field("user").column)
+    with busy_is_503(), transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            _insert_ignoring_conflicts(
+                f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "
+                f"SELECT o.id, %s FROM {t['outstanding']} o WHERE o.{outstanding_user} = %s "
+                f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b WHERE b.{t['bl_token']} = o.id)"
+            ),
+            [revoked_at, user.pk],
+        )
+        # A family's id is its first token's jti; later generations are in the rotation records.
+        cursor.execute(
+            _insert_ignoring_conflicts(
+                f"INSERT INTO {t['revoked']} (family, revoked_at, expires_at) "
+                f"SELECT f.family, %s, %s FROM (SELECT o.jti AS family FROM {t['outstanding']} o "
+                f"WHERE o.{outstanding_user} = %s UNION SELECT r.family FROM {t['rotated']} r WHERE r.user_id = %s) f "
+                f"WHERE NOT EXISTS (SELECT 1 FROM {t['revoked']} v WHERE v.family = f.family)"
+            ),
+            [revoked_at, expires_at, user.pk, str(user.pk)],
+        )
+    user_tokens_revoked.send(sender=sender, user=user)
+    log.info("Every token of user %s revoked", user.pk)
 
 
 def check_presented(claims: dict[str, Any], now: float, sender: Any, user_of: Callable[[dict[str, Any]], Any]) -> None:

@@ -11,10 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from rest_framework import parsers
+from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
 from rest_framework_simplejwt import views as upstream
 
+from . import store
 from .authentication import auth_header_types
 from .settings import get_ours
 
@@ -94,9 +99,24 @@ class TokenBlacklistView(TokenViewBase, upstream.TokenBlacklistView):
     _serializer_class = _serializer_from("TOKEN_BLACKLIST_SERIALIZER")
 
 
+class RevokeUserTokensView(APIView):
+    """ "Log out everywhere": POST revokes every refresh token and family of the authenticated user (204).
+
+    Optional; route it where your project wants it. Access tokens already
+    issued stay valid until they expire, except at verify.
+    """
+
+    permission_classes = (IsAuthenticated,)
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        store.revoke_user_tokens(request.user, sender=type(self))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 token_obtain_pair = TokenObtainPairView.as_view()
 token_refresh = TokenRefreshView.as_view()
 token_obtain_sliding = TokenObtainSlidingView.as_view()
 token_refresh_sliding = TokenRefreshSlidingView.as_view()
 token_verify = TokenVerifyView.as_view()
 token_blacklist = TokenBlacklistView.as_view()
+revoke_user_tokens = RevokeUserTokensView.as_view()

@@ -85,3 +85,12 @@ class UpstreamRefreshSubclass(upstream_serializers.TokenRefreshSerializer):
 
 class UpstreamAccessSubclass(upstream_tokens.AccessToken):
     """A project's own access token class, built on upstream's rather than ours."""
+
+
+def locked_refuses(user) -> bool:
+    """A USER_AUTHENTICATION_RULE that says why: a user in the 'locked' group is refused as account_locked."""
+    from simplejwt_rs.policy import Refuse
+
+    if user is not None and user.groups.filter(name="locked").exists():
+        raise Refuse("This account is locked.", code="account_locked")
+    return user is not None and user.is_active

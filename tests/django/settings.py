@@ -41,6 +41,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tes
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.auth",
+    "django.contrib.admin",  # simplejwt_rs registers its tables there
     "rest_framework",
     "rest_framework_simplejwt",  # its translation catalogue
     "rest_framework_simplejwt.token_blacklist",
