@@ -37,6 +37,13 @@ SERIALIZER_SETTINGS: dict[str, type] = {
     "SLIDING_TOKEN_REFRESH_SERIALIZER": serializers.TokenRefreshSlidingSerializer,
 }
 OUR_SERIALIZERS = tuple(set(SERIALIZER_SETTINGS.values()))
+# Views that sign new tokens (obtain and refresh, pair and sliding).
+MINTING_VIEWS = (
+    up_views.TokenObtainPairView,
+    up_views.TokenRefreshView,
+    up_views.TokenObtainSlidingView,
+    up_views.TokenRefreshSlidingView,
+)
 
 
 def _name(cls: Any) -> str:
@@ -218,6 +225,15 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         if not isinstance(view_class, type):
             continue
         initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
+        if issubclass(view_class, MINTING_VIEWS) and get("JWK_URL"):
+            messages.append(
+                Error(
+                    f"URL route {route!r} ({_name(view_class)}) mints tokens, but with SIMPLE_JWT['JWK_URL'] set "
+                    "this service verifies with the key set's keys: it cannot mint a token it would accept.",
+                    hint="Mint tokens in the service that owns the key set; route only verify-side views here.",
+                    id="simplejwt_rs.E031",
+                )
+            )
         if issubclass(view_class, up_views.TokenViewBase):
             try:
                 serializer = view_class(**initkwargs).get_serializer_class()

@@ -209,3 +209,17 @@ def test_using_us_without_the_app_installed_fails_at_once():
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "'simplejwt_rs' is not in INSTALLED_APPS" in result.stderr
+
+
+def test_minting_routes_under_jwk_url_are_errors():
+    with override_settings(SIMPLE_JWT={"ALGORITHM": "RS256", "SIGNING_KEY": None, "JWK_URL": "http://127.0.0.1:9/"}):
+        found = [m for m in messages(check_routes) if m.id == "simplejwt_rs.E031"]
+    routes = sorted(m.msg.split("'")[1] for m in found)
+    assert routes == [
+        "api/token/",
+        "api/token/refresh/",
+        "api/token/sliding/",
+        "api/token/sliding/refresh/",
+        "rs/token/",
+        "rs/token/refresh/",
+    ]
