@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 use crate::algorithm::Algorithm;
 use crate::base64url;
 use crate::claims::{self, Requirements, Validation};
-use crate::error::{Error, Result, invalid_key, malformed};
+use crate::error::{Error, Result, invalid_key, invalid_setting, malformed};
 use crate::jws;
 use crate::keys::{self, KeyInput, SigningKey, VerifyingKey};
 
@@ -53,7 +53,7 @@ impl Codec {
         max_token_bytes: usize,
     ) -> Result<Self> {
         if !(validation.leeway.is_finite() && validation.leeway >= 0.0) {
-            return Err(invalid_key("leeway must be a finite number of seconds >= 0"));
+            return Err(invalid_setting("leeway must be a finite number of seconds >= 0"));
         }
         let signer = signing_key
             .map(|key| keys::signing_key(algorithm, key))

@@ -29,6 +29,9 @@ pub enum Error {
     /// A key that cannot be parsed or does not fit the algorithm. Never holds key material.
     InvalidKey(String),
     UserInactive,
+    /// A setting out of range (a negative leeway, a lifetime that is not
+    /// positive): about configuration, never about a token.
+    InvalidSetting(String),
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -50,6 +53,7 @@ impl Error {
             Error::WrongTokenType => "wrong_token_type",
             Error::InvalidKey(_) => "invalid_key",
             Error::UserInactive => "user_inactive",
+            Error::InvalidSetting(_) => "invalid_setting",
         }
     }
 }
@@ -77,6 +81,7 @@ impl fmt::Display for Error {
             Error::WrongTokenType => f.write_str("Token has wrong type"),
             Error::InvalidKey(why) => write!(f, "Invalid key: {why}"),
             Error::UserInactive => f.write_str("User is inactive or not allowed"),
+            Error::InvalidSetting(why) => f.write_str(why),
         }
     }
 }
@@ -89,4 +94,8 @@ pub(crate) fn malformed(why: impl Into<String>) -> Error {
 
 pub(crate) fn invalid_key(why: impl Into<String>) -> Error {
     Error::InvalidKey(why.into())
+}
+
+pub(crate) fn invalid_setting(why: impl Into<String>) -> Error {
+    Error::InvalidSetting(why.into())
 }

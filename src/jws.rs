@@ -41,6 +41,38 @@ pub fn check_header(json: &[u8], alg: Algorithm, verify: bool) -> Result<()> {
     Ok(())
 }
 
+/// A parameter of a header we are asked to write, as the rules see it.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum Param<'a> {
+    Absent,
+    Str(&'a str),
+    /// Present and not a string.
+    Other,
+}
+
+/// The rules for a header a caller asks us to write (PyJWT's `encode(...,
+/// headers=...)`): `alg` must stay the configured algorithm, `kid` must be a
+/// string (PyJWT: "Key ID header parameter must be a string"), and nothing
+/// `check_header` would refuse on the way back in (`crit`, `b64`) may be
+/// written. `param` looks a name up in the merged header.
+pub fn check_outgoing<'a>(alg: Algorithm, param: impl Fn(&str) -> Param<'a>) -> Result<()> {
+    match param("alg") {
+        Param::Str(name) if name == alg.name() => {}
+        Param::Str(name) => return Err(Error::WrongAlgorithm(name.to_owned())),
+        Param::Other | Param::Absent => return Err(Error::WrongAlgorithm(String::new())),
+    }
+    if param("kid") == Param::Other {
+        return Err(malformed("Key ID header parameter must be a string"));
+    }
+    if param("crit") != Param::Absent {
+        return Err(malformed("the \"crit\" header is not supported"));
+    }
+    if param("b64") != Param::Absent {
+        return Err(malformed("unencoded payloads (\"b64\") are not supported"));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,6 +105,32 @@ mod tests {
             "{",
         ] {
             assert!(matches!(check(bad), Err(Error::Malformed(_))), "{bad}");
+        }
+    }
+
+    fn outgoing(params: &[(&str, Param<'static>)]) -> Result<()> {
+        check_outgoing(Algorithm::HS256, |name| {
+            params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(Param::Absent, |(_, p)| *p)
+        })
+    }
+
+    #[test]
+    fn outgoing_headers_keep_alg_and_refuse_what_decoding_refuses() {
+        let alg = ("alg", Param::Str("HS256"));
+        assert_eq!(outgoing(&[alg, ("kid", Param::Str("k"))]), Ok(()));
+        assert_eq!(
+            outgoing(&[("alg", Param::Str("HS512"))]),
+            Err(Error::WrongAlgorithm("HS512".into()))
+        );
+        for bad in [
+            [alg, ("kid", Param::Other)],
+            [alg, ("crit", Param::Other)],
+            [alg, ("b64", Param::Other)],
+        ] {
+            assert!(matches!(outgoing(&bad), Err(Error::Malformed(_))));
         }
     }
 

@@ -22,10 +22,3 @@ mod tests;
 pub use algorithm::Algorithm;
 pub use codec::Codec;
 pub use error::{Error, Result};
-
-/// jsonwebtoken 10+ panics at first use when no process-level crypto provider
-/// was chosen; choose aws-lc-rs (the backend our own keys use) explicitly.
-pub fn install_crypto_provider() {
-    // Err means one is installed already, which is all we need.
-    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
-}

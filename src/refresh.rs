@@ -1,14 +1,14 @@
 //! Refresh: verify a refresh token, ask the caller whether its user may still
 //! have tokens, then mint the access token (and, when rotating, the next
-//! refresh token). The Python edge runs the same steps on a `dict`, using the
-//! rules defined here.
+//! refresh token). Written once, over [`ClaimSet`] and [`Mint`]: Rust callers
+//! use `serde_json` maps, the Python edge uses `dict`s and only converts.
 
 use aws_lc_rs::rand::{SecureRandom, SystemRandom};
 use serde_json::{Map, Value};
 
 use crate::claims::Requirements;
 use crate::codec::Codec;
-use crate::error::{Error, Result, malformed};
+use crate::error::{Error, Result, invalid_setting};
 
 pub struct RefreshOptions<'a> {
     /// Seconds.
@@ -46,7 +46,7 @@ impl RefreshOptions<'_> {
     pub fn check_lifetimes(&self) -> Result<()> {
         let ok = |s: f64| s.is_finite() && s > 0.0;
         if !ok(self.access_lifetime) || !self.refresh_lifetime.is_none_or(ok) {
-            return Err(malformed("token lifetimes must be positive and finite"));
+            return Err(invalid_setting("token lifetimes must be positive and finite"));
         }
         Ok(())
     }
@@ -77,51 +77,93 @@ pub fn new_jti() -> String {
     out
 }
 
-pub struct Refreshed {
-    pub access: String,
-    pub access_claims: Map<String, Value>,
-    pub refresh: Option<String>,
-    pub refresh_claims: Option<Map<String, Value>>,
-    pub claims: Map<String, Value>,
+/// What refresh needs from a claims set: a `serde_json` map in Rust, a
+/// `dict` at the Python edge. Members keep their insertion order.
+pub trait ClaimSet: Sized {
+    type Error: From<Error>;
+    /// A new, empty set (of the same kind).
+    fn empty(&self) -> std::result::Result<Self, Self::Error>;
+    /// A shallow copy.
+    fn duplicate(&self) -> std::result::Result<Self, Self::Error>;
+    fn set_str(&mut self, name: &str, value: &str) -> std::result::Result<(), Self::Error>;
+    fn set_int(&mut self, name: &str, value: i64) -> std::result::Result<(), Self::Error>;
+    /// Copies, in order, the members of `from` whose name `keep` accepts
+    /// (a member whose name is not text is never inherited).
+    fn inherit(&mut self, from: &Self, keep: impl Fn(&str) -> bool) -> std::result::Result<(), Self::Error>;
+    /// Sets every member of `extra`, replacing what is there.
+    fn update(&mut self, extra: &Self) -> std::result::Result<(), Self::Error>;
 }
 
-/// The pure-Rust refresh (the extension runs the same steps on Python objects).
-pub fn refresh(
-    codec: &Codec,
-    token: &[u8],
-    is_user_active: impl FnOnce(&Map<String, Value>) -> Result<bool>,
+/// The presented refresh token and the codec that decodes it and mints the
+/// new tokens.
+pub trait Mint {
+    type Claims: ClaimSet<Error = Self::Error>;
+    type Error: From<Error>;
+    /// Verifies and decodes the presented token under `requirements`.
+    fn decode(&self, requirements: &Requirements, now: f64)
+    -> std::result::Result<Self::Claims, Self::Error>;
+    fn encode(&self, claims: &Self::Claims) -> std::result::Result<String, Self::Error>;
+}
+
+/// The caller's answer about the token's user, given the verified claims.
+pub enum Verdict<C> {
+    /// The user may no longer have tokens: [`Error::UserInactive`].
+    Refuse,
+    /// Go on. With rotation, the claims given are set on the successor
+    /// refresh token after its fresh `exp`/`iat`/jti, so they may replace
+    /// them (a family id, a jti the caller recorded). Ignored without rotation.
+    Admit(Option<C>),
+}
+
+pub struct Refreshed<C> {
+    pub access: String,
+    pub access_claims: C,
+    /// `Some` when rotating.
+    pub refresh: Option<String>,
+    pub refresh_claims: Option<C>,
+    /// The presented token's claims.
+    pub claims: C,
+}
+
+/// Refresh, once for every caller: check the settings, verify the refresh
+/// token, ask `admit`, mint the access token (its type, `exp`, `iat` and jti,
+/// then every other claim of the refresh token, in order, as simplejwt's
+/// `RefreshToken.access_token` does), and, when rotating, the successor.
+pub fn refresh<M: Mint>(
+    mint: &M,
     options: &RefreshOptions,
     now: f64,
-) -> Result<Refreshed> {
+    admit: impl FnOnce(&M::Claims) -> std::result::Result<Verdict<M::Claims>, M::Error>,
+) -> std::result::Result<Refreshed<M::Claims>, M::Error> {
     options.check_lifetimes()?;
-    let claims = codec.decode(token, true, &options.requirements(), now)?;
-    if !is_user_active(&claims)? {
-        return Err(Error::UserInactive);
-    }
-    let mut access_claims = Map::new();
+    let claims = mint.decode(&options.requirements(), now)?;
+    let extra = match admit(&claims)? {
+        Verdict::Refuse => return Err(Error::UserInactive.into()),
+        Verdict::Admit(extra) => extra,
+    };
+    let mut access_claims = claims.empty()?;
     if let Some(claim) = options.token_type_claim {
-        access_claims.insert(claim.into(), options.access_token_type.into());
+        access_claims.set_str(claim, options.access_token_type)?;
     }
-    access_claims.insert("exp".into(), epoch_after(now, options.access_lifetime).into());
-    access_claims.insert("iat".into(), epoch_after(now, 0.0).into());
+    access_claims.set_int("exp", epoch_after(now, options.access_lifetime))?;
+    access_claims.set_int("iat", epoch_after(now, 0.0))?;
     if let Some(claim) = options.jti_claim {
-        access_claims.insert(claim.into(), new_jti().into());
+        access_claims.set_str(claim, &new_jti())?;
     }
-    for (name, value) in &claims {
-        if options.is_inherited(name) {
-            access_claims.insert(name.clone(), value.clone());
-        }
-    }
-    let access = codec.encode(&access_claims)?;
+    access_claims.inherit(&claims, |name| options.is_inherited(name))?;
+    let access = mint.encode(&access_claims)?;
     let (refresh, refresh_claims) = match options.refresh_lifetime {
         Some(lifetime) => {
-            let mut rotated = claims.clone();
-            rotated.insert("exp".into(), epoch_after(now, lifetime).into());
-            rotated.insert("iat".into(), epoch_after(now, 0.0).into());
+            let mut successor = claims.duplicate()?;
+            successor.set_int("exp", epoch_after(now, lifetime))?;
+            successor.set_int("iat", epoch_after(now, 0.0))?;
             if let Some(claim) = options.jti_claim {
-                rotated.insert(claim.into(), new_jti().into());
+                successor.set_str(claim, &new_jti())?;
             }
-            (Some(codec.encode(&rotated)?), Some(rotated))
+            if let Some(extra) = &extra {
+                successor.update(extra)?;
+            }
+            (Some(mint.encode(&successor)?), Some(successor))
         }
         None => (None, None),
     };
@@ -132,4 +174,63 @@ pub fn refresh(
         refresh_claims,
         claims,
     })
+}
+
+// ---- the pure-Rust side: serde_json maps --------------------------------------------------
+
+impl ClaimSet for Map<String, Value> {
+    type Error = Error;
+
+    fn empty(&self) -> Result<Self> {
+        Ok(Map::new())
+    }
+
+    fn duplicate(&self) -> Result<Self> {
+        Ok(self.clone())
+    }
+
+    fn set_str(&mut self, name: &str, value: &str) -> Result<()> {
+        self.insert(name.to_owned(), value.into());
+        Ok(())
+    }
+
+    fn set_int(&mut self, name: &str, value: i64) -> Result<()> {
+        self.insert(name.to_owned(), value.into());
+        Ok(())
+    }
+
+    fn inherit(&mut self, from: &Self, keep: impl Fn(&str) -> bool) -> Result<()> {
+        for (name, value) in from {
+            if keep(name) {
+                self.insert(name.clone(), value.clone());
+            }
+        }
+        Ok(())
+    }
+
+    fn update(&mut self, extra: &Self) -> Result<()> {
+        for (name, value) in extra {
+            self.insert(name.clone(), value.clone());
+        }
+        Ok(())
+    }
+}
+
+/// A token presented to a [`Codec`] (the pure-Rust [`Mint`]).
+pub struct Presented<'a> {
+    pub codec: &'a Codec,
+    pub token: &'a [u8],
+}
+
+impl Mint for Presented<'_> {
+    type Claims = Map<String, Value>;
+    type Error = Error;
+
+    fn decode(&self, requirements: &Requirements, now: f64) -> Result<Self::Claims> {
+        self.codec.decode(self.token, true, requirements, now)
+    }
+
+    fn encode(&self, claims: &Self::Claims) -> Result<String> {
+        self.codec.encode(claims)
+    }
 }

@@ -13,7 +13,7 @@ use crate::claims::{Requirements, Validation};
 use crate::codec::{Codec, DEFAULT_MAX_TOKEN_BYTES, now};
 use crate::error::Error;
 use crate::keys::{self, KeyInput};
-use crate::refresh::{RefreshOptions, refresh};
+use crate::refresh::{Presented, RefreshOptions, Verdict, refresh};
 
 const SECRET: &[u8] = b"a-test-secret-that-is-longer-than-sixty-four-bytes-for-hs512-use-0123456789";
 
@@ -104,7 +104,8 @@ fn every_algorithm_round_trips_and_detects_tampering() {
 
 #[test]
 fn jsonwebtoken_accepts_our_tokens_and_we_accept_its() {
-    crate::install_crypto_provider();
+    // jsonwebtoken (a dev-dependency: the reference these tests compare with) needs a provider chosen.
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
     use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation as JwtValidation};
     let cases: Vec<(Algorithm, jsonwebtoken::Algorithm)> = vec![
         (Algorithm::HS256, jsonwebtoken::Algorithm::HS256),
@@ -280,17 +281,19 @@ fn refresh_mints_and_rotates() {
         access_token_type: "access",
         refresh_token_type: "refresh",
     };
+    let presented = Presented {
+        codec: &codec,
+        token: token.as_bytes(),
+    };
     let mut calls = 0;
-    let out = refresh(
-        &codec,
-        token.as_bytes(),
-        |c| {
-            calls += 1;
-            Ok(c.get("user_id") == Some(&json!(5)))
-        },
-        &options,
-        now,
-    )
+    let out = refresh(&presented, &options, now, |c| {
+        calls += 1;
+        assert_eq!(c.get("user_id"), Some(&json!(5)));
+        // Extra claims for the successor, after its fresh exp/iat/jti.
+        let mut extra = Map::new();
+        extra.insert("family".into(), "f1".into());
+        Ok(Verdict::Admit(Some(extra)))
+    })
     .unwrap();
     assert_eq!(calls, 1);
     let access = codec
@@ -304,12 +307,34 @@ fn refresh_mints_and_rotates() {
     let rotated = out.refresh_claims.unwrap();
     assert_ne!(rotated["jti"], refresh_claims["jti"]);
     assert_eq!(rotated["exp"], json!(now.floor() as i64 + 86400));
+    assert_eq!(rotated["family"], json!("f1"));
+    let successor = codec
+        .decode(
+            out.refresh.unwrap().as_bytes(),
+            true,
+            &options.requirements(),
+            now,
+        )
+        .unwrap();
+    assert_eq!(successor, rotated);
     assert!(matches!(
-        refresh(&codec, token.as_bytes(), |_| Ok(false), &options, now),
+        refresh(&presented, &options, now, |_| Ok(Verdict::Refuse)),
         Err(Error::UserInactive)
     ));
+    let access_presented = Presented {
+        codec: &codec,
+        token: out.access.as_bytes(),
+    };
     assert!(matches!(
-        refresh(&codec, out.access.as_bytes(), |_| Ok(true), &options, now),
+        refresh(&access_presented, &options, now, |_| Ok(Verdict::Admit(None))),
         Err(Error::WrongTokenType)
+    ));
+    let no_lifetime = RefreshOptions {
+        access_lifetime: 0.0,
+        ..options
+    };
+    assert!(matches!(
+        refresh(&presented, &no_lifetime, now, |_| Ok(Verdict::Admit(None))),
+        Err(Error::InvalidSetting(_))
     ));
 }

@@ -74,7 +74,8 @@ pub struct Codecs {
 pub fn codecs(alg: Algorithm, config: Config) -> &'static Codecs {
     static ALL: OnceLock<Vec<Codecs>> = OnceLock::new();
     let all = ALL.get_or_init(|| {
-        simplejwt_rs::install_crypto_provider();
+        // The differential target's jsonwebtoken needs a crypto provider chosen (the core does not use it).
+        let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
         let mut all = Vec::new();
         for index in 0..4 {
             let config = Config {

@@ -73,14 +73,31 @@ class Codec:
         jti_claim: str | None = "jti",
         access_token_type: str = "access",
         refresh_token_type: str = "refresh",
-        rotated_claims: dict[str, Any] | None = None,
+        rotated_claims: Mapping[str, Any] | None = None,
         now: float | None = None,
     ) -> dict[str, Any]:
-        """Keys: access, access_claims, refresh, refresh_claims (None unless rotate), claims.
+        """Verify a refresh token, ask ``is_user_active``, mint the access token (and, with ``rotate``, its successor).
 
-        ``rotated_claims`` are set on the rotated refresh token after its fresh
-        exp/iat/jti (so they may replace them); the dict is read after
-        ``is_user_active`` returns, so the callback may fill it in.
+        Returns a dict with keys ``access``, ``access_claims``, ``refresh`` and
+        ``refresh_claims`` (both ``None`` unless ``rotate``), and ``claims`` (the
+        presented token's).
+
+        ``is_user_active`` is called once, only after the token verified, with a
+        copy of its claims (changing it changes nothing). It may return:
+
+        - a ``Mapping`` (an empty one too): the user is admitted; with ``rotate``,
+          its items are set on the successor refresh token after the fresh
+          ``exp``/``iat``/jti, so they may replace them (a token family id, a jti
+          the caller recorded); without ``rotate`` they are ignored;
+        - anything else: admitted if truthy, else ``UserInactiveError``.
+
+        An exception it raises propagates unchanged.
+
+        ``rotated_claims`` (the older way, kept working) is read after the
+        callback returns and applied before the mapping the callback returned.
+        Token errors are ``JWTError`` subclasses; settings out of range (a
+        lifetime that is not positive, ``rotate`` without ``refresh_lifetime``)
+        are ``InvalidSettingError``.
         """
 
 @final

@@ -99,11 +99,22 @@ class UserInactiveError(JWTError):
     code = "user_inactive"
 
 
-def _by_code() -> dict[str, type[JWTError]]:
-    classes = [JWTError]
+class InvalidSettingError(ValueError):
+    """A setting given to the core is out of range (a negative leeway, a token lifetime that is not positive).
+
+    About configuration, never about a token: not a ``JWTError``, so no layer
+    that answers 401 for token errors can hide it.
+    """
+
+    code = "invalid_setting"
+
+
+def _by_code() -> dict[str, type[Exception]]:
+    classes: list[type[Exception]] = [JWTError]
     for cls in classes:
         classes.extend(cls.__subclasses__())
-    return {cls.code: cls for cls in classes if cls.__module__ == __name__}
+    classes.append(InvalidSettingError)
+    return {cls.code: cls for cls in classes if cls.__module__ == __name__}  # type: ignore[attr-defined]
 
 
 #: The class raised for each code: the native module looks errors up here, so a
@@ -118,6 +129,7 @@ __all__ = [
     "InvalidClaimError",
     "InvalidIssuerError",
     "InvalidKeyError",
+    "InvalidSettingError",
     "InvalidSignatureError",
     "InvalidTokenError",
     "JWTError",

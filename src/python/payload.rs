@@ -153,12 +153,26 @@ fn has_non_finite(value: &JsonValue) -> bool {
     }
 }
 
+/// Only a number with an exponent, or with more digits before its point
+/// than the largest float has (309), can overflow a float; most nested
+/// values have neither, and skip the full check.
+fn may_overflow(span: &[u8]) -> bool {
+    if memchr::memchr2(b'e', b'E', span).is_some() {
+        return true;
+    }
+    let mut digits = 0usize;
+    for &b in span {
+        digits = if b.is_ascii_digit() { digits + 1 } else { 0 };
+        if digits > 308 {
+            return true;
+        }
+    }
+    false
+}
+
 /// A nested value (or a huge integer) as Python objects, by jiter's builder.
 fn nested<'py>(py: Python<'py>, span: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    // Only a number with an exponent can overflow; most nested values have none.
-    if memchr::memchr2(b'e', b'E', span).is_some()
-        && JsonValue::parse(span, false).is_ok_and(|value| has_non_finite(&value))
-    {
+    if may_overflow(span) && JsonValue::parse(span, false).is_ok_and(|value| has_non_finite(&value)) {
         return Err(out_of_range().into());
     }
     let parser = PythonParse {

@@ -137,7 +137,7 @@ def test_unencodable_payloads_raise_clear_errors():
         c.encode(loop)
     with pytest.raises(exc.InvalidAlgorithmError):
         c.encode({}, {"alg": "HS512"})
-    with pytest.raises(TypeError, match="Key ID"):
+    with pytest.raises(exc.InvalidTokenError, match="Key ID"):
         c.encode({}, {"kid": 5})
 
 
@@ -342,3 +342,65 @@ def test_decoder_binds_the_requirements():
         decode_access(c.encode({"token_type": "access", "exp": NOW + 60}))
     with pytest.raises(exc.ExpiredTokenError):
         decode_access(c.encode(full), NOW + 60)
+
+
+def test_refresh_callback_may_return_the_successors_extra_claims():
+    c = codec()
+    token = c.encode(REFRESH)
+    seen = []
+
+    def admit(claims):
+        seen.append(dict(claims))
+        return {"family": "fam-1", "jti": "chosen-by-caller"}
+
+    result = c.refresh(token, admit, access_lifetime=300, refresh_lifetime=3600, rotate=True, now=NOW)
+    assert seen == [REFRESH]
+    successor = c.decode(result["refresh"], token_type="refresh", jti_claim="jti", now=NOW)
+    assert successor == result["refresh_claims"]
+    # Set after the fresh exp/iat/jti, so they may replace them; the access token does not get them.
+    assert successor["family"] == "fam-1" and successor["jti"] == "chosen-by-caller"
+    assert successor["exp"] == NOW + 3600
+    assert "family" not in result["access_claims"]
+    # An empty mapping admits too (it is falsy, but a mapping); without rotation extra claims are ignored.
+    assert c.refresh(token, lambda _: {}, access_lifetime=300)["refresh"] is None
+    assert c.refresh(token, lambda _: {"family": "x"}, access_lifetime=300)["refresh_claims"] is None
+    # rotated_claims still works, and a returned mapping is applied after it.
+    extra: dict = {}
+
+    def fill(_):
+        extra["family"] = "from-rotated-claims"
+        extra["sid"] = 1
+        return {"sid": 2}
+
+    result = c.refresh(token, fill, access_lifetime=300, refresh_lifetime=3600, rotate=True, rotated_claims=extra)
+    assert result["refresh_claims"]["family"] == "from-rotated-claims" and result["refresh_claims"]["sid"] == 2
+    for refused in (False, None, 0, ""):
+        with pytest.raises(exc.UserInactiveError):
+            c.refresh(token, lambda _, r=refused: r, access_lifetime=300)
+
+
+def test_out_of_range_settings_are_invalid_setting_errors():
+    # Not InvalidKeyError (leeway is no key) and not a token error (no 401 may hide a bad setting).
+    with pytest.raises(exc.InvalidSettingError, match="leeway"):
+        codec(leeway=-1)
+    with pytest.raises(exc.InvalidSettingError, match="leeway"):
+        codec(leeway=float("nan"))
+    c = codec()
+    token = c.encode(REFRESH)
+    for lifetimes in ({"access_lifetime": 0}, {"access_lifetime": 300, "refresh_lifetime": -1, "rotate": True}):
+        with pytest.raises(exc.InvalidSettingError, match="lifetimes"):
+            c.refresh(token, lambda _: True, **lifetimes)
+    with pytest.raises(exc.InvalidSettingError, match="refresh_lifetime"):
+        c.refresh(token, lambda _: True, access_lifetime=300, rotate=True)
+
+
+@pytest.mark.parametrize("alg", ["HS256", "RS256"])
+def test_a_key_that_is_not_text_never_leaks_into_the_exception(alg):
+    # An environment variable with undecodable bytes arrives as a str holding lone surrogates.
+    secret = "top-secret-material-" + "\udcff" + "-more-secret-material"
+    for args in ((alg, secret), (alg, None, secret), (alg, {"kty": "oct", "k": secret})):
+        with pytest.raises(exc.InvalidKeyError) as err:
+            Codec(*args)
+        for text in (repr(err.value), str(err.value), repr(err.value.args), repr(err.value.__cause__)):
+            assert "secret-material" not in text
+        assert err.value.__context__ is None or "secret-material" not in repr(err.value.__context__)

@@ -167,7 +167,10 @@ def test_every_error_class_has_a_stable_distinct_code():
     classes = [getattr(exc, name) for name in exc.__all__]
     codes = [cls.code for cls in classes]
     assert len(set(codes)) == len(codes)
-    assert all(issubclass(cls, exc.JWTError) for cls in classes)
+    # Every error about a token or a key is a JWTError; a setting out of range is not (no 401 may hide it).
+    assert all(issubclass(cls, exc.JWTError) for cls in classes if cls is not exc.InvalidSettingError)
+    assert issubclass(exc.InvalidSettingError, ValueError) and not issubclass(exc.InvalidSettingError, exc.JWTError)
+    assert {cls.code: cls for cls in classes} == exc.BY_CODE
     assert not issubclass(exc.ExpiredTokenError, exc.InvalidTokenError)  # simplejwt tells them apart
 
 
@@ -178,6 +181,17 @@ def test_numbers_beyond_float_range_are_refused(payload):
     # Python would read them as infinity: an exp that never passes, and a claim that cannot be re-encoded.
     with pytest.raises(exc.InvalidTokenError, match="out of range"):
         HS.decode(hs256({"alg": "HS256"}, payload))
+
+
+@pytest.mark.parametrize("digits", [309, 400, 1000])
+@pytest.mark.parametrize("shape", ['{{"x":{n}.5}}', '{{"x":[{n}.5]}}', '{{"x":{{"y":-{n}.0}}}}'])
+def test_decimals_beyond_float_range_without_an_exponent_are_refused(digits, shape):
+    # 400 digits and a point: no exponent, still no float holds it.
+    payload = shape.format(n="9" * digits)
+    with pytest.raises(exc.InvalidTokenError, match="out of range"):
+        HS.decode(hs256({"alg": "HS256"}, payload))
+    # The same digits without a point are an exact int, which Python holds.
+    assert HS.decode(hs256({"alg": "HS256"}, payload.replace(".5", "").replace(".0", "")))
     with pytest.raises(exc.InvalidTokenError, match="out of range"):
         HS.decode(hs256({"alg": "HS256"}, payload), verify=False)
 

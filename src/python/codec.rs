@@ -1,0 +1,354 @@
+//! The `Codec` and `Decoder` classes and the module's functions: each
+//! converts its arguments, makes one call into the core, converts back.
+
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyString};
+
+use super::convert::{self, parse_json_object, seconds, token_bytes, with_key};
+use super::json_out::JsonWriter;
+use super::{payload as payload_json, refresh};
+use crate::algorithm::Algorithm;
+use crate::claims::{self, Requirements, Validation};
+use crate::codec::{self, DEFAULT_MAX_TOKEN_BYTES};
+use crate::error::{Error, malformed};
+use crate::jws::{self, Param};
+
+/// Signing/verification settings and prepared keys, built once.
+#[pyclass(frozen, module = "simplejwt_rs._core")]
+pub struct Codec {
+    core: codec::Codec,
+    /// An instance of the configured JSONEncoder, for its `default`.
+    encoder: Option<Py<PyAny>>,
+}
+
+#[pymethods]
+impl Codec {
+    #[new]
+    #[pyo3(signature = (algorithm, signing_key, verifying_key=None, *, audience=None, issuer=None, leeway=None, json_encoder=None, max_token_bytes=DEFAULT_MAX_TOKEN_BYTES))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        py: Python<'_>,
+        algorithm: &str,
+        signing_key: Option<&Bound<'_, PyAny>>,
+        verifying_key: Option<&Bound<'_, PyAny>>,
+        audience: Option<&Bound<'_, PyAny>>,
+        issuer: Option<String>,
+        leeway: Option<&Bound<'_, PyAny>>,
+        json_encoder: Option<&Bound<'_, PyAny>>,
+        max_token_bytes: usize,
+    ) -> PyResult<Self> {
+        let algorithm: Algorithm = algorithm.parse()?;
+        let audience = match audience.filter(|a| !a.is_none()) {
+            None => None,
+            Some(a) if a.is_instance_of::<PyString>() => Some(vec![a.extract::<String>()?]),
+            Some(a) => Some(
+                a.extract::<Vec<String>>()
+                    .map_err(|_| PyTypeError::new_err("audience must be a str or a list of str"))?,
+            ),
+        };
+        let leeway = leeway.map(|l| seconds(l, "leeway")).transpose()?.unwrap_or(0.0);
+        let validation = Validation {
+            audience,
+            issuer,
+            leeway,
+        };
+        let core = with_key(signing_key, |signing| {
+            with_key(verifying_key, |verifying| {
+                Ok(codec::Codec::new(
+                    algorithm,
+                    signing,
+                    verifying,
+                    validation,
+                    max_token_bytes,
+                )?)
+            })
+        })?;
+        let encoder = json_encoder
+            .filter(|e| !e.is_none())
+            .map(|cls| {
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("separators", (",", ":"))?;
+                cls.call((), Some(&kwargs)).map(Bound::unbind)
+            })
+            .transpose()?;
+        Ok(Codec { core, encoder })
+    }
+
+    #[getter]
+    fn algorithm(&self) -> &'static str {
+        self.core.algorithm.name()
+    }
+
+    #[getter]
+    fn audience(&self) -> Option<Vec<String>> {
+        self.core.validation.audience.clone()
+    }
+
+    #[getter]
+    fn issuer(&self) -> Option<String> {
+        self.core.validation.issuer.clone()
+    }
+
+    #[getter]
+    fn leeway(&self) -> f64 {
+        self.core.validation.leeway
+    }
+
+    #[getter]
+    fn max_token_bytes(&self) -> usize {
+        self.core.max_token_bytes
+    }
+
+    #[getter]
+    fn can_sign(&self) -> bool {
+        self.core.can_sign()
+    }
+
+    fn __repr__(&self) -> String {
+        // Never the keys.
+        format!(
+            "Codec(algorithm={:?}, audience={:?}, issuer={:?}, leeway={})",
+            self.core.algorithm.name(),
+            self.core.validation.audience,
+            self.core.validation.issuer,
+            self.core.validation.leeway
+        )
+    }
+
+    #[pyo3(signature = (payload, headers=None))]
+    fn encode(
+        &self,
+        py: Python<'_>,
+        payload: &Bound<'_, PyAny>,
+        headers: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<String> {
+        self.encode_dict(py, &*convert::payload(payload)?, headers)
+    }
+
+    #[pyo3(signature = (token, *, verify=true, token_type=None, token_type_claim="token_type", jti_claim=None, require_exp=false, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn decode<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        verify: bool,
+        token_type: Option<&str>,
+        token_type_claim: &str,
+        jti_claim: Option<&str>,
+        require_exp: bool,
+        now: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let requirements = Requirements {
+            require_exp,
+            token_type: token_type.map(|t| (token_type_claim, t)),
+            jti_claim,
+        };
+        self.decode_dict(py, token, verify, &requirements, now)
+    }
+
+    /// A decode with these requirements fixed, as a callable: `decoder(token, now=None)`.
+    /// The per-request path then parses no keyword arguments.
+    #[pyo3(signature = (*, token_type=None, token_type_claim="token_type", jti_claim=None, require_exp=false))]
+    fn decoder(
+        slf: &Bound<'_, Self>,
+        token_type: Option<String>,
+        token_type_claim: &str,
+        jti_claim: Option<String>,
+        require_exp: bool,
+    ) -> Decoder {
+        Decoder {
+            codec: slf.clone().unbind(),
+            token_type,
+            token_type_claim: token_type_claim.to_owned(),
+            jti_claim,
+            require_exp,
+        }
+    }
+
+    #[pyo3(signature = (token, is_user_active, *, access_lifetime, refresh_lifetime=None, rotate=false, token_type_claim="token_type", jti_claim="jti", access_token_type="access", refresh_token_type="refresh", rotated_claims=None, now=None))]
+    #[allow(clippy::too_many_arguments)]
+    fn refresh<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        is_user_active: &Bound<'py, PyAny>,
+        access_lifetime: &Bound<'py, PyAny>,
+        refresh_lifetime: Option<&Bound<'py, PyAny>>,
+        rotate: bool,
+        token_type_claim: Option<&str>,
+        jti_claim: Option<&str>,
+        access_token_type: &str,
+        refresh_token_type: &str,
+        rotated_claims: Option<&Bound<'py, PyDict>>,
+        now: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let call = refresh::Call {
+            token,
+            is_user_active,
+            access_lifetime,
+            refresh_lifetime,
+            rotate,
+            token_type_claim,
+            jti_claim,
+            access_token_type,
+            refresh_token_type,
+            rotated_claims,
+            now,
+        };
+        refresh::run(self, py, call)
+    }
+}
+
+/// `Codec.decode` with its requirements bound (see `Codec.decoder`).
+#[pyclass(frozen, module = "simplejwt_rs._core")]
+pub struct Decoder {
+    codec: Py<Codec>,
+    token_type: Option<String>,
+    token_type_claim: String,
+    jti_claim: Option<String>,
+    require_exp: bool,
+}
+
+#[pymethods]
+impl Decoder {
+    #[pyo3(signature = (token, now=None))]
+    fn __call__<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        now: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let requirements = Requirements {
+            require_exp: self.require_exp,
+            token_type: self
+                .token_type
+                .as_deref()
+                .map(|t| (self.token_type_claim.as_str(), t)),
+            jti_claim: self.jti_claim.as_deref(),
+        };
+        self.codec.get().decode_dict(py, token, true, &requirements, now)
+    }
+
+    #[getter]
+    fn codec(&self, py: Python<'_>) -> Py<Codec> {
+        self.codec.clone_ref(py)
+    }
+}
+
+impl Codec {
+    pub(super) fn encode_dict(
+        &self,
+        py: Python<'_>,
+        payload: &Bound<'_, PyDict>,
+        headers: Option<&Bound<'_, PyDict>>,
+    ) -> PyResult<String> {
+        if !self.core.can_sign() {
+            return Err(Error::InvalidKey("this codec has no signing key".into()).into());
+        }
+        let encoder = self.encoder.as_ref().map(|e| e.bind(py));
+        let header_json = match headers {
+            Some(headers) => Some(self.header_json(py, headers, encoder)?),
+            None => None,
+        };
+        let mut writer = JsonWriter::new(encoder);
+        writer.write_claims(payload)?;
+        let signing_input = self.core.signing_input(header_json.as_deref(), &writer.out);
+        if self.core.is_slow_crypto() {
+            Ok(py.detach(|| self.core.sign(signing_input))?)
+        } else {
+            Ok(self.core.sign(signing_input)?)
+        }
+    }
+
+    /// PyJWT's header: `{"typ": "JWT", "alg": ...}` updated with `headers`,
+    /// `typ` dropped when falsy, keys sorted; checked by `jws::check_outgoing`.
+    fn header_json(
+        &self,
+        py: Python<'_>,
+        headers: &Bound<'_, PyDict>,
+        encoder: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<Vec<u8>> {
+        let header = PyDict::new(py);
+        header.set_item("typ", "JWT")?;
+        header.set_item("alg", self.core.algorithm.name())?;
+        header.update(headers.as_mapping())?;
+        const RULED: [&str; 4] = ["alg", "kid", "crit", "b64"];
+        let found = RULED.map(|name| header.get_item(name));
+        let mut params = [Param::Absent; 4];
+        for (param, value) in params.iter_mut().zip(&found) {
+            *param = match value {
+                Ok(None) => Param::Absent,
+                Ok(Some(value)) => match value.cast::<PyString>().map(|s| s.to_str()) {
+                    Ok(Ok(text)) => Param::Str(text),
+                    _ => Param::Other,
+                },
+                Err(_) => Param::Other,
+            };
+        }
+        jws::check_outgoing(self.core.algorithm, |name| {
+            RULED
+                .iter()
+                .position(|r| *r == name)
+                .map_or(Param::Absent, |i| params[i])
+        })?;
+        if !header.get_item("typ")?.map_or(Ok(false), |t| t.is_truthy())? {
+            header.del_item("typ")?;
+        }
+        let mut writer = JsonWriter::new(encoder);
+        writer.write_sorted(&header)?;
+        Ok(writer.out)
+    }
+
+    pub(super) fn decode_dict<'py>(
+        &self,
+        py: Python<'py>,
+        token: &Bound<'py, PyAny>,
+        verify: bool,
+        requirements: &Requirements,
+        now: Option<f64>,
+    ) -> PyResult<Bound<'py, PyDict>> {
+        let bytes = token_bytes(token)?;
+        let opened = self.core.open(bytes, verify)?;
+        if verify {
+            if self.core.is_slow_crypto() {
+                py.detach(|| self.core.verify(&opened))?;
+            } else {
+                self.core.verify(&opened)?;
+            }
+        }
+        let mut captured = payload_json::Captured::new(
+            requirements.token_type.map(|(claim, _)| claim),
+            requirements.jti_claim,
+        );
+        let claims = payload_json::parse(py, &opened.payload, &mut captured)?;
+        if verify {
+            let now = now.unwrap_or_else(codec::now);
+            claims::validate(&captured, &self.core.validation, requirements, now)?;
+        }
+        Ok(claims)
+    }
+}
+
+/// The header of a token, unverified (to pick a key by `kid`, say).
+#[pyfunction]
+pub fn decode_header<'py>(py: Python<'py>, token: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyDict>> {
+    let bytes = token_bytes(token)?;
+    if bytes.len() > DEFAULT_MAX_TOKEN_BYTES {
+        return Err(Error::TooLarge {
+            len: bytes.len(),
+            max: DEFAULT_MAX_TOKEN_BYTES,
+        }
+        .into());
+    }
+    let segment = bytes.split(|&b| b == b'.').next().unwrap_or_default();
+    let json =
+        crate::base64url::decode(segment).ok_or_else(|| malformed("the header is not valid base64url"))?;
+    parse_json_object(py, &json, "header")
+}
+
+/// A fresh random token id (`uuid4().hex`).
+#[pyfunction(name = "new_jti")]
+pub fn py_new_jti() -> String {
+    crate::refresh::new_jti()
+}
