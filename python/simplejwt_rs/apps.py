@@ -9,6 +9,9 @@ class SimpleJWTRsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import checks  # noqa: F401  (registers the checks)
+        from .upstream_patch import sync
         from .views import route_upstream_views
 
         route_upstream_views()
+        # SIMPLE_JWT["PATCH_UPSTREAM_CLASSES"]: upstream's base classes take their token paths through ours.
+        sync()

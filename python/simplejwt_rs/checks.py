@@ -15,11 +15,12 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
 from rest_framework.views import APIView
 from rest_framework_simplejwt import authentication as up_auth
+from rest_framework_simplejwt import serializers as up_serializers
 from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt import views as up_views
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from . import authentication, serializers, store, tokens
+from . import authentication, serializers, store, tokens, upstream_patch
 from . import exceptions as core_exc
 from .backends import token_backend
 from .settings import blacklist_installed, get, get_ours, problems
@@ -56,6 +57,7 @@ def _bypasses_authentication(cls: Any) -> bool:
         isinstance(cls, type)
         and issubclass(cls, up_auth.JWTAuthentication)
         and not issubclass(cls, authentication.JWTAuthentication)
+        and not _inherits_ours(cls)  # PATCH_UPSTREAM_CLASSES routes it through ours
     )
 
 
@@ -245,7 +247,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     )
                 )
                 continue
-            if not (isinstance(serializer, type) and issubclass(serializer, OUR_SERIALIZERS)):
+            if not _serializer_is_ours(serializer):
                 messages.append(
                     Error(
                         f"URL route {route!r} ({_name(view_class)}) uses {_name(serializer)}, which is not built on "
@@ -291,3 +293,162 @@ def check_jwk_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             id="simplejwt_rs.E030",
         )
     ]
+
+
+# --- another package's subclasses of upstream's classes (SIMPLE_JWT["PATCH_UPSTREAM_CLASSES"]) --------------
+
+# Upstream's classes whose token paths PATCH_UPSTREAM_CLASSES routes through ours, and the methods routed.
+UPSTREAM_BASES: dict[type, tuple[str, ...]] = {
+    up_auth.JWTAuthentication: ("get_validated_token", "get_user"),
+    up_serializers.TokenRefreshSerializer: ("validate",),
+    up_serializers.TokenRefreshSlidingSerializer: ("validate",),
+    up_serializers.TokenVerifySerializer: ("validate",),
+    up_serializers.TokenBlacklistSerializer: ("validate",),
+    up_serializers.TokenObtainSerializer: ("validate", "get_token"),
+}
+OURS = (authentication.JWTAuthentication, *OUR_SERIALIZERS, serializers.TokenObtainSerializer)
+UPSTREAM_PACKAGES = ("rest_framework_simplejwt", "simplejwt_rs")
+
+
+def _package(cls: Any) -> str:
+    return str(getattr(cls, "__module__", "") or "?").split(".")[0]
+
+
+def _upstream_base(cls: Any) -> type | None:
+    """The upstream class of UPSTREAM_BASES that ``cls`` subclasses (None: none, or ``cls`` is ours)."""
+    if not isinstance(cls, type) or issubclass(cls, OURS):
+        return None
+    return next((base for base in UPSTREAM_BASES if issubclass(cls, base)), None)
+
+
+def _calls_on(code: Any, name: str) -> bool:
+    """Whether a function's code can reach the next class's ``name``: it calls super(), or names ``name``."""
+    names = set(code.co_names)
+    if "super" in names or name in names:
+        return True
+    return any(_calls_on(const, name) for const in code.co_consts if hasattr(const, "co_names"))
+
+
+def _override_without_super(cls: type, base: type) -> str | None:
+    """``Class.method`` of ``cls``'s own (not upstream's) overrides of ``base``'s routed methods that never
+    reach ``base``'s method (so not ours either, even with the opt-in)."""
+    for name in UPSTREAM_BASES[base]:
+        for klass in cls.__mro__:
+            if name not in klass.__dict__:
+                continue
+            if klass is base:
+                break  # upstream's method, routed through ours
+            func = klass.__dict__[name]
+            func = getattr(func, "__func__", func)
+            code = getattr(func, "__code__", None)
+            if _package(klass) not in UPSTREAM_PACKAGES and code is not None and not _calls_on(code, name):
+                return f"{_name(klass)}.{name}"
+            break  # the first definition in the MRO is the one that runs
+    return None
+
+
+def _inherits_ours(cls: Any) -> bool:
+    """A subclass of upstream's classes that, with PATCH_UPSTREAM_CLASSES applied, reaches ours."""
+    base = _upstream_base(cls)
+    return base is not None and upstream_patch.applied() and _override_without_super(cls, base) is None
+
+
+def _serializer_is_ours(serializer: Any) -> bool:
+    """For E013: ours, or (with the opt-in) a serializer that inherits ours through upstream's."""
+    return isinstance(serializer, type) and (issubclass(serializer, OUR_SERIALIZERS) or _inherits_ours(serializer))
+
+
+def _classes_in_use() -> list[tuple[str, Any]]:
+    """(where, class) for the authentication classes, serializers and token classes a request can reach."""
+    found: list[tuple[str, Any]] = []
+    drf = getattr(django_settings, "REST_FRAMEWORK", None) or {}
+    for path in drf.get("DEFAULT_AUTHENTICATION_CLASSES", ()) if isinstance(drf, dict) else ():
+        try:
+            found.append(("REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']", import_string(path)))
+        except ImportError:
+            continue
+    try:
+        routes = _routes(get_resolver().url_patterns)
+    except Exception:  # noqa: BLE001  (a broken URLconf is Django's own check to report)
+        routes = []
+    for route, callback in routes:
+        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        if not (isinstance(view_class, type) and issubclass(view_class, APIView)):
+            continue
+        initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
+        where = f"URL route {route!r} ({_name(view_class)})"
+        for cls in initkwargs.get("authentication_classes", view_class.authentication_classes) or ():
+            found.append((where, cls))
+        serializer = initkwargs.get("serializer_class", getattr(view_class, "serializer_class", None))
+        if issubclass(view_class, up_views.TokenViewBase):
+            try:
+                serializer = view_class(**initkwargs).get_serializer_class()
+            except Exception:  # noqa: BLE001  (reported by E013)
+                serializer = None
+        if isinstance(serializer, type):
+            found.append((where, serializer))
+            token_class = getattr(serializer, "token_class", None)
+            if isinstance(token_class, type):
+                found.append((f"{where}, the token class of {_name(serializer)}", token_class))
+    return found
+
+
+@register(Tags.security, Tags.urls)
+def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """Another package's subclasses of upstream's classes, in use: without the opt-in they bypass ours."""
+    messages: list[CheckMessage] = []
+    patched = upstream_patch.applied()
+    by_package: dict[str, dict[str, str]] = {}
+    seen: set[Any] = set()
+    for where, cls in _classes_in_use():
+        package = _package(cls)
+        if package in UPSTREAM_PACKAGES or cls in seen:
+            continue  # upstream's own classes in use: E011, E012, E013, E014
+        seen.add(cls)
+        if (
+            isinstance(cls, type)
+            and issubclass(cls, up_tokens.Token)
+            and not issubclass(cls, tokens.Token)
+            and patched
+            and issubclass(cls, up_tokens.BlacklistMixin)
+        ):
+            messages.append(
+                Error(
+                    f"{where}: {_name(cls)} subclasses upstream's {_name(cls.__mro__[1])}, not ours: even with "
+                    "PATCH_UPSTREAM_CLASSES its tokens are validated on upstream's path, so a rotated refresh token "
+                    "presented again is refused as blacklisted without revoking its family.",
+                    hint="Subclass the simplejwt_rs.tokens class of the same name instead.",
+                    id="simplejwt_rs.E022",
+                )
+            )
+            continue
+        base = _upstream_base(cls)
+        if base is None:
+            continue
+        if not patched:
+            by_package.setdefault(package, {})[_name(cls)] = _name(base)
+            continue
+        override = _override_without_super(cls, base)
+        if override is not None:
+            messages.append(
+                Error(
+                    f"{where}: {override} overrides upstream's {_name(base)} method without calling super(), so "
+                    "even with PATCH_UPSTREAM_CLASSES it skips the user policy and single-use rotation.",
+                    hint="Call super() in the override, or build the class on simplejwt_rs's of the same name.",
+                    id="simplejwt_rs.E021",
+                )
+            )
+    for package, classes in sorted(by_package.items()):
+        listed = ", ".join(f"{cls} (a {base})" for cls, base in sorted(classes.items()))
+        messages.append(
+            Error(
+                f"The installed package {package!r} routes tokens through its own subclasses of upstream's classes: "
+                f"{listed}. No settings line can point them at simplejwt_rs, so their requests skip the user policy "
+                "(USER_AUTHENTICATION_RULE, deleted users, password changes) and single-use rotation with reuse "
+                "detection.",
+                hint="Set SIMPLE_JWT['PATCH_UPSTREAM_CLASSES'] = True: upstream's base classes then take these "
+                "paths through simplejwt_rs (see the README's section on dj-rest-auth).",
+                id="simplejwt_rs.E020",
+            )
+        )
+    return messages

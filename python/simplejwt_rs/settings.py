@@ -97,6 +97,9 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # A retry of the immediately previous refresh token within this many seconds is refused without
     # revoking the family (for clients that lost the response).
     "REFRESH_TOKEN_REUSE_GRACE_SECONDS": (0, _seconds),
+    # Ours: route upstream's base classes' token paths through ours, so that another package's subclasses
+    # (dj-rest-auth's cookie authentication and refresh serializer) get every guarantee (see upstream_patch.py).
+    "PATCH_UPSTREAM_CLASSES": (False, _bool),
 }
 
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"

@@ -1,0 +1,184 @@
+"""``SIMPLE_JWT["PATCH_UPSTREAM_CLASSES"]``: upstream's base classes take their token paths through ours.
+
+A package that subclasses upstream's classes (dj-rest-auth's
+``JWTCookieAuthentication`` and ``CookieTokenRefreshSerializer``) cannot be
+pointed at ours by a settings line, so without this its requests skip the
+user policy at authenticate and single-use rotation with reuse detection at
+refresh.  With the setting on, the app (when ready, and again whenever
+``SIMPLE_JWT`` changes) replaces these upstream methods, so that every
+subclass that does not override them, or calls ``super()``, inherits ours:
+
+- ``JWTAuthentication``: ``get_header``, ``get_raw_token``,
+  ``get_validated_token``, ``get_user``, ``authenticate_header``;
+- the serializers' ``validate``: obtain (and ``get_token``), refresh,
+  sliding refresh, verify, blacklist (logout);
+- the token classes: ``AccessToken(...)``, ``RefreshToken(...)``,
+  ``SlidingToken(...)``, ``UntypedToken(...)`` construct ours (subclasses of
+  upstream's, so ``isinstance`` holds), and their ``for_user`` mints ours.
+
+Each replacement is a wrapper that, called on an instance of our own class,
+runs upstream's original: our classes subclass upstream's, and a ``super()``
+call from ours must reach upstream's code, not loop back into ours.  Patching
+is idempotent and reversible (:func:`remove` restores every original).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from rest_framework_simplejwt import authentication as up_auth
+from rest_framework_simplejwt import serializers as up_serializers
+from rest_framework_simplejwt import tokens as up_tokens
+
+from . import authentication, serializers, tokens
+from . import settings as jwt_settings
+
+SETTING = "PATCH_UPSTREAM_CLASSES"
+
+# Upstream's token classes and ours: constructing upstream's builds ours.
+TOKEN_CLASSES: dict[type, type] = {
+    up_tokens.AccessToken: tokens.AccessToken,
+    up_tokens.RefreshToken: tokens.RefreshToken,
+    up_tokens.SlidingToken: tokens.SlidingToken,
+    up_tokens.UntypedToken: tokens.UntypedToken,
+}
+
+# (upstream class, method) -> our class whose method replaces it.
+AUTHENTICATION_METHODS = ("get_header", "get_raw_token", "get_validated_token", "get_user", "authenticate_header")
+SERIALIZERS: dict[type, type] = {
+    up_serializers.TokenRefreshSerializer: serializers.TokenRefreshSerializer,
+    up_serializers.TokenRefreshSlidingSerializer: serializers.TokenRefreshSlidingSerializer,
+    up_serializers.TokenVerifySerializer: serializers.TokenVerifySerializer,
+    up_serializers.TokenBlacklistSerializer: serializers.TokenBlacklistSerializer,
+}
+
+_ABSENT = object()
+# (class, attribute) -> what the class's own __dict__ held before patching (or _ABSENT).
+_originals: dict[tuple[type, str], Any] = {}
+
+
+def our_token_class(cls: Any) -> Any:
+    """Ours for one of upstream's own token classes; anything else (ours, a project's) unchanged."""
+    return TOKEN_CLASSES.get(cls, cls)
+
+
+def _set(owner: type, name: str, value: Any) -> None:
+    key = (owner, name)
+    if key not in _originals:
+        _originals[key] = owner.__dict__.get(name, _ABSENT)
+    setattr(owner, name, value)
+
+
+def _routed(upstream_cls: type, name: str, ours: type, replacement: Callable[..., Any]) -> Callable[..., Any]:
+    """``replacement`` for ``upstream_cls.name``, except on instances of ``ours`` (then upstream's original)."""
+    original = upstream_cls.__dict__[name]
+
+    @functools.wraps(original)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(self, ours):
+            # Reached through super() from our own class: behave as upstream's method did.
+            return original(self, *args, **kwargs)
+        return replacement(self, *args, **kwargs)
+
+    method.__simplejwt_rs_routed__ = True  # type: ignore[attr-defined]
+    return method
+
+
+def _delegate_validate(ours: type) -> Callable[..., Any]:
+    """``validate`` run by a serializer of ours that shares the caller's context and (our) token class."""
+
+    def validate(self: Any, attrs: Any) -> Any:
+        delegate = ours(context=self.context)
+        token_class = getattr(self, "token_class", None)
+        if token_class is not None:
+            delegate.token_class = our_token_class(token_class)
+        return delegate.validate(attrs)
+
+    return validate
+
+
+def _token_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """``upstream.RefreshToken(...)`` builds our RefreshToken (a subclass, so Python then runs its __init__)."""
+    return object.__new__(TOKEN_CLASSES.get(cls, cls))
+
+
+def _plain_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+    """What ``upstream.Token(...)`` did before: CPython cannot take a ``__new__`` back once one was set
+    (deleting it leaves ``object.__new__`` refusing the constructor's arguments), so removal installs this."""
+    return object.__new__(cls)
+
+
+def _token_for_user(original: Any) -> classmethod:
+    @functools.wraps(original.__func__)
+    def for_user(cls: type, user: Any) -> Any:
+        if cls in TOKEN_CLASSES:
+            return TOKEN_CLASSES[cls].for_user(user)
+        return original.__get__(None, cls)(user)  # a project's subclass of upstream's class: upstream's path
+
+    for_user.__simplejwt_rs_routed__ = True  # type: ignore[attr-defined]
+    return classmethod(for_user)
+
+
+def _get_token(original: Any) -> classmethod:
+    @functools.wraps(original.__func__)
+    def get_token(cls: type, user: Any) -> Any:
+        return our_token_class(cls.token_class).for_user(user)
+
+    get_token.__simplejwt_rs_routed__ = True  # type: ignore[attr-defined]
+    return classmethod(get_token)
+
+
+def applied() -> bool:
+    """Whether upstream's classes are routed through ours right now."""
+    return bool(_originals)
+
+
+def apply() -> None:
+    """Route upstream's token paths through ours (idempotent)."""
+    if applied():
+        return
+    up, ours_auth = up_auth.JWTAuthentication, authentication.JWTAuthentication
+    for name in AUTHENTICATION_METHODS:
+        _set(up, name, _routed(up, name, ours_auth, ours_auth.__dict__[name]))
+
+    for upstream_cls, ours in SERIALIZERS.items():
+        _set(upstream_cls, "validate", _routed(upstream_cls, "validate", ours, _delegate_validate(ours)))
+    obtain = up_serializers.TokenObtainSerializer
+    # Credentials and USER_AUTHENTICATION_RULE as ours; Pair/Sliding then mint through get_token.
+    _set(
+        obtain,
+        "validate",
+        _routed(obtain, "validate", serializers.TokenObtainSerializer, serializers.TokenObtainSerializer.validate),
+    )
+    _set(obtain, "get_token", _get_token(obtain.__dict__["get_token"]))
+
+    _set(up_tokens.Token, "__new__", staticmethod(_token_new))
+    for upstream_cls in TOKEN_CLASSES:
+        # for_user lives on upstream's BlacklistMixin or Token; set it on each concrete class.
+        original = next(k.__dict__["for_user"] for k in upstream_cls.__mro__ if "for_user" in k.__dict__)
+        _set(upstream_cls, "for_user", _token_for_user(original))
+
+
+def remove() -> None:
+    """Put every upstream original back (idempotent)."""
+    while _originals:
+        (owner, name), original = _originals.popitem()
+        if original is _ABSENT and name == "__new__":
+            setattr(owner, name, staticmethod(_plain_new))
+        elif original is _ABSENT:
+            delattr(owner, name)
+        else:
+            setattr(owner, name, original)
+
+
+def sync() -> None:
+    """Patched exactly when the setting is on (run when ready and whenever SIMPLE_JWT changes)."""
+    if jwt_settings.get(SETTING):
+        apply()
+    else:
+        remove()
+
+
+jwt_settings.on_change(sync)

@@ -1,0 +1,58 @@
+"""`manage.py check` on subclasses of upstream's classes, with PATCH_UPSTREAM_CLASSES off and on."""
+
+from collections import Counter
+
+import pytest
+from django.conf import settings as django_settings
+from django.test import override_settings
+from simplejwt_rs.checks import check_classes, check_routes, check_upstream_subclasses
+
+
+def ids():
+    found = (message.id for check in (check_classes, check_routes, check_upstream_subclasses) for message in check())
+    return Counter(found)
+
+
+def messages(check_id):
+    return [m.msg for m in check_upstream_subclasses() if m.id == check_id]
+
+
+@pytest.fixture
+def routes(settings):
+    settings.ROOT_URLCONF = "tests.clients.urls_checks"
+    settings.REST_FRAMEWORK = {**django_settings.REST_FRAMEWORK, "DEFAULT_AUTHENTICATION_CLASSES": []}
+
+
+def opt_in(on):
+    return override_settings(SIMPLE_JWT={**django_settings.SIMPLE_JWT, "PATCH_UPSTREAM_CLASSES": on})
+
+
+def test_without_the_opt_in_every_subclass_is_reported(routes):
+    with opt_in(False):
+        # upstream's own, the subclass calling super(), the one not calling it, the one with its own token class
+        assert ids() == {"simplejwt_rs.E013": 4, "simplejwt_rs.E014": 3, "simplejwt_rs.E020": 1}
+        [package] = messages("simplejwt_rs.E020")
+        for name in ("HeaderOrCookieAuthentication", "OwnUserAuthentication", "CookieRefreshSerializer"):
+            assert f"tests.clients.urls_checks.{name}" in package
+        assert "PATCH_UPSTREAM_CLASSES" in [m.hint for m in check_upstream_subclasses()][0]
+
+
+def test_with_the_opt_in_only_what_still_bypasses_is_reported(routes):
+    with opt_in(True):
+        assert ids() == {
+            "simplejwt_rs.E013": 1,  # OwnRefreshSerializer
+            "simplejwt_rs.E014": 1,  # OwnUserAuthentication
+            "simplejwt_rs.E021": 2,  # the same two, saying why
+            "simplejwt_rs.E022": 1,  # ProjectRefreshToken
+        }
+        e021 = " ".join(messages("simplejwt_rs.E021"))
+        assert "OwnRefreshSerializer.validate" in e021 and "OwnUserAuthentication.get_user" in e021
+        assert "ProjectRefreshToken" in messages("simplejwt_rs.E022")[0]
+
+
+def test_dj_rest_auth_project():
+    with opt_in(False):
+        assert ids() == {"simplejwt_rs.E011": 1, "simplejwt_rs.E013": 1, "simplejwt_rs.E020": 1}
+        assert "'dj_rest_auth'" in messages("simplejwt_rs.E020")[0]
+    with opt_in(True):
+        assert ids() == {}
