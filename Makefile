@@ -44,7 +44,7 @@ matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; 
 	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
 	$(VENV)/bin/nox
 
-test: lint supply-chain test-rust test-python test-pg matrix test-install ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
+test: lint supply-chain test-rust test-python test-pg matrix test-install test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
 
 demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
 	$(PY) examples/demo/run_demo.py
@@ -126,3 +126,20 @@ test-install: dist ## Check dist/; install the wheel (no cargo on PATH) and the 
 	$(PY) tests/install/check_release_workflow.py
 	CARGO_TARGET_DIR=$(CURDIR)/$(INSTALL_TEST_DIR)/cargo $(PY) tests/install/check_dist.py --dist dist \
 		--work $(INSTALL_TEST_DIR) $(foreach p,$(INSTALL_TEST_PYTHONS),--wheel-python $(p))
+
+# --- another package's JWT classes (issue 11): dj-rest-auth 7.1.1 in cookie mode, PATCH_UPSTREAM_CLASSES ----
+# tests/clients: the cookie story over DRF's client and over gunicorn (dj-rest-auth from requirements-dev.txt);
+# then dj-rest-auth's own suite (its sdist) without us, with us + the opt-in, and with rotation too, in a venv
+# of its own (it pins simplejwt 5.5.1 and needs django-allauth and responses 0.12.1).
+.PHONY: test-clients
+CLIENTS_WORK := target/clients
+CLIENTS_VENV := $(CLIENTS_WORK)/venv
+
+$(CLIENTS_VENV)/.deps: tests/clients/requirements-suite.txt
+	$(PYTHON) -m venv $(CLIENTS_VENV)
+	$(CLIENTS_VENV)/bin/python -m pip install -q -r tests/clients/requirements-suite.txt
+	touch $@
+
+test-clients: install $(CLIENTS_VENV)/.deps ## dj-rest-auth cookie mode with PATCH_UPSTREAM_CLASSES (DRF client, gunicorn), and its own suite
+	$(PY) -m pytest -q -p no:cacheprovider tests/clients --ds=tests.clients.settings
+	$(CLIENTS_VENV)/bin/python tests/clients/dj_rest_auth_suite.py --work $(CLIENTS_WORK) --ours-from $(PY)

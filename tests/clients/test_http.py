@@ -17,6 +17,7 @@ from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
+import simplejwt_rs
 
 from harness.server import gunicorn
 from tests.clients.helpers import ACCESS_COOKIE, LOGIN, PASSWORD, REFRESH, REFRESH_COOKIE, USER, code
@@ -66,7 +67,8 @@ def manage(env: dict[str, str], *args: str) -> str:
 def server(tmp_path_factory):
     env = {
         **os.environ,
-        "PYTHONPATH": os.pathsep.join([str(ROOT / "python"), str(ROOT)]),
+        # The simplejwt_rs this test imports (the source tree's, or the one `make install` put in .venv).
+        "PYTHONPATH": os.pathsep.join([str(Path(simplejwt_rs.__file__).parents[1]), str(ROOT)]),
         "DJANGO_SETTINGS_MODULE": "tests.clients.settings",
         "CLIENTS_DB": str(tmp_path_factory.mktemp("clients") / "db.sqlite3"),
         "PATCH_UPSTREAM_CLASSES": "1",
