@@ -15,3 +15,4 @@ class SimpleJWTRsConfig(AppConfig):
         route_upstream_views()
         # SIMPLE_JWT["PATCH_UPSTREAM_CLASSES"]: upstream's base classes take their token paths through ours.
         sync()
+        from . import policy_cache  # noqa: F401  (POLICY_CACHE: connects the write-through receivers)

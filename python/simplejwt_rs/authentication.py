@@ -9,7 +9,7 @@ from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework_simplejwt import authentication as upstream
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
-from . import errors, policy
+from . import errors, policy, policy_cache
 from .policy import default_user_authentication_rule
 from .settings import get, get_ours
 
@@ -60,17 +60,31 @@ class JWTAuthentication(upstream.JWTAuthentication):
         if get("USER_ID_CLAIM") not in validated_token:
             raise InvalidToken(_("Token contained no recognizable user identification"))
         try:
-            return policy.token_user(validated_token.payload)
+            user = policy.token_user(validated_token.payload)
         except policy.UserRefused as refused:
             raise errors.request_error(refused) from refused
+        if policy_cache.enabled():
+            # The user row is loaded (request.user is the model): the cache adds the revoked families and
+            # "log out everywhere", which a user row cannot tell.
+            policy_cache.check_revocations(validated_token.payload)
+        return user
 
 
 class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUserAuthentication):
-    """No database lookup, so no user policy: the token alone vouches for the user (as upstream)."""
+    """No user row: the token vouches for the user (as upstream).
+
+    With ``POLICY_CACHE`` the whole user policy still applies (inactive, the rule's refusal, password
+    changed, revoked family, logged out everywhere), answered by the cache: no SQL query when it is warm.
+    """
 
     def get_user(self, validated_token: Any) -> Any:
         if get("USER_ID_CLAIM") not in validated_token:
             raise InvalidToken(_("Token contained no recognizable user identification"))
+        if policy_cache.enabled():
+            try:
+                policy_cache.check(validated_token.payload)
+            except policy.UserRefused as refused:
+                raise errors.request_error(refused) from refused
         return get("TOKEN_USER_CLASS")(validated_token)
 
 

@@ -22,6 +22,7 @@ __all__ = [
     "Refuse",
     "UserRefused",
     "allows",
+    "canonical_user_id",
     "default_user_authentication_rule",
     "find_user",
     "named_user",
@@ -66,6 +67,12 @@ def _canonical(user_id: Any, field: Any) -> Any:
     if isinstance(user_id, str):
         return value if str(value) == user_id else None
     return value if type(value) is int and value == user_id else None
+
+
+def canonical_user_id(user_id: Any) -> Any:
+    """The ``USER_ID_FIELD`` value a user id claim spells exactly (see :func:`_canonical`), or None; no query."""
+    User = get_user_model()
+    return _canonical(user_id, User._meta.get_field(get("USER_ID_FIELD")))
 
 
 def find_user(user_id: Any) -> Any:

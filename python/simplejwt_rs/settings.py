@@ -75,6 +75,16 @@ def _optional_claim(value: Any) -> str | None:
     return value
 
 
+def _optional_cache_alias(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value:
+        raise TypeError("must be None or the alias of a cache in CACHES")
+    if value not in getattr(django_settings, "CACHES", {"default": {}}):
+        raise ValueError("names no cache in CACHES")
+    return value
+
+
 DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # simplejwt 5.4 added this; on 5.3.1 we read it from SIMPLE_JWT ourselves.
     "CHECK_USER_IS_ACTIVE": (True, _bool),
@@ -100,6 +110,9 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # Ours: route upstream's base classes' token paths through ours, so that another package's subclasses
     # (dj-rest-auth's cookie authentication and refresh serializer) get every guarantee (see upstream_patch.py).
     "PATCH_UPSTREAM_CLASSES": (False, _bool),
+    # Ours: a cache alias (a RedisCache shared by every server) for the user policy and revocations, so that
+    # authentication enforces them without a query per request (see policy_cache.py); None: no cache.
+    "POLICY_CACHE": (None, _optional_cache_alias),
 }
 
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"

@@ -32,7 +32,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
 
-from . import errors
+from . import errors, policy_cache
 from . import settings as jwt_settings
 from ._core import new_jti
 from .errors import TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
@@ -343,6 +343,8 @@ def revoke_family(family: str, now: float) -> None:
             ),
             [_param(revoked_at), family, family],
         )
+    # Its access tokens too, on every server, once the cache knows (POLICY_CACHE).
+    policy_cache.families_revoked([family])
 
 
 def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) -> None:
@@ -382,6 +384,17 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
             ),
             [revoked_at, expires_at, user.pk, str(user.pk)],
         )
+    if policy_cache.enabled():
+        # Access tokens carry no record: the cache marks every token of the user issued until now, and
+        # (should that mark be evicted) each family (POLICY_CACHE).
+        policy_cache.user_tokens_revoked(user, now)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT o.jti FROM {t['outstanding']} o WHERE o.{outstanding_user} = %s "
+                f"UNION SELECT r.family FROM {t['rotated']} r WHERE r.user_id = %s",
+                [user.pk, str(user.pk)],
+            )
+            policy_cache.families_revoked(row[0] for row in cursor.fetchall())
     user_tokens_revoked.send(sender=sender, user=user)
     log.info("Every token of user %s revoked", user.pk)
 

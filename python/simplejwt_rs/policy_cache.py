@@ -1,0 +1,411 @@
+"""The policy cache: the user policy and token revocations on Django's cache framework (``POLICY_CACHE``).
+
+With ``SIMPLE_JWT["POLICY_CACHE"]`` naming a cache alias (a ``RedisCache``
+shared by every app server), authentication answers from the cache, in one
+round trip and without SQL on a warm cache:
+
+- per user (``USER_ID_FIELD`` value): the policy's verdict (deleted, refused by
+  ``USER_AUTHENTICATION_RULE`` with its own message and code, inactive, allowed)
+  and the password fingerprint that ``CHECK_REVOKE_TOKEN`` compares;
+- per user: a "tokens issued at or before T are revoked" mark, set by
+  :func:`~simplejwt_rs.store.revoke_user_tokens`;
+- per token family: revoked or not (set by :func:`~simplejwt_rs.store.revoke_family`).
+
+Written through on every change that matters: a user saved (password changes
+included) or deleted, a user's groups or permissions changed, a family revoked,
+a user's tokens revoked.  A cold or evicted user or family entry is filled from
+the database with ``add`` (never over a write-through); the write-through
+itself deletes at once and writes the committed state once the transaction
+commits.
+
+The cache failing never widens access: any cache error opens a short circuit
+breaker (:data:`BREAKER_SECONDS`) during which every check takes the database
+path, as the cache's fill does; writes that could not reach the cache are kept
+in this process and replayed before its next use of the cache.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.cache import caches
+from django.db import transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from rest_framework_simplejwt.utils import get_md5_hash_password
+
+from . import errors
+from .errors import DELETED, INACTIVE, PASSWORD_CHANGED, RULE_REFUSED, Refuse, UserRefused
+from .models import RevokedTokenFamily
+from .policy import allows, canonical_user_id, find_user, token_user
+from .settings import get
+
+log = logging.getLogger("simplejwt_rs.policy_cache")
+
+PREFIX = "simplejwt_rs:policy:1:"
+# How long a failed cache call keeps every request on the database path before the cache is tried again.
+BREAKER_SECONDS = 2.0
+# Added to the longest token lifetime: entries outlive every token they could refuse.
+MARGIN_SECONDS = 60
+
+_ALLOWED = "ok"
+_lock = threading.Lock()
+_down_until = 0.0
+# Writes that failed: key -> (value, ttl), value None = delete. Replayed before the cache is used again.
+_pending: dict[str, tuple[Any, float]] = {}
+
+
+class Unavailable(Exception):
+    """The cache failed (or the breaker is open): take the database path."""
+
+
+# --- the cache and its breaker ----------------------------------------------------------------------
+
+
+def enabled() -> bool:
+    return get("POLICY_CACHE") is not None
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value or 0)
+
+
+def ttl() -> float:
+    """Every entry's lifetime: the longest access or sliding token lifetime, the leeway, and a margin."""
+    longest = max(_seconds(get("ACCESS_TOKEN_LIFETIME")), _seconds(get("SLIDING_TOKEN_LIFETIME")))
+    return longest + _seconds(get("LEEWAY")) + MARGIN_SECONDS
+
+
+def _trip(exc: BaseException) -> None:
+    global _down_until
+    with _lock:
+        was_up = _down_until <= time.monotonic()
+        _down_until = time.monotonic() + BREAKER_SECONDS
+    if was_up:
+        log.warning(
+            "Policy cache %r failed (%s); the database decides for %ss", get("POLICY_CACHE"), exc, BREAKER_SECONDS
+        )
+
+
+def breaker_open() -> bool:
+    return _down_until > time.monotonic()
+
+
+def _cache() -> Any:
+    """The configured cache, with failed writes replayed; raises :class:`Unavailable` while the breaker is open."""
+    if breaker_open():
+        raise Unavailable()
+    cache = caches[get("POLICY_CACHE")]
+    if _pending:
+        with _lock:
+            replay = dict(_pending)
+            _pending.clear()
+        try:
+            deletes = [key for key, (value, _t) in replay.items() if value is None]
+            if deletes:
+                cache.delete_many(deletes)
+            for key, (value, seconds) in replay.items():
+                if value is not None:
+                    cache.set(key, value, seconds)
+        except Exception as exc:
+            with _lock:
+                for key, entry in replay.items():
+                    _pending.setdefault(key, entry)
+            _trip(exc)
+            raise Unavailable() from exc
+    return cache
+
+
+def _write(values: dict[str, Any], seconds: float) -> None:
+    """Write through (``set``; a value None deletes); on failure keep the writes for replay."""
+    if not values:
+        return
+    try:
+        cache = _cache()
+        deletes = [key for key, value in values.items() if value is None]
+        sets = {key: value for key, value in values.items() if value is not None}
+        if deletes:
+            cache.delete_many(deletes)
+        if sets:
+            cache.set_many(sets, seconds)
+        return
+    except Unavailable:
+        pass
+    except Exception as exc:
+        _trip(exc)
+    with _lock:
+        _pending.update({key: (value, seconds) for key, value in values.items()})
+
+
+def _fill(key: str, value: Any) -> None:
+    """A cold entry filled from the database: ``add``, so that it never overwrites a write-through."""
+    try:
+        _cache().add(key, value, ttl())
+    except Unavailable:
+        pass
+    except Exception as exc:
+        _trip(exc)
+
+
+def user_key(user_id: Any) -> str:
+    return f"{PREFIX}u:{user_id}"
+
+
+def revoked_before_key(user_id: Any) -> str:
+    return f"{PREFIX}b:{user_id}"
+
+
+def family_key(family: Any) -> str:
+    return f"{PREFIX}f:{family}"
+
+
+# --- what is cached -------------------------------------------------------------------------------
+
+
+def state_of(user: Any) -> tuple[Any, ...]:
+    """The policy's verdict on ``user`` (None: no such user), as cached."""
+    if user is None:
+        return (DELETED,)
+    try:
+        allowed = allows(user)
+    except Refuse as refusal:
+        return (RULE_REFUSED, str(refusal.message), refusal.code)
+    if not allowed:
+        return (INACTIVE,)
+    return (_ALLOWED, get_md5_hash_password(user.password))
+
+
+def _state_from_db(user_id: Any) -> tuple[Any, ...]:
+    try:
+        return state_of(find_user(user_id))
+    except UserRefused:
+        return (DELETED,)
+
+
+def family_revoked_in_db(family: Any) -> bool:
+    return RevokedTokenFamily.objects.filter(family=str(family)).exists()
+
+
+def _family(claims: dict[str, Any]) -> str | None:
+    claim = get("TOKEN_FAMILY_CLAIM")
+    family = claims.get(claim) if claim else None
+    if isinstance(family, bool) or not isinstance(family, (str, int)) or not str(family) or len(str(family)) > 255:
+        return None
+    return str(family)
+
+
+def _refuse(state: tuple[Any, ...], claims: dict[str, Any]) -> None:
+    verdict = state[0]
+    if verdict == DELETED:
+        raise UserRefused(DELETED)
+    if verdict == RULE_REFUSED:
+        refusal = Refuse(state[1], state[2])
+        raise UserRefused(RULE_REFUSED, None, refusal)
+    if verdict == INACTIVE:
+        raise UserRefused(INACTIVE)
+    if verdict != _ALLOWED:  # an entry written by something else: the database decides
+        raise Unavailable()
+    if get("CHECK_REVOKE_TOKEN") and claims.get(get("REVOKE_TOKEN_CLAIM")) != state[1]:
+        raise UserRefused(PASSWORD_CHANGED)
+
+
+def _revoked_before(mark: Any, claims: dict[str, Any]) -> bool:
+    if mark is None:
+        return False
+    iat = claims.get("iat")
+    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
+        return True  # no issue time: cannot show it came after the revocation
+    return iat <= mark
+
+
+# --- checks -----------------------------------------------------------------------------------------
+
+
+def check(claims: dict[str, Any]) -> None:
+    """The whole policy for a verified token's claims: zero SQL queries when the cache is warm.
+
+    Raises :class:`~simplejwt_rs.errors.UserRefused` (as :func:`~simplejwt_rs.policy.token_user`
+    does) or :class:`~simplejwt_rs.errors.TokenFamilyRevoked`.  When the cache fails, the
+    database decides (the user row, the rule, the revoked families).
+    """
+    claim = get("USER_ID_CLAIM")
+    user_id = canonical_user_id(claims.get(claim)) if claim in claims else None
+    family = _family(claims)
+    if claim in claims and user_id is None:
+        raise UserRefused(DELETED)
+    keys = []
+    if user_id is not None:
+        keys += [user_key(user_id), revoked_before_key(user_id)]
+    if family is not None:
+        keys.append(family_key(family))
+    try:
+        try:
+            found = _cache().get_many(keys) if keys else {}
+        except Unavailable:
+            raise
+        except Exception as exc:
+            _trip(exc)
+            raise Unavailable() from exc
+        if user_id is not None:
+            state = found.get(user_key(user_id))
+            if state is None:
+                state = _state_from_db(user_id)
+                _fill(user_key(user_id), state)
+            _refuse(tuple(state), claims)
+            if _revoked_before(found.get(revoked_before_key(user_id)), claims):
+                raise errors.TokenFamilyRevoked()
+        if family is not None:
+            revoked = found.get(family_key(family))
+            if revoked is None:
+                revoked = family_revoked_in_db(family)
+                _fill(family_key(family), revoked)
+            if revoked:
+                raise errors.TokenFamilyRevoked()
+    except Unavailable:
+        check_in_db(claims)
+
+
+def check_in_db(claims: dict[str, Any]) -> None:
+    """The database path: the policy on the user row, then the token's family."""
+    token_user(claims)
+    family = _family(claims)
+    if family is not None and family_revoked_in_db(family):
+        raise errors.TokenFamilyRevoked()
+
+
+def check_revocations(claims: dict[str, Any]) -> None:
+    """Only the revocation marks (for :class:`JWTAuthentication`, which applies the policy to the user row)."""
+    claim = get("USER_ID_CLAIM")
+    user_id = canonical_user_id(claims.get(claim)) if claim in claims else None
+    family = _family(claims)
+    keys = [] if user_id is None else [revoked_before_key(user_id)]
+    if family is not None:
+        keys.append(family_key(family))
+    if not keys:
+        return
+    try:
+        try:
+            found = _cache().get_many(keys)
+        except Unavailable:
+            raise
+        except Exception as exc:
+            _trip(exc)
+            raise Unavailable() from exc
+    except Unavailable:
+        if family is not None and family_revoked_in_db(family):
+            raise errors.TokenFamilyRevoked() from None
+        return
+    if user_id is not None and _revoked_before(found.get(revoked_before_key(user_id)), claims):
+        raise errors.TokenFamilyRevoked()
+    if family is not None:
+        revoked = found.get(family_key(family))
+        if revoked is None:
+            revoked = family_revoked_in_db(family)
+            _fill(family_key(family), revoked)
+        if revoked:
+            raise errors.TokenFamilyRevoked()
+
+
+# --- write-through ----------------------------------------------------------------------------------
+
+
+def families_revoked(families: Iterable[Any]) -> None:
+    """Write through: these families are revoked (called by the store once they are in the database)."""
+    if enabled():
+        _write({family_key(family): True for family in families}, ttl())
+
+
+def user_tokens_revoked(user: Any, now: float) -> None:
+    """Write through: every token of ``user`` issued at or before ``now`` is revoked."""
+    if enabled():
+        _write({revoked_before_key(_user_id(user)): int(now)}, ttl())
+
+
+def _user_id(user: Any) -> str:
+    return str(getattr(user, get("USER_ID_FIELD")))
+
+
+def forget_user(user: Any) -> None:
+    """Write the user's current state through now and once the transaction commits.
+
+    Call it after a change the signals do not see that the rule depends on
+    (``QuerySet.update()``, a related model the rule reads).
+    """
+    if not enabled():
+        return
+    key = user_key(_user_id(user))
+    _write({key: None}, ttl())
+    transaction.on_commit(lambda: _write({key: _state_from_db(_user_id(user))}, ttl()))
+
+
+# --- signals ------------------------------------------------------------------------------------------
+
+
+def _is_user_model(sender: Any) -> bool:
+    try:
+        return sender is get_user_model()
+    except Exception:  # noqa: BLE001  (no user model yet: nothing to write through)
+        return False
+
+
+def _pre_save(sender: Any, instance: Any, **kwargs: Any) -> None:
+    # A USER_ID_FIELD that is not the primary key may change: the old id's entry must go too.
+    if not enabled() or not _is_user_model(sender) or instance.pk is None or kwargs.get("raw"):
+        return
+    name = get("USER_ID_FIELD")
+    if name == sender._meta.pk.name:
+        return
+    old = sender._default_manager.filter(pk=instance.pk).values_list(name, flat=True).first()
+    if old is not None and str(old) != str(getattr(instance, name)):
+        _write({user_key(old): None}, ttl())
+
+
+def _post_save(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if enabled() and _is_user_model(sender) and not kwargs.get("raw"):
+        forget_user(instance)
+
+
+def _post_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    if enabled() and _is_user_model(sender):
+        user_id = _user_id(instance)
+        _write({user_key(user_id): (DELETED,)}, ttl())
+        transaction.on_commit(lambda: _write({user_key(user_id): _state_from_db(user_id)}, ttl()))
+
+
+def _m2m_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:
+    """A user's groups or permissions changed (from either side): the rule may read them."""
+    if not enabled():
+        return
+    User = get_user_model()
+    if isinstance(instance, User):
+        if action in ("post_add", "post_remove", "post_clear"):
+            forget_user(instance)
+        return
+    if kwargs.get("model") is not User:
+        return
+    if action == "pre_clear":  # group.user_set.clear(): post_clear names nobody, so look now
+        accessor = getattr(instance, "_simplejwt_rs_cleared", None)
+        if accessor is None:
+            field = next(f for f in sender._meta.get_fields() if getattr(f, "related_model", None) is User)
+            other = next(f for f in sender._meta.get_fields() if f.is_relation and f.related_model is type(instance))
+            ids = sender._default_manager.filter(**{other.name: instance}).values_list(field.attname, flat=True)
+            instance._simplejwt_rs_cleared = list(ids)
+        return
+    if action == "post_clear":
+        pk_set = getattr(instance, "_simplejwt_rs_cleared", None) or ()
+        instance.__dict__.pop("_simplejwt_rs_cleared", None)
+    elif action not in ("post_add", "post_remove"):
+        return
+    for user in User._default_manager.filter(pk__in=list(pk_set or ())):
+        forget_user(user)
+
+
+post_save.connect(_post_save, dispatch_uid="simplejwt_rs.policy_cache.post_save")
+pre_save.connect(_pre_save, dispatch_uid="simplejwt_rs.policy_cache.pre_save")
+post_delete.connect(_post_delete, dispatch_uid="simplejwt_rs.policy_cache.post_delete")
+m2m_changed.connect(_m2m_changed, dispatch_uid="simplejwt_rs.policy_cache.m2m_changed")

@@ -1,0 +1,311 @@
+"""POLICY_CACHE: the user policy and revocations from a cache, zero SQL queries on a warm cache.
+
+Every test runs on Django's LocMemCache and on a real Redis (Django's RedisCache; a throwaway
+redis-server started by scripts/redis.sh, which installs Debian's package if it is missing).
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.cache import caches
+from django.core.cache.backends.locmem import LocMemCache
+from django.db import connection
+from django.test import override_settings
+from django.test.utils import CaptureQueriesContext
+from simplejwt_rs import policy_cache, revoke_user_tokens
+from simplejwt_rs import settings as jwt_settings
+from simplejwt_rs.errors import Refuse
+
+from harness.server import free_port
+from tests.django.helpers import PASSWORD, code, me, obtain, refresh, simple_jwt
+
+ROOT = Path(__file__).resolve().parents[2]
+STATELESS = "/api/me/stateless/"
+
+
+def locked_rule(user):
+    """A USER_AUTHENTICATION_RULE with a refusal of its own: active, and not in the 'locked' group."""
+    if user is not None and user.groups.filter(name="locked").exists():
+        raise Refuse("This account is locked.", "account_locked")
+    return user is not None and user.is_active
+
+
+class FlakyCache(LocMemCache):
+    """A LocMemCache that fails every call while ``failing`` is set (a cache server that is unreachable)."""
+
+    failing = False
+
+    def _maybe_fail(self):
+        if FlakyCache.failing:
+            raise ConnectionError("cache unreachable")
+
+    def get_many(self, *args, **kwargs):
+        self._maybe_fail()
+        return super().get_many(*args, **kwargs)
+
+    def add(self, *args, **kwargs):
+        self._maybe_fail()
+        return super().add(*args, **kwargs)
+
+    def set_many(self, *args, **kwargs):
+        self._maybe_fail()
+        return super().set_many(*args, **kwargs)
+
+    def delete_many(self, *args, **kwargs):
+        self._maybe_fail()
+        return super().delete_many(*args, **kwargs)
+
+    def set(self, *args, **kwargs):
+        self._maybe_fail()
+        return super().set(*args, **kwargs)
+
+
+class RedisServer:
+    """A throwaway redis-server on a free port (scripts/redis.sh), which a test may stop and start again."""
+
+    def __init__(self) -> None:
+        self.dir = tempfile.mkdtemp(prefix="simplejwt-rs-redis.")
+        self.port = free_port()
+        self.url = ""
+
+    def start(self) -> None:
+        out = subprocess.run(
+            [str(ROOT / "scripts/redis.sh"), "start", self.dir, str(self.port)],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        self.url = out.stdout.strip()
+
+    def stop(self, keep: bool = True) -> None:
+        subprocess.run(
+            [str(ROOT / "scripts/redis.sh"), "stop", self.dir, *(["keep"] if keep else [])],
+            check=True,
+            capture_output=True,
+        )
+
+
+@pytest.fixture(scope="session")
+def redis_server():
+    if shutil.which("redis-server") is None and shutil.which("apt-get") is None:
+        pytest.fail("the policy-cache tests need redis-server (Debian's redis-server package; make test installs it)")
+    server = RedisServer()
+    server.start()
+    try:
+        yield server
+    finally:
+        server.stop(keep=False)
+
+
+def _caches(kind, request):
+    if kind == "locmem":
+        return {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "policy"}
+    if kind == "flaky":
+        return {"BACKEND": f"{__name__}.FlakyCache", "LOCATION": "flaky"}
+    server = request.getfixturevalue("redis_server")
+    return {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": server.url,
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+    }
+
+
+ROTATION = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
+
+
+@pytest.fixture(params=["locmem", "redis"])
+def policy_cache_on(request, db):
+    """POLICY_CACHE="policy" on LocMemCache or Redis, with rotation (so access tokens carry their family)."""
+    backend = _caches(request.param, request)
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "policy": backend}
+    ):
+        with simple_jwt(POLICY_CACHE="policy", **ROTATION):
+            caches["policy"].clear()
+            policy_cache._pending.clear()
+            policy_cache._down_until = 0.0
+            yield request.param
+            FlakyCache.failing = False
+            policy_cache._pending.clear()
+            policy_cache._down_until = 0.0
+            try:
+                caches["policy"].clear()
+            except Exception:  # noqa: BLE001  (a test stopped the server)
+                pass
+
+
+def queries(api, path, access):
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(path, HTTP_AUTHORIZATION=f"Bearer {access}")
+    return response, len(ctx.captured_queries)
+
+
+def tokens(api, username="alice"):
+    response = obtain(api, username=username)
+    assert response.status_code == 200, response.data
+    return response.data["access"], response.data["refresh"]
+
+
+def test_stateless_warm_cache_zero_queries(policy_cache_on, user, api):
+    access, _refresh = tokens(api)
+    first, cold = queries(api, STATELESS, access)
+    assert first.status_code == 200 and cold > 0  # filled from the database
+    for _ in range(3):
+        response, n = queries(api, STATELESS, access)
+        assert response.status_code == 200 and response.data["id"] == str(user.id)
+        assert n == 0
+
+
+def test_deactivated_user_refused_by_stateless(policy_cache_on, user, api):
+    access, _refresh = tokens(api)
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    user.is_active = False
+    user.save()
+    response, _n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and code(response) == "user_inactive"
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and code(response) == "user_inactive" and n == 0
+
+
+def test_rule_refusal_keeps_its_code(policy_cache_on, user, api, locked_group):
+    with simple_jwt(POLICY_CACHE="policy", USER_AUTHENTICATION_RULE=f"{__name__}.locked_rule", **ROTATION):
+        access, _refresh = tokens(api)
+        assert queries(api, STATELESS, access)[0].status_code == 200
+        user.groups.add(locked_group)
+        response, _n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "account_locked"
+        assert str(response.data["detail"]) == "This account is locked."
+        response, n = queries(api, STATELESS, access)
+        assert code(response) == "account_locked" and n == 0
+        locked_group.user_set.remove(user)  # from the group's side
+        assert queries(api, STATELESS, access)[0].status_code == 200
+        user.groups.add(locked_group)
+        locked_group.user_set.clear()
+        assert queries(api, STATELESS, access)[0].status_code == 200
+
+
+def test_password_change_refused(policy_cache_on, user, api):
+    with simple_jwt(POLICY_CACHE="policy", CHECK_REVOKE_TOKEN=True, **ROTATION):
+        access, _refresh = tokens(api)
+        assert queries(api, STATELESS, access)[0].status_code == 200
+        user.set_password("another one entirely")
+        user.save()
+        response, _n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "password_changed"
+        response, n = queries(api, STATELESS, access)
+        assert code(response) == "password_changed" and n == 0
+
+
+def test_deleted_user_refused(policy_cache_on, user, api):
+    access, _refresh = tokens(api)
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    user.delete()
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and code(response) == "user_not_found" and n == 0
+
+
+def test_revoked_family_refuses_its_access_tokens(policy_cache_on, user, api):
+    access, first_refresh = tokens(api)
+    other_access, _other = tokens(api)  # another session (family) of the same user
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    assert me(api, access).status_code == 200
+    rotated = refresh(api, first_refresh)
+    assert rotated.status_code == 200
+    assert refresh(api, first_refresh).status_code == 401  # reuse: the family is revoked
+    for token in (access, rotated.data["access"]):
+        response, n = queries(api, STATELESS, token)
+        assert response.status_code == 401 and code(response) == "token_family_revoked"
+        assert n == 0
+        response = me(api, token)  # JWTAuthentication too
+        assert response.status_code == 401 and code(response) == "token_family_revoked"
+    assert queries(api, STATELESS, other_access)[0].status_code == 200
+    assert me(api, other_access).status_code == 200
+
+
+def test_revoke_user_tokens_refuses_earlier_access_tokens(policy_cache_on, user, api, clock):
+    access, _refresh = tokens(api)
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    revoke_user_tokens(user)
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
+    assert me(api, access).status_code == 401
+    clock.advance(1)
+    fresh, _refresh = tokens(api)
+    assert queries(api, STATELESS, fresh)[0].status_code == 200
+    assert me(api, fresh).status_code == 200
+
+
+def test_without_the_cache_stateless_checks_nothing(user, api):
+    # POLICY_CACHE None (the default): today's behaviour, no query and no policy.
+    access, _refresh = tokens(api)
+    user.is_active = False
+    user.save()
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 200 and n == 0
+
+
+def test_policy_cache_setting_is_checked(db):
+    with simple_jwt(POLICY_CACHE="nowhere"):
+        assert ("POLICY_CACHE", "names no cache in CACHES (got 'nowhere')") in jwt_settings.problems()
+        assert jwt_settings.get("POLICY_CACHE") is None
+    with simple_jwt(POLICY_CACHE=3):
+        assert jwt_settings.problems()[0][0] == "POLICY_CACHE"
+
+
+@pytest.mark.parametrize("policy_cache_on", ["flaky"], indirect=True)
+def test_unreachable_cache_falls_back_and_replays_its_writes(policy_cache_on, user, api, monkeypatch):
+    monkeypatch.setattr(policy_cache, "BREAKER_SECONDS", 0.2)
+    access, _refresh = tokens(api)
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    assert queries(api, STATELESS, access)[1] == 0  # warm: "allowed" is cached
+    FlakyCache.failing = True
+    user.is_active = False
+    user.save()  # the write-through fails: kept for replay
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and code(response) == "user_inactive" and n > 0  # the database decided
+    FlakyCache.failing = False
+    response, n = queries(api, STATELESS, access)  # breaker still open: database
+    assert response.status_code == 401 and n > 0
+    time.sleep(0.25)
+    # The stale "allowed" entry is replaced before the cache answers again.
+    response, _n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and code(response) == "user_inactive"
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and n == 0
+
+
+@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+def test_redis_stopped_mid_test(policy_cache_on, user, api, redis_server, monkeypatch):
+    monkeypatch.setattr(policy_cache, "BREAKER_SECONDS", 0.3)
+    bob = User.objects.create_user("bob", password=PASSWORD)
+    access, _refresh = tokens(api)
+    bob_access, _bob_refresh = tokens(api, "bob")
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    bob.is_active = False
+    bob.save()
+    assert queries(api, STATELESS, bob_access)[0].status_code == 401
+    assert queries(api, STATELESS, access)[1] == 0
+    redis_server.stop()
+    try:
+        started = time.monotonic()
+        for _ in range(20):
+            ok, n = queries(api, STATELESS, access)
+            refused, _n = queries(api, STATELESS, bob_access)
+            assert ok.status_code == 200 and n > 0  # the database decides
+            assert refused.status_code == 401 and code(refused) == "user_inactive"
+        # The breaker keeps a dead server from costing every request a connection attempt.
+        assert time.monotonic() - started < 5
+    finally:
+        redis_server.start()
+    time.sleep(0.35)
+    assert queries(api, STATELESS, access)[0].status_code == 200  # refilled (the new server is empty)
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 200 and n == 0  # the cache is used again
+    assert queries(api, STATELESS, bob_access)[0].status_code == 401
