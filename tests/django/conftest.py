@@ -4,8 +4,9 @@ import pytest
 from django.contrib.auth.models import Group, User
 from rest_framework.test import APIClient
 from simplejwt_rs import settings as jwt_settings
+from simplejwt_rs.signals import refresh_token_reused
 
-from tests.django.helpers import PASSWORD
+from tests.django.helpers import PASSWORD, simple_jwt
 
 
 class Clock:
@@ -41,3 +42,23 @@ def api():
 @pytest.fixture
 def locked_group(db):
     return Group.objects.create(name="locked")
+
+
+@pytest.fixture
+def rotating():
+    """Single-use rotation with reuse detection on."""
+    with simple_jwt(ROTATE_REFRESH_TOKENS=True, BLACKLIST_AFTER_ROTATION=True):
+        yield
+
+
+@pytest.fixture
+def reused_signals():
+    """The refresh_token_reused signals sent during the test."""
+    received = []
+
+    def receiver(sender, **kwargs):
+        received.append(kwargs)
+
+    refresh_token_reused.connect(receiver)
+    yield received
+    refresh_token_reused.disconnect(receiver)

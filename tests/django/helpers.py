@@ -94,3 +94,39 @@ def locked_refuses(user) -> bool:
     if user is not None and user.groups.filter(name="locked").exists():
         raise Refuse("This account is locked.", code="account_locked")
     return user is not None and user.is_active
+
+
+def concurrent_refreshes(token, n, monkeypatch, settings_changes=None):
+    """``n`` threads on ``n`` connections refresh ``token``, all past the user check before any consumes."""
+    import threading
+    from contextlib import nullcontext
+
+    from django.db import connections
+    from rest_framework.test import APIClient
+    from simplejwt_rs import policy
+
+    everyone_checked = threading.Barrier(n, timeout=20)
+    real_token_user = policy.token_user
+
+    def token_user_then_wait(claims):
+        user = real_token_user(claims)
+        everyone_checked.wait()
+        return user
+
+    monkeypatch.setattr(policy, "token_user", token_user_then_wait)
+    responses = []
+
+    def client():
+        try:
+            responses.append(refresh(APIClient(), token))
+        finally:
+            connections.close_all()
+
+    with simple_jwt(**settings_changes) if settings_changes is not None else nullcontext():
+        threads = [threading.Thread(target=client) for _ in range(n)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+    monkeypatch.setattr(policy, "token_user", real_token_user)
+    return responses

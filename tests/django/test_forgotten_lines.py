@@ -7,21 +7,18 @@ naming the setting, route or class that disables one.
 import os
 import subprocess
 import sys
-import threading
 from datetime import timedelta
 
 import pytest
 from django.core import checks
 from django.core.management import call_command
 from django.core.management.base import SystemCheckError
-from django.db import connections
 from django.test import override_settings
 from rest_framework.test import APIClient
-from simplejwt_rs import policy
 from simplejwt_rs.checks import check_classes, check_routes, check_settings
 from simplejwt_rs.models import RevokedTokenFamily
 
-from tests.django.helpers import code, logout, me, obtain, refresh, verify
+from tests.django.helpers import code, concurrent_refreshes, logout, me, obtain, refresh, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -66,28 +63,7 @@ def test_upstream_views_with_default_serializer_lines_get_every_guarantee(api, u
 @override_settings(SIMPLE_JWT=UPSTREAM_LINES)
 def test_upstream_views_with_default_serializer_lines_are_single_use_under_concurrency(user, monkeypatch):
     token = obtain(APIClient()).data["refresh"]
-    everyone_checked = threading.Barrier(8, timeout=20)
-    real = policy.token_user
-
-    def token_user_then_wait(claims):
-        found = real(claims)
-        everyone_checked.wait()
-        return found
-
-    monkeypatch.setattr(policy, "token_user", token_user_then_wait)
-    responses = []
-
-    def client():
-        try:
-            responses.append(refresh(APIClient(), token))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=client) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    responses = concurrent_refreshes(token, 8, monkeypatch)
     assert sorted(r.status_code for r in responses) == [200] + [401] * 7
 
 

@@ -11,7 +11,6 @@ from rest_framework.test import APIClient
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from simplejwt_rs import policy, store
 from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
-from simplejwt_rs.signals import refresh_token_reused
 from simplejwt_rs.tokens import RefreshToken
 
 from tests.django.helpers import code, logout, me, obtain, refresh, simple_jwt, verify
@@ -23,24 +22,6 @@ ROTATING = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 def jti(token):
     return RefreshToken(token, verify=False)["jti"]
-
-
-@pytest.fixture
-def rotating():
-    with simple_jwt(**ROTATING):
-        yield
-
-
-@pytest.fixture
-def reused_signals():
-    received = []
-
-    def receiver(sender, **kwargs):
-        received.append(kwargs)
-
-    refresh_token_reused.connect(receiver)
-    yield received
-    refresh_token_reused.disconnect(receiver)
 
 
 def test_victim_logging_out_with_a_token_the_thief_rotated_revokes_the_thiefs_successor(

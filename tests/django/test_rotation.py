@@ -19,7 +19,7 @@ from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
 from simplejwt_rs.signals import refresh_token_reused
 from simplejwt_rs.tokens import AccessToken, RefreshToken
 
-from tests.django.helpers import code, logout, obtain, refresh, simple_jwt, verify
+from tests.django.helpers import code, concurrent_refreshes, logout, obtain, refresh, simple_jwt, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -40,24 +40,6 @@ def blacklisted(token):
 
 def data_statements(queries):
     return [q["sql"] for q in queries if q["sql"].split()[0].upper() not in ("BEGIN", "COMMIT", "SAVEPOINT", "RELEASE")]
-
-
-@pytest.fixture
-def rotating():
-    with simple_jwt(**ROTATING):
-        yield
-
-
-@pytest.fixture
-def reused_signals():
-    received = []
-
-    def receiver(sender, **kwargs):
-        received.append(kwargs)
-
-    refresh_token_reused.connect(receiver)
-    yield received
-    refresh_token_reused.disconnect(receiver)
 
 
 def test_a_family_travels_from_obtain_across_rotations(api, user, rotating):
@@ -289,31 +271,7 @@ def test_store_is_off_when_rotation_is(api, user):
 
 
 def race(token, n, monkeypatch, *, settings_changes=ROTATING):
-    everyone_checked = threading.Barrier(n, timeout=20)
-    real_token_user = policy.token_user
-
-    def token_user_then_wait(claims):
-        user = real_token_user(claims)
-        everyone_checked.wait()
-        return user
-
-    monkeypatch.setattr(policy, "token_user", token_user_then_wait)
-    responses = []
-
-    def client():
-        try:
-            responses.append(refresh(APIClient(), token))
-        finally:
-            connections.close_all()
-
-    with simple_jwt(**settings_changes):
-        threads = [threading.Thread(target=client) for _ in range(n)]
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-    monkeypatch.setattr(policy, "token_user", real_token_user)
-    return responses
+    return concurrent_refreshes(token, n, monkeypatch, settings_changes)
 
 
 @pytest.mark.django_db(transaction=True)
