@@ -44,7 +44,7 @@ matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; 
 	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
 	$(VENV)/bin/nox
 
-test: lint supply-chain test-rust test-python test-pg matrix test-install test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
+test: lint supply-chain test-rust test-python test-pg test-multi matrix test-install test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
 
 demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
 	$(PY) examples/demo/run_demo.py
@@ -143,3 +143,9 @@ $(CLIENTS_VENV)/.deps: tests/clients/requirements-suite.txt
 test-clients: install $(CLIENTS_VENV)/.deps ## dj-rest-auth cookie mode with PATCH_UPSTREAM_CLASSES (DRF client, gunicorn), and its own suite
 	$(PY) -m pytest -q -p no:cacheprovider tests/clients --ds=tests.clients.settings
 	$(CLIENTS_VENV)/bin/python tests/clients/dj_rest_auth_suite.py --work $(CLIENTS_WORK) --ours-from $(PY)
+
+# --- several app servers (issue 14): POLICY_CACHE on Redis, two gunicorn servers sharing PostgreSQL and Redis -----
+.PHONY: test-multi
+
+test-multi: install ## Two gunicorn servers, one PostgreSQL, one Redis (throwaway): a change on A refused by B; Redis stopped mid-load
+	$(PY) -m pytest -q -p no:cacheprovider tests/multi

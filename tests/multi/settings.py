@@ -1,0 +1,67 @@
+"""The multi-server project: two gunicorn servers sharing PostgreSQL and Redis (tests/multi/test_multi_server.py).
+
+DATABASE_URL (postgres://) and REDIS_URL come from the test, which starts both (scripts/postgres.sh,
+scripts/redis.sh).  Every server answers ``X-Queries`` (the SQL queries the request made).
+"""
+
+import os
+from urllib.parse import urlsplit
+
+from harness import jwt_settings as migration
+
+SECRET_KEY = "multi-server-secret-key-that-is-long-enough-for-hs256-and-more-bytes"
+DEBUG = False
+ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+USE_TZ = True
+ROOT_URLCONF = "tests.multi.urls"
+_url = urlsplit(os.environ["DATABASE_URL"])
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": _url.path.lstrip("/"),
+        "USER": _url.username or "",
+        "PASSWORD": _url.password or "",
+        "HOST": _url.hostname or "",
+        "PORT": str(_url.port or ""),
+        "CONN_MAX_AGE": 60,
+    }
+}
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "policy": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["REDIS_URL"],
+        # A stopped Redis refuses at once; a hung one must not hold a request for long.
+        "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
+    },
+}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; not for production
+INSTALLED_APPS = [
+    "django.contrib.contenttypes",
+    "django.contrib.auth",
+    "rest_framework",
+    "rest_framework_simplejwt",
+    "rest_framework_simplejwt.token_blacklist",
+    "simplejwt_rs",
+]
+MIDDLEWARE = ["tests.multi.urls.count_queries"]
+LANGUAGE_CODE = "en-us"
+REST_FRAMEWORK = {
+    **migration.REST_FRAMEWORK,
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+}
+SIMPLE_JWT = {
+    **migration.SIMPLE_JWT,
+    "ROTATE_REFRESH_TOKENS": True,
+    "BLACKLIST_AFTER_ROTATION": True,
+    "CHECK_REVOKE_TOKEN": True,
+    "USER_AUTHENTICATION_RULE": "tests.multi.urls.not_locked",
+    "POLICY_CACHE": "policy",
+}
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"simplejwt_rs": {"handlers": ["console"], "level": "WARNING"}},
+}
