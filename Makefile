@@ -99,6 +99,7 @@ bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchm
 	$(BENCH_PY) bench/core.py
 	$(BENCH_PY) bench/django_paths.py
 	$(BENCH_PY) bench/http_load.py
+	$(BENCH_PY) bench/policy_cache.py
 	$(BENCH_PY) bench/report.py
 
 bench-report: ## Rebuild docs/benchmarks/README.md, the chart and the README section from the JSON
