@@ -1,20 +1,17 @@
 //! base64url without padding (RFC 7515 §2), decoded strictly: only the URL
 //! alphabet, no `=`, and no stray bits in the last character, so a segment
-//! has exactly one spelling. Every token goes through here, twice or three
-//! times, hence a small table-driven codec of our own.
+//! has exactly one spelling.
+//!
+//! Every token goes through here two or three times. The work is done by
+//! `base64-simd` (SSSE3/AVX2/NEON, chosen at run time), which was measured
+//! against the table-driven codec this file used to hold, under the strict
+//! tests below (which it passes unchanged): on JWT-sized segments it decodes
+//! about 2x and encodes about 1.5x faster, and costs a third of the
+//! instructions (see the README's benchmark section).
 
-const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+use std::mem::MaybeUninit;
 
-/// Character -> 6-bit value; 0xff for anything outside the alphabet.
-static DECODE: [u8; 256] = {
-    let mut table = [0xffu8; 256];
-    let mut i = 0;
-    while i < 64 {
-        table[ALPHABET[i] as usize] = i as u8;
-        i += 1;
-    }
-    table
-};
+use base64_simd::{Out, URL_SAFE_NO_PAD};
 
 pub fn encoded_len(len: usize) -> usize {
     len / 3 * 4 + [0, 2, 3][len % 3]
@@ -22,91 +19,39 @@ pub fn encoded_len(len: usize) -> usize {
 
 /// Appends the encoding of `input` to `out`.
 pub fn encode_into(input: &[u8], out: &mut Vec<u8>) {
-    let start = out.len();
-    out.resize(start + encoded_len(input.len()), 0);
-    let symbol = |v: u32| ALPHABET[(v & 63) as usize];
-    let mut chunks = input.chunks_exact(3);
-    let mut quads = out[start..].chunks_exact_mut(4);
-    for (c, q) in (&mut chunks).zip(&mut quads) {
-        let v = u32::from(c[0]) << 16 | u32::from(c[1]) << 8 | u32::from(c[2]);
-        q.copy_from_slice(&[symbol(v >> 18), symbol(v >> 12), symbol(v >> 6), symbol(v)]);
-    }
-    let tail = quads.into_remainder();
-    match *chunks.remainder() {
-        [a] => tail.copy_from_slice(&[symbol(u32::from(a) >> 2), symbol(u32::from(a) << 4)]),
-        [a, b] => {
-            let v = u32::from(a) << 8 | u32::from(b);
-            tail.copy_from_slice(&[symbol(v >> 10), symbol(v >> 4), symbol(v << 2)]);
-        }
-        _ => {}
-    }
+    URL_SAFE_NO_PAD.encode_append(input, out);
 }
 
 pub fn encode(input: &[u8]) -> String {
-    let mut out = Vec::with_capacity(encoded_len(input.len()));
-    encode_into(input, &mut out);
-    // Only alphabet characters were written: ASCII.
-    String::from_utf8(out).unwrap_or_default()
+    URL_SAFE_NO_PAD.encode_to_string(input)
+}
+
+/// The exact decoded length, `None` unless `input`'s length is one a canonical encoding has.
+pub fn decoded_len(input: &[u8]) -> Option<usize> {
+    (input.len() % 4 != 1).then(|| input.len() / 4 * 3 + [0, 0, 1, 2][input.len() % 4])
+}
+
+/// Decodes into `buf` when the result fits (`None` also when it does not):
+/// the hot path decodes into the stack.
+pub fn decode_into<'b>(input: &[u8], buf: &'b mut [MaybeUninit<u8>]) -> Option<&'b [u8]> {
+    let len = decoded_len(input)?;
+    let buf = buf.get_mut(..len)?;
+    URL_SAFE_NO_PAD
+        .decode(input, Out::from_uninit_slice(buf))
+        .ok()
+        .map(|decoded| &*decoded)
 }
 
 /// `None` unless `input` is canonical unpadded base64url.
 pub fn decode(input: &[u8]) -> Option<Vec<u8>> {
-    if input.len() % 4 == 1 {
-        return None;
-    }
-    let full = input.len() / 4;
-    let mut out = vec![0u8; full * 3 + [0, 0, 1, 2][input.len() % 4]];
-    // Invalid characters decode to 0xff; OR-ing everything lets one test at the end catch them.
-    let mut bad = 0u8;
-    // Eight characters (48 bits) per step, then one group of four if left.
-    let mut octets = input[..full * 4].chunks_exact(8);
-    let mut sextets = out.chunks_exact_mut(6);
-    for (c, o) in (&mut octets).zip(&mut sextets) {
-        let mut v = 0u64;
-        for &ch in c {
-            let d = DECODE[ch as usize];
-            bad |= d;
-            v = v << 6 | u64::from(d);
-        }
-        o.copy_from_slice(&v.to_be_bytes()[2..]);
-    }
-    if let [a, b, c, d] = *octets.remainder() {
-        let (a, b, c, d) = (
-            DECODE[a as usize],
-            DECODE[b as usize],
-            DECODE[c as usize],
-            DECODE[d as usize],
-        );
-        bad |= a | b | c | d;
-        let v = u32::from(a) << 18 | u32::from(b) << 12 | u32::from(c) << 6 | u32::from(d);
-        let at = (full - 1) * 3;
-        out[at..at + 3].copy_from_slice(&[(v >> 16) as u8, (v >> 8) as u8, v as u8]);
-    }
-    let tail = &mut out[full * 3..];
-    match input[full * 4..] {
-        [a, b] => {
-            let (a, b) = (DECODE[a as usize], DECODE[b as usize]);
-            // The last character's low 4 bits carry nothing and must be zero.
-            bad |= a | b | if b & 0x0f != 0 { 0xc0 } else { 0 };
-            tail[0] = a << 2 | b >> 4;
-        }
-        [a, b, c] => {
-            let (a, b, c) = (DECODE[a as usize], DECODE[b as usize], DECODE[c as usize]);
-            bad |= a | b | c | if c & 0x03 != 0 { 0xc0 } else { 0 };
-            let v = u32::from(a) << 12 | u32::from(b) << 6 | u32::from(c);
-            tail.copy_from_slice(&[(v >> 10) as u8, (v >> 2) as u8]);
-        }
-        _ => {}
-    }
-    // Valid values are 0..=63: the top two bits stay clear.
-    (bad & 0xc0 == 0).then_some(out)
+    URL_SAFE_NO_PAD.decode_to_vec(input).ok()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use base64::Engine;
-    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::engine::general_purpose as reference;
 
     #[test]
     fn agrees_with_the_base64_crate() {
@@ -121,8 +66,17 @@ mod tests {
                 })
                 .collect();
             let ours = encode(&data);
-            assert_eq!(ours, URL_SAFE_NO_PAD.encode(&data));
+            assert_eq!(ours, reference::URL_SAFE_NO_PAD.encode(&data));
+            assert_eq!(ours.len(), encoded_len(data.len()));
             assert_eq!(decode(ours.as_bytes()).as_deref(), Some(&data[..]));
+            assert_eq!(decoded_len(ours.as_bytes()), Some(data.len()));
+            let mut stack = [MaybeUninit::uninit(); 300];
+            assert_eq!(decode_into(ours.as_bytes(), &mut stack), Some(&data[..]));
+            let mut small = [MaybeUninit::uninit(); 10];
+            assert_eq!(decode_into(ours.as_bytes(), &mut small).is_some(), len <= 10);
+            let mut appended = b"x.".to_vec();
+            encode_into(&data, &mut appended);
+            assert_eq!(&appended[2..], ours.as_bytes());
         }
     }
 
@@ -138,9 +92,16 @@ mod tests {
         assert_eq!(decode(b"AAE"), Some(vec![0, 1]));
         assert_eq!(decode(b""), Some(vec![]));
         // Every single byte at every position round-trips, and every non-alphabet byte is refused.
+        const ALPHABET: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
         for b in 0..=255u8 {
             let valid = ALPHABET.contains(&b);
             assert_eq!(decode(&[b'A', b'A', b'A', b]).is_some(), valid, "{b}");
+            let mut buf = [MaybeUninit::uninit(); 8];
+            assert_eq!(
+                decode_into(&[b'A', b'A', b'A', b], &mut buf).is_some(),
+                valid,
+                "{b}"
+            );
         }
     }
 }

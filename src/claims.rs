@@ -17,6 +17,9 @@ pub enum ClaimValue<'a> {
     /// A JSON number (never a bool); huge integers saturate to ±infinity.
     Number(f64),
     Str(Cow<'a, str>),
+    /// A JSON string whose content no rule reads (`sub`, the jti): the Python
+    /// edge does not copy those. Never given for `iss`, `aud` or the token type.
+    Text,
     /// A JSON array whose members are all strings.
     StrList(Vec<String>),
     /// Anything else: null, bool, object, mixed array.
@@ -125,7 +128,10 @@ pub fn validate(
         }
     }
     for (name, what) in [("sub", "Subject"), ("jti", "JWT ID")] {
-        if !matches!(source.claim(name), ClaimValue::Absent | ClaimValue::Str(_)) {
+        if !matches!(
+            source.claim(name),
+            ClaimValue::Absent | ClaimValue::Str(_) | ClaimValue::Text
+        ) {
             return Err(Error::InvalidClaim(format!(
                 "{what} (\"{name}\") must be a string"
             )));

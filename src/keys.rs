@@ -45,7 +45,7 @@ pub enum VerifyingKey {
 /// A signature: an HMAC tag stays on the stack (it is on every request's path); the
 /// others are copied out of aws-lc-rs's `Signature`, which is sized for post-quantum keys.
 pub enum Signature {
-    Hmac(digest::Digest),
+    Hmac(crate::hmac::Tag),
     Asymmetric(Vec<u8>),
 }
 

@@ -309,7 +309,8 @@ impl Codec {
         now: Option<f64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let bytes = token_bytes(token)?;
-        let opened = self.core.open(bytes, verify)?;
+        let mut scratch = codec::Scratch::default();
+        let opened = self.core.open(bytes, verify, &mut scratch)?;
         if verify {
             if self.core.is_slow_crypto() {
                 py.detach(|| self.core.verify(&opened))?;
@@ -317,11 +318,8 @@ impl Codec {
                 self.core.verify(&opened)?;
             }
         }
-        let mut captured = payload_json::Captured::new(
-            requirements.token_type.map(|(claim, _)| claim),
-            requirements.jti_claim,
-        );
-        let claims = payload_json::parse(py, &opened.payload, &mut captured)?;
+        let mut captured = payload_json::Captured::new(requirements);
+        let claims = payload_json::parse(py, opened.payload, &mut captured)?;
         if verify {
             let now = now.unwrap_or_else(codec::now);
             claims::validate(&captured, &self.core.validation, requirements, now)?;

@@ -38,11 +38,14 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
             if i > 0 {
                 self.out.push(b',');
             }
-            self.key(&key)?;
+            // The name as text once: written, then tested for a time claim.
+            let name = key.cast::<PyString>().ok().and_then(|k| k.to_str().ok());
+            match name {
+                Some(name) => write_str(&mut self.out, name),
+                None => self.key(&key)?,
+            }
             self.out.push(b':');
-            let is_time_claim = key
-                .cast::<PyString>()
-                .is_ok_and(|k| k.to_str().is_ok_and(|k| matches!(k, "exp" | "iat" | "nbf")));
+            let is_time_claim = name.is_some_and(|k| matches!(k, "exp" | "iat" | "nbf"));
             if is_time_claim && !value.is_instance_of::<PyInt>() && is_datetime(&value)? {
                 self.value(&epoch_seconds(&value)?, 1)?;
             } else {
@@ -238,22 +241,51 @@ fn write_int(out: &mut Vec<u8>, n: i64) {
     out.extend_from_slice(&digits[pos..]);
 }
 
+/// Bytes `json.dumps` writes as they are: printable ASCII but `"` and `\\`.
+fn plain(b: u8) -> bool {
+    (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\'
+}
+
+/// How many leading bytes of `bytes` need no escaping, eight at a time: a
+/// word has a byte to escape if any byte is below 0x20, is `"`, `\\` or
+/// 0x7f, or has its top bit set (non-ASCII).
+fn plain_run(bytes: &[u8]) -> usize {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    let mut run = 0;
+    let mut words = bytes.chunks_exact(8);
+    for word in &mut words {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(word);
+        let v = u64::from_le_bytes(le);
+        let special = v.wrapping_sub(ONES * 0x20) & !v & HIGH // below 0x20 (or top bit, caught below)
+            | has_zero(v ^ (ONES * u64::from(b'"')))
+            | has_zero(v ^ (ONES * u64::from(b'\\')))
+            | has_zero(v ^ (ONES * 0x7f))
+            | v & HIGH;
+        if special != 0 {
+            // The lowest flagged byte is the first to escape (earlier bytes' flags are exact).
+            return run + (special.trailing_zeros() / 8) as usize;
+        }
+        run += 8;
+    }
+    run + words.remainder().iter().take_while(|&&b| plain(b)).count()
+}
+
 /// A JSON string with `ensure_ascii=True` escaping, exactly as Python writes it.
 pub fn write_str(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
-    let plain = |b: u8| (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\';
+    out.reserve(text.len() + 2);
     out.push(b'"');
     let bytes = text.as_bytes();
     let mut start = 0;
     while start < bytes.len() {
         // Copy the run that needs no escaping in one go: most claims are all of it.
-        let run = bytes[start..]
-            .iter()
-            .position(|&b| !plain(b))
-            .unwrap_or(bytes.len() - start);
+        let run = plain_run(&bytes[start..]);
         out.extend_from_slice(&bytes[start..start + run]);
         start += run;
-        let Some(c) = text[start..].chars().next() else {
+        let Some(c) = text.get(start..).and_then(|rest| rest.chars().next()) else {
             break;
         };
         match c {

@@ -13,29 +13,65 @@ use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
-use crate::claims::{ClaimSource, ClaimValue};
+use crate::claims::{ClaimSource, ClaimValue, Requirements};
 use crate::error::{Error, malformed};
 
 /// Registered claims always read by the rules, then the two configurable names.
 const FIXED: [&str; 7] = ["iat", "nbf", "exp", "iss", "aud", "sub", "jti"];
 
 fn fixed_slot(name: &str) -> Option<usize> {
-    FIXED.iter().position(|f| *f == name)
+    // Byte patterns compile to a length test and three byte compares (no
+    // `memcmp` call); this runs for every claim name of every token.
+    match *name.as_bytes() {
+        [b'i', b'a', b't'] => Some(0),
+        [b'n', b'b', b'f'] => Some(1),
+        [b'e', b'x', b'p'] => Some(2),
+        [b'i', b's', b's'] => Some(3),
+        [b'a', b'u', b'd'] => Some(4),
+        [b's', b'u', b'b'] => Some(5),
+        [b'j', b't', b'i'] => Some(6),
+        _ => None,
+    }
 }
+
+const ISS: usize = 3;
+const AUD: usize = 4;
 
 /// The claims captured while parsing.
 pub struct Captured<'r> {
     /// The token-type and jti claim names of this call, when they are not among `FIXED`.
     extra: [Option<&'r str>; 2],
-    values: [ClaimValue<'static>; 9],
+    /// The token-type claim's slot and the value it must have.
+    token_type: Option<(usize, &'r str)>,
+    values: [ClaimValue<'r>; 9],
 }
 
 impl<'r> Captured<'r> {
-    pub fn new(type_claim: Option<&'r str>, jti_claim: Option<&'r str>) -> Self {
+    pub fn new(requirements: &Requirements<'r>) -> Self {
         let extra = |name: Option<&'r str>| name.filter(|n| fixed_slot(n).is_none());
-        Captured {
-            extra: [extra(type_claim), extra(jti_claim)],
+        let type_claim = requirements.token_type.map(|(claim, _)| claim);
+        let mut captured = Captured {
+            extra: [extra(type_claim), extra(requirements.jti_claim)],
+            token_type: None,
             values: std::array::from_fn(|_| ClaimValue::Absent),
+        };
+        captured.token_type = requirements
+            .token_type
+            .and_then(|(claim, expected)| Some((captured.slot(claim)?, expected)));
+        captured
+    }
+
+    /// A string claim as the rules need it, without copying it when they can:
+    /// `iss` and `aud` are compared (rare, copied), the token type is compared
+    /// here, and of the rest (`sub`, the jti) only the type is read.
+    fn text(&self, slot: usize, s: &str) -> ClaimValue<'r> {
+        match self.token_type {
+            Some((type_slot, expected)) if type_slot == slot && s == expected => {
+                ClaimValue::Str(Cow::Borrowed(expected))
+            }
+            Some((type_slot, _)) if type_slot == slot => ClaimValue::Str(Cow::Owned(s.to_owned())),
+            _ if slot == ISS || slot == AUD => ClaimValue::Str(Cow::Owned(s.to_owned())),
+            _ => ClaimValue::Text,
         }
     }
 
@@ -69,7 +105,11 @@ fn text<'py>(py: Python<'py>, s: &str) -> Bound<'py, PyString> {
 
 /// Parses a JSON object into a `dict`, capturing the claims `captured` asks for.
 /// Duplicate names keep the last value, in the dict and in `captured` alike.
-pub fn parse<'py>(py: Python<'py>, json: &[u8], captured: &mut Captured) -> PyResult<Bound<'py, PyDict>> {
+pub fn parse<'py, 'r>(
+    py: Python<'py>,
+    json: &[u8],
+    captured: &mut Captured<'r>,
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     let mut jiter = Jiter::new(json);
     let first = match jiter.peek().map_err(invalid)? {
@@ -82,7 +122,7 @@ pub fn parse<'py>(py: Python<'py>, json: &[u8], captured: &mut Captured) -> PyRe
         let (value, claim) = match peek {
             Peek::String => {
                 let s = jiter.known_str().map_err(invalid)?;
-                let claim = slot.map(|_| ClaimValue::Str(Cow::Owned(s.to_owned())));
+                let claim = slot.map(|slot| captured.text(slot, s));
                 (text(py, s).into_any(), claim)
             }
             Peek::True | Peek::False => {

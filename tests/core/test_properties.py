@@ -166,3 +166,15 @@ def test_any_token_text_gives_a_jwt_error(token):
             call()
         except exc.JWTError:
             pass
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.dictionaries(st.text(), st.one_of(st.text(), st.integers(), st.floats(allow_nan=False, allow_infinity=False)))
+)
+def test_payload_json_is_json_dumps(payload):
+    # Byte-identical to PyJWT: the payload segment is json.dumps(..., separators=(",", ":")), whatever the text.
+    token = plain.encode(payload)
+    segment = token.split(".")[1]
+    written = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
+    assert written == json.dumps(payload, separators=(",", ":")).encode()
