@@ -150,3 +150,8 @@ test-clients: install $(CLIENTS_VENV)/.deps ## dj-rest-auth cookie mode with PAT
 
 test-multi: install ## Two gunicorn servers, one PostgreSQL, one Redis (throwaway): a change on A refused by B; Redis stopped mid-load
 	$(PY) -m pytest -q -p no:cacheprovider tests/multi
+
+.PHONY: bench-instructions
+bench-instructions: bench-install ## Instructions per HS256 call, ours vs ryjwt, by callgrind (valgrind), as a table (~4 min)
+	command -v valgrind >/dev/null || { apt-get update -q && apt-get install -y -q valgrind; }
+	$(BENCH_PY) bench/instructions.py
