@@ -12,8 +12,9 @@ from __future__ import annotations
 import importlib
 import math
 import time
+import types
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from importlib.metadata import version
 from typing import Any
 
@@ -21,6 +22,7 @@ from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from rest_framework_simplejwt import settings as upstream
+from rest_framework_simplejwt.utils import aware_utcnow
 
 # Settings that only exist here (or only in newer simplejwt releases, so that
 # 5.3.1 behaves like 5.4+): name -> (default, parser).  Documented in the README.
@@ -199,9 +201,50 @@ if not app_installed():
     )
 
 
+# Freezing time the way upstream's tests and many projects' do, ``patch("rest_framework_simplejwt.tokens
+# .aware_utcnow")`` (or on simplejwt_rs.tokens), sets the clock :func:`now` reads.  The modules are told
+# apart by their class, so that :func:`now` costs nothing more than ``time.time()`` until one is patched.
+_clock_modules: list[types.ModuleType] = []
+_patched_clock: Callable[[], datetime] | None = None
+
+
+class _ClockSeam(types.ModuleType):
+    """A module whose ``aware_utcnow``, when set or deleted (``mock.patch``), re-reads the clock :func:`now` uses."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name == "aware_utcnow":
+            _find_patched_clock()
+
+    def __delattr__(self, name: str) -> None:
+        super().__delattr__(name)
+        if name == "aware_utcnow":
+            _find_patched_clock()
+
+
+def clock_patchable_in(module: types.ModuleType) -> None:
+    """Let ``aware_utcnow`` patched in ``module`` set the time :func:`now` reads."""
+    if type(module) is types.ModuleType:
+        module.__class__ = _ClockSeam
+    if not any(known is module for known in _clock_modules):
+        _clock_modules.append(module)
+    _find_patched_clock()
+
+
+def _find_patched_clock() -> None:
+    global _patched_clock
+    clocks = (vars(module).get("aware_utcnow", aware_utcnow) for module in _clock_modules)
+    _patched_clock = next((clock for clock in clocks if clock is not aware_utcnow), None)
+
+
 def now() -> float:
-    """The one clock every token path uses (tests replace it)."""
-    return time.time()
+    """The one clock every token path uses: ``time.time()``, unless a test replaced this function or
+    patched ``aware_utcnow`` where :func:`clock_patchable_in` allows it."""
+    if _patched_clock is None:
+        return time.time()
+    frozen = _patched_clock()
+    # upstream's aware_utcnow is naive UTC without USE_TZ
+    return (frozen if frozen.tzinfo else frozen.replace(tzinfo=timezone.utc)).timestamp()
 
 
 def on_change(hook: Callable[[], None]) -> Callable[[], None]:

@@ -9,19 +9,29 @@ follow ``override_settings``.  A token whose class does not override
 
 from __future__ import annotations
 
+import sys
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import tokens as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
-from rest_framework_simplejwt.utils import datetime_from_epoch, get_md5_hash_password
+from rest_framework_simplejwt.utils import aware_utcnow, datetime_from_epoch, get_md5_hash_password
 
 from . import backends, errors, policy, store
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import new_jti
 from .settings import get
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AbstractBaseUser
+
+# Freezing time the way upstream's tests do, ``patch("....tokens.aware_utcnow")`` on this module or on
+# upstream's, moves the clock of every token path (settings.now), the Rust checks included.
+__all__ = ["AccessToken", "BlacklistMixin", "RefreshToken", "SlidingToken", "Token", "UntypedToken", "aware_utcnow"]
+jwt_settings.clock_patchable_in(sys.modules[__name__])
+jwt_settings.clock_patchable_in(upstream)
 
 
 class _Setting:
@@ -191,7 +201,7 @@ class Token(upstream.Token):
         return None
 
     @classmethod
-    def for_user(cls, user: Any) -> Any:
+    def for_user(cls, user: AbstractBaseUser) -> Any:
         user_id = getattr(user, get("USER_ID_FIELD"))
         if jwt_settings.UPSTREAM_VERSION >= (5, 5) or not isinstance(user_id, int):
             user_id = str(user_id)  # up to 5.4 integer ids stayed integers
@@ -245,7 +255,7 @@ class BlacklistMixin:
         return store.outstand(self.payload, str(self), self.current_time, policy.named_user(self.payload))
 
     @classmethod
-    def for_user(cls, user: Any) -> Any:
+    def for_user(cls, user: AbstractBaseUser) -> Any:
         token = super().for_user(user)  # type: ignore[misc]
         if jwt_settings.blacklist_installed():
             store.outstand(token.payload, str(token), token.current_time, user)
@@ -297,6 +307,3 @@ class UntypedToken(Token, upstream.UntypedToken):
 
     def verify_token_type(self) -> None:
         """Untyped tokens accept any type (used by the verify endpoint)."""
-
-
-__all__ = ["AccessToken", "BlacklistMixin", "RefreshToken", "SlidingToken", "Token", "UntypedToken"]
