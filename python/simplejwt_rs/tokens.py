@@ -285,8 +285,13 @@ class AccessToken(Token, upstream.AccessToken):
 
 
 class _NoCopyClaims:
+    """Upstream's list with the current claim names; "iat" only where the installed release has it (5.4+:
+    before, ``refresh.access_token`` carried the refresh token's iat)."""
+
+    iat = ("iat",) if "iat" in upstream.RefreshToken.no_copy_claims else ()
+
     def __get__(self, obj: object, owner: type | None = None) -> tuple[str, ...]:
-        return (get("TOKEN_TYPE_CLAIM"), "exp", get("JTI_CLAIM"), "jti", "iat")
+        return (get("TOKEN_TYPE_CLAIM"), "exp", get("JTI_CLAIM"), "jti", *self.iat)
 
 
 class RefreshToken(BlacklistMixin, Token, upstream.RefreshToken):
