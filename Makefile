@@ -44,7 +44,7 @@ matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; 
 	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
 	$(VENV)/bin/nox
 
-test: lint supply-chain test-rust test-python test-pg test-multi matrix test-install test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
+test: lint supply-chain test-rust test-python test-pg test-multi matrix test-upstream test-install test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
 
 demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
 	$(PY) examples/demo/run_demo.py
@@ -150,6 +150,15 @@ test-clients: install $(CLIENTS_VENV)/.deps ## dj-rest-auth cookie mode with PAT
 
 test-multi: install ## Two gunicorn servers, one PostgreSQL, one Redis (throwaway): a change on A refused by B; Redis stopped mid-load
 	$(PY) -m pytest -q -p no:cacheprovider tests/multi
+
+# --- upstream's own test suite, our modules swapped in (issue 11) -------------------------------------
+.PHONY: test-upstream
+UPSTREAM_DIR := target/upstream-suite
+
+test-upstream: $(VENV)/.deps ## simplejwt 5.5.1's and 5.3.1's own tests on upstream and on ours; each difference must be in the README
+	rm -rf $(UPSTREAM_DIR)/wheel
+	$(PIP) wheel -q --no-build-isolation --no-deps -w $(UPSTREAM_DIR)/wheel .
+	$(PY) scripts/upstream_suite.py --work $(UPSTREAM_DIR) --wheel $(UPSTREAM_DIR)/wheel/simplejwt_rs-*.whl
 
 .PHONY: bench-instructions
 bench-instructions: bench-install ## Instructions per HS256 call, ours vs ryjwt, by callgrind (valgrind), as a table (~4 min)
