@@ -309,3 +309,23 @@ def test_redis_stopped_mid_test(policy_cache_on, user, api, redis_server, monkey
     response, n = queries(api, STATELESS, access)
     assert response.status_code == 200 and n == 0  # the cache is used again
     assert queries(api, STATELESS, bob_access)[0].status_code == 401
+
+
+def test_renamed_user_id_field_forgets_the_old_id(policy_cache_on, user, api):
+    with simple_jwt(POLICY_CACHE="policy", USER_ID_FIELD="username", **ROTATION):
+        access, _refresh = tokens(api)
+        assert queries(api, STATELESS, access)[0].status_code == 200
+        user.username = "alicia"
+        user.save()
+        response, _n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "user_not_found"
+
+
+def test_queryset_update_needs_forget_user(policy_cache_on, user, api):
+    access, _refresh = tokens(api)
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    User.objects.filter(pk=user.pk).update(is_active=False)  # no signal: the cache still says allowed
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    policy_cache.forget_user(user)
+    response, _n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and code(response) == "user_inactive"
