@@ -239,10 +239,10 @@ def consume(
                 [jti, claimed_family, jti],
             )
             consumed_in, revoked = cursor.fetchone()
+            if revoked:  # revoked already: nothing more to revoke or signal
+                raise TokenFamilyRevoked()
             if consumed_in is not None:
                 raise Reused(jti, consumed_in, user, recorded=True)
-            if revoked:
-                raise TokenFamilyRevoked()
             raise errors.blacklisted()
         if not returning:
             cursor.execute(f"SELECT family FROM {t['rotated']} WHERE parent_jti = %s", [jti])
@@ -413,13 +413,16 @@ def check_presented(claims: dict[str, Any], now: float, sender: Any, user_of: Ca
         return
     jti = None if jti is None else _id(jti)
     families = set() if claimed is None else {_id(claimed)}
+    consumed_in = None
     if jti is not None:
         consumed_in = RotatedRefreshToken.objects.filter(parent_jti=jti).values_list("family", flat=True).first()
-        if consumed_in is not None:
-            refuse_reuse(Reused(jti, consumed_in, user_of(claims), recorded=True), now, sender)
         families.update(RotatedRefreshToken.objects.filter(jti=jti).values_list("family", flat=True))
+        families.update([] if consumed_in is None else [consumed_in])
+    # As at refresh: a revoked family first (nothing more to revoke), then a reuse.
     if families and RevokedTokenFamily.objects.filter(family__in=families).exists():
         raise TokenFamilyRevoked()
+    if consumed_in is not None:
+        refuse_reuse(Reused(jti, consumed_in, user_of(claims), recorded=True), now, sender)
 
 
 def flush_expired(now: float) -> tuple[int, int]:

@@ -123,7 +123,7 @@ def test_rotation_with_blacklist_is_single_use_and_reuse_revokes_the_family(api,
 
     replay = refresh(api, first)  # upstream: 401 "Token is blacklisted", and `second` lives on
     assert (replay.status_code, code(replay)) == (401, "token_reused")
-    assert code(verify(api, first)) == "token_reused"  # verify is a reuse detector too
+    assert code(verify(api, first)) == "token_family_revoked"
     response = refresh(api, second)
     assert (response.status_code, code(response)) == (401, "token_family_revoked")
     assert BlacklistedToken.objects.filter(token__jti=refresh_jti(second)).exists()
