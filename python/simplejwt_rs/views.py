@@ -103,7 +103,8 @@ class RevokeUserTokensView(APIView):
     """ "Log out everywhere": POST revokes every refresh token and family of the authenticated user (204).
 
     Optional; route it where your project wants it. Access tokens already
-    issued stay valid until they expire, except at verify.
+    issued stay valid until they expire, except at verify and, with
+    ``POLICY_CACHE``, at authentication.
     """
 
     permission_classes = (IsAuthenticated,)
