@@ -19,6 +19,11 @@ def auth_header_types() -> tuple[str, ...]:
     return tuple(types) if isinstance(types, (list, tuple)) else (types,)
 
 
+def _claims(validated_token: Any) -> Any:
+    """A token's claims; upstream's ``get_user`` also takes a plain mapping, and callers pass one."""
+    return getattr(validated_token, "payload", validated_token)
+
+
 class JWTAuthentication(upstream.JWTAuthentication):
     """Upstream's, but the user must pass ``USER_AUTHENTICATION_RULE`` (not only ``is_active``)."""
 
@@ -59,14 +64,15 @@ class JWTAuthentication(upstream.JWTAuthentication):
     def get_user(self, validated_token: Any) -> Any:
         if get("USER_ID_CLAIM") not in validated_token:
             raise InvalidToken(_("Token contained no recognizable user identification"))
+        claims = _claims(validated_token)
         try:
-            user = policy.token_user(validated_token.payload)
+            user = policy.token_user(claims)
         except policy.UserRefused as refused:
             raise errors.request_error(refused) from refused
         if policy_cache.enabled():
             # The user row is loaded (request.user is the model): the cache adds the revoked families and
             # "log out everywhere", which a user row cannot tell.
-            policy_cache.check_revocations(validated_token.payload)
+            policy_cache.check_revocations(claims)
         return user
 
 
@@ -82,7 +88,7 @@ class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUse
             raise InvalidToken(_("Token contained no recognizable user identification"))
         if policy_cache.enabled():
             try:
-                policy_cache.check(validated_token.payload)
+                policy_cache.check(_claims(validated_token))
             except policy.UserRefused as refused:
                 raise errors.request_error(refused) from refused
         return get("TOKEN_USER_CLASS")(validated_token)

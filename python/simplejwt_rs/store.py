@@ -25,12 +25,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
+from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from . import errors, policy_cache
 from . import settings as jwt_settings
@@ -87,7 +88,7 @@ def _dt(epoch: Any) -> datetime:
     if isinstance(epoch, bool) or not isinstance(epoch, (int, float)):
         raise errors.invalid()
     try:
-        return datetime.fromtimestamp(epoch, tz=timezone.utc)
+        return datetime_from_epoch(epoch)  # aware or naive, as USE_TZ says: what the database takes
     except (OverflowError, ValueError, OSError) as exc:  # beyond year 9999, or not finite
         raise errors.invalid() from exc
 
