@@ -149,36 +149,32 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         The presented token is consumed inside the core's callback, so nothing
         is minted unless this request won it. The successor's jti is chosen
         before the call, so its record is written in the same statement that
-        consumes the presented token; the callback adds the family id, which
-        is known only once the presented token is verified.
+        consumes the presented token; the callback returns it with the family
+        id (known only once the presented token is verified) for the core to
+        set on the successor.
         """
         lifetime = self.token_class.lifetime
         child_jti = new_jti()
         child_exp = math.floor(now + lifetime.total_seconds())
-        successor_claims: dict[str, Any] = {get("JTI_CLAIM"): child_jti}
-        consumed: dict[str, Any] = {}
+        admitted: dict[str, Any] = {}
         with store.busy_is_503():
             try:
                 with ExitStack() as in_transaction:
 
-                    def admit(claims: dict[str, Any]) -> bool:
-                        user = check_user(claims, raw, created_at, revoke=True)
+                    def admit(claims: dict[str, Any]) -> dict[str, Any]:
+                        """Consume the presented token; returns the claims its successor must carry."""
+                        user = admitted["user"] = check_user(claims, raw, created_at, revoke=True)
                         # The transaction starts with the consuming INSERT; it ends once the successor is recorded.
                         in_transaction.enter_context(transaction.atomic())
                         family = store.consume(
                             claims, raw, user=user, now=now, successor_jti=child_jti, successor_exp=child_exp
                         )
                         family_claim = store.family_claim()
-                        if family_claim:
-                            successor_claims[family_claim] = family
-                        consumed["user"] = user
-                        return True
+                        return {get("JTI_CLAIM"): child_jti, **({family_claim: family} if family_claim else {})}
 
-                    result = self._refresh(
-                        raw, admit, now, refresh_lifetime=lifetime, rotate=True, rotated_claims=successor_claims
-                    )
+                    result = self._refresh(raw, admit, now, refresh_lifetime=lifetime, rotate=True)
                     refresh = result["refresh"]
-                    store.record_outstanding(result["refresh_claims"], refresh, created_at, consumed["user"])
+                    store.record_outstanding(result["refresh_claims"], refresh, created_at, admitted["user"])
             except store.Reused as reused:
                 # The consuming transaction has rolled back; revoke outside it.
                 store.refuse_reuse(reused, now, sender=type(self))
