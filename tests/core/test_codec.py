@@ -75,7 +75,7 @@ def test_issuer_checked_only_when_configured():
 
 def test_simplejwt_token_checks_in_one_call():
     c = codec()
-    full = {"token_type": "access", "exp": NOW + 60, "jti": new_jti()}
+    full = {"token_type": "access", "exp": NOW + 3600, "jti": new_jti()}
     kwargs = {"token_type": "access", "jti_claim": "jti", "require_exp": True}
     assert c.decode(c.encode(full), **kwargs) == full
     for missing in ("token_type", "exp", "jti"):
@@ -84,7 +84,7 @@ def test_simplejwt_token_checks_in_one_call():
         assert err.value.claim == missing
     with pytest.raises(exc.WrongTokenTypeError):
         c.decode(c.encode({**full, "token_type": "refresh"}), **kwargs)
-    custom = {"typ_claim": "access", "exp": NOW + 60, "my_jti": "1"}
+    custom = {"typ_claim": "access", "exp": NOW + 3600, "my_jti": "1"}
     assert c.decode(c.encode(custom), token_type="access", token_type_claim="typ_claim", jti_claim="my_jti")
 
 
@@ -284,7 +284,7 @@ def test_refresh_without_type_or_jti_claims():
     [
         "{}",
         '{"a":1,"a":2}',
-        '{"":0,"exp":' + str(NOW + 99) + ',"aud":["x","y"],"nested":{"k":[1,{"z":null}]}}',
+        '{"":0,"exp":' + str(NOW + 3600) + ',"aud":["x","y"],"nested":{"k":[1,{"z":null}]}}',
         '{"big":123456789012345678901234567890,"neg":-98765432109876543210,"f":1e300,"g":-0.0,"h":1.5e-7}',
         '{"s":"\\u00e9\\ud83d\\ude00\\n\\"q\\"","t":true,"u":false,"v":null,"w":[]}',
         '{"exp":' + str(NOW + 99) + ',"exp":' + str(NOW - 99) + "}",
@@ -332,16 +332,16 @@ def test_rotated_claims_filled_by_the_callback():
 def test_decoder_binds_the_requirements():
     c = codec()
     decode_access = c.decoder(token_type="access", jti_claim="jti", require_exp=True)
-    full = {"token_type": "access", "exp": NOW + 60, "jti": "j"}
+    full = {"token_type": "access", "exp": NOW + 3600, "jti": "j"}
     assert decode_access(c.encode(full)) == full
     assert decode_access(c.encode(full), NOW) == full
     assert decode_access.codec is c
     with pytest.raises(exc.WrongTokenTypeError):
         decode_access(c.encode({**full, "token_type": "refresh"}))
     with pytest.raises(exc.MissingClaimError):
-        decode_access(c.encode({"token_type": "access", "exp": NOW + 60}))
+        decode_access(c.encode({"token_type": "access", "exp": NOW + 3600}))
     with pytest.raises(exc.ExpiredTokenError):
-        decode_access(c.encode(full), NOW + 60)
+        decode_access(c.encode(full), NOW + 3600)
 
 
 def test_refresh_callback_may_return_the_successors_extra_claims():
