@@ -16,7 +16,7 @@ from simplejwt_rs import exceptions as exc
 from . import keys
 
 NOW = int(time.time())
-CLAIMS = {"token_type": "access", "exp": NOW + 300, "iat": NOW, "jti": "x" * 32, "user_id": 1}
+CLAIMS = {"token_type": "access", "exp": NOW + 3600, "iat": NOW, "jti": "x" * 32, "user_id": 1}
 
 
 def b64(data: bytes | str) -> str:

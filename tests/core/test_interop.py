@@ -15,7 +15,7 @@ from . import keys
 NOW = int(time.time())
 PAYLOAD = {
     "token_type": "access",
-    "exp": NOW + 300,
+    "exp": NOW + 3600,
     "iat": NOW,
     "jti": "0123456789abcdef0123456789abcdef",
     "user_id": 42,
