@@ -14,7 +14,22 @@ use crate::codec::{self, DEFAULT_MAX_TOKEN_BYTES};
 use crate::error::{Error, malformed};
 use crate::jws::{self, Param};
 
-/// Signing/verification settings and prepared keys, built once.
+/// Signing/verification settings and prepared keys, built once; share it between threads.
+///
+/// Codec(algorithm, signing_key, verifying_key=None, *, audience=None, issuer=None,
+///       leeway=None, json_encoder=None, max_token_bytes=DEFAULT_MAX_TOKEN_BYTES)
+///
+/// algorithm: one of ALGORITHMS ("HS256", "RS256", "ES256", "EdDSA", ...).
+/// signing_key: a secret (str/bytes) for HS*; a PEM or JWK (dict or JSON text) otherwise; None to verify only.
+/// verifying_key: a public PEM or JWK; None: the signing key (its public half) verifies.
+/// audience: a str or list of str; when set, `aud` is required and must match.
+/// issuer: when set, `iss` is required and must match.
+/// leeway: seconds (number or timedelta) of clock skew allowed for exp/nbf/iat; None is 0.
+/// json_encoder: a json.JSONEncoder subclass whose `default` encodes other types.
+/// max_token_bytes: longer tokens are refused before any parsing (32768 by default).
+///
+/// Raises InvalidKeyError (an unusable key, or one of the wrong type for the algorithm),
+/// InvalidSettingError (a negative leeway), ValueError (an unknown algorithm).
 #[pyclass(frozen, module = "simplejwt_rs._core")]
 pub struct Codec {
     core: codec::Codec,
@@ -26,6 +41,10 @@ pub struct Codec {
 impl Codec {
     #[new]
     #[pyo3(signature = (algorithm, signing_key, verifying_key=None, *, audience=None, issuer=None, leeway=None, json_encoder=None, max_token_bytes=DEFAULT_MAX_TOKEN_BYTES))]
+    // The default is a Rust constant, which pyo3 would show as `...`; the literal is checked by a test.
+    #[pyo3(
+        text_signature = "(algorithm, signing_key, verifying_key=None, *, audience=None, issuer=None, leeway=None, json_encoder=None, max_token_bytes=32768)"
+    )]
     #[allow(clippy::too_many_arguments)]
     fn new(
         py: Python<'_>,
@@ -116,6 +135,12 @@ impl Codec {
         )
     }
 
+    /// Sign `payload` (a dict) into a compact JWS; returns the token (str).
+    ///
+    /// headers: extra header members (dict), as PyJWT's `headers=`; `alg` is always the codec's.
+    /// `datetime` values of exp/iat/nbf become epoch seconds; other types go through the
+    /// json_encoder's `default`, or raise TypeError. Raises InvalidKeyError if the codec has
+    /// no signing key, ValueError for NaN or infinite numbers.
     #[pyo3(signature = (payload, headers=None))]
     fn encode(
         &self,
@@ -126,6 +151,16 @@ impl Codec {
         self.encode_dict(py, &*convert::payload(payload)?, headers)
     }
 
+    /// Verify `token` (str or bytes) and return its claims (dict).
+    ///
+    /// verify: False skips the signature and every claim check (inspection only).
+    /// token_type: when set, the claim `token_type_claim` must hold it.
+    /// jti_claim: when set, that claim is required (a string).
+    /// require_exp: `exp` is required.
+    /// now: the time to check against (epoch seconds); None is the current time.
+    /// Raises a JWTError subclass: InvalidTokenError, InvalidSignatureError, InvalidAlgorithmError,
+    /// ExpiredTokenError, ImmatureTokenError, InvalidAudienceError, InvalidIssuerError,
+    /// InvalidClaimError, MissingClaimError, WrongTokenTypeError.
     #[pyo3(signature = (token, *, verify=true, token_type=None, token_type_claim="token_type", jti_claim=None, require_exp=false, now=None))]
     #[allow(clippy::too_many_arguments)]
     fn decode<'py>(
@@ -148,7 +183,9 @@ impl Codec {
     }
 
     /// A decode with these requirements fixed, as a callable: `decoder(token, now=None)`.
-    /// The per-request path then parses no keyword arguments.
+    ///
+    /// The per-request path then parses no keyword arguments. The arguments mean what
+    /// they mean for `decode`; the Decoder returns the claims dict and raises the same errors.
     #[pyo3(signature = (*, token_type=None, token_type_claim="token_type", jti_claim=None, require_exp=false))]
     fn decoder(
         slf: &Bound<'_, Self>,
@@ -166,6 +203,19 @@ impl Codec {
         }
     }
 
+    /// Verify a refresh token, ask `is_user_active(claims)`, mint the access token (and its successor).
+    ///
+    /// Returns a dict: `access` and `access_claims`; `refresh` and `refresh_claims` (None
+    /// unless `rotate`); `claims` (the presented token's).
+    /// is_user_active: called once, after the token verified, with a copy of its claims; a
+    ///     Mapping admits and (with rotate) sets its items on the successor; otherwise truthy
+    ///     admits and falsy raises UserInactiveError; an exception propagates.
+    /// access_lifetime / refresh_lifetime: seconds or timedelta, positive.
+    /// rotate: also mint a successor refresh token (needs refresh_lifetime).
+    /// token_type_claim, jti_claim, access_token_type, refresh_token_type: simplejwt's claim names.
+    /// rotated_claims: the older way to set claims on the successor (read after the callback).
+    /// now: epoch seconds; None is the current time.
+    /// Raises the JWTError subclasses of `decode`, UserInactiveError, or InvalidSettingError.
     #[pyo3(signature = (token, is_user_active, *, access_lifetime, refresh_lifetime=None, rotate=false, token_type_claim="token_type", jti_claim="jti", access_token_type="access", refresh_token_type="refresh", rotated_claims=None, now=None))]
     #[allow(clippy::too_many_arguments)]
     fn refresh<'py>(
@@ -201,6 +251,9 @@ impl Codec {
 }
 
 /// `Codec.decode` with its requirements bound (see `Codec.decoder`).
+///
+/// decoder(token, now=None) decodes `token` with those requirements and returns the claims
+/// dict; `now` and the errors raised are as for `Codec.decode`.
 #[pyclass(frozen, module = "simplejwt_rs._core")]
 pub struct Decoder {
     codec: Py<Codec>,

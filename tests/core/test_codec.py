@@ -404,3 +404,23 @@ def test_a_key_that_is_not_text_never_leaks_into_the_exception(alg):
         for text in (repr(err.value), str(err.value), repr(err.value.args), repr(err.value.__cause__)):
             assert "secret-material" not in text
         assert err.value.__context__ is None or "secret-material" not in repr(err.value.__context__)
+
+
+def test_help_shows_arguments_defaults_returns_and_errors():
+    import inspect
+
+    from simplejwt_rs import DEFAULT_MAX_TOKEN_BYTES, Codec, Decoder
+
+    signature = inspect.signature(Codec)
+    assert signature.parameters["max_token_bytes"].default == DEFAULT_MAX_TOKEN_BYTES  # not `...`
+    assert all(p.default is not Ellipsis for p in signature.parameters.values())
+    for method, words in [
+        (Codec, ["algorithm", "signing_key", "leeway", "InvalidKeyError"]),
+        (Codec.encode, ["payload", "headers", "returns the token"]),
+        (Codec.decode, ["verify", "token_type", "jti_claim", "require_exp", "now", "ExpiredTokenError"]),
+        (Codec.decoder, ["decoder(token, now=None)"]),
+        (Codec.refresh, ["access_claims", "refresh_claims", "claims", "UserInactiveError", "Mapping", "rotate"]),
+        (Decoder, ["decoder(token, now=None)", "claims"]),
+    ]:
+        doc = inspect.getdoc(method) or ""
+        assert all(word in doc for word in words), (method, doc)
