@@ -26,8 +26,8 @@ lint: $(VENV)/.deps ## cargo fmt --check, cargo clippy -D warnings, ruff
 	cargo fmt --manifest-path fuzz/Cargo.toml --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --no-default-features -- -D warnings
-	$(VENV)/bin/ruff check python tests examples bench fuzz
-	$(VENV)/bin/ruff format --check python tests examples bench fuzz
+	$(VENV)/bin/ruff check python tests examples bench fuzz harness scripts
+	$(VENV)/bin/ruff format --check python tests examples bench fuzz harness scripts
 
 test-rust: ## cargo test on the pure-Rust core
 	cargo test --no-default-features
