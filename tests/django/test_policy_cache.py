@@ -159,7 +159,7 @@ def test_stateless_warm_cache_zero_queries(policy_cache_on, user, api):
     assert first.status_code == 200 and cold > 0  # filled from the database
     for _ in range(3):
         response, n = queries(api, STATELESS, access)
-        assert response.status_code == 200 and response.data["id"] == str(user.id)
+        assert response.status_code == 200 and str(response.data["id"]) == str(user.id)  # an int before simplejwt 5.5
         assert n == 0
 
 
