@@ -50,6 +50,8 @@ pytest_plugins = ["pytester"]
 def test_test_file_block_passes(block, pytester, monkeypatch):
     root = str(README.parent)
     monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [root, os.environ.get("PYTHONPATH")])))
+    # On SQLite: under DATABASE_URL the inner run would create and drop this run's own test database.
+    monkeypatch.delenv("DATABASE_URL", raising=False)
     pytester.makepyfile(test_readme_example=block)
     result = pytester.runpytest_subprocess(
         "-p", "simplejwt_rs.pytest_plugin", "--ds", "tests.django.settings", "-p", "no:cacheprovider"
