@@ -152,6 +152,29 @@ def _fill(key: str, value: Any) -> None:
         _trip(exc)
 
 
+def _read(keys: list[str]) -> dict[str, Any]:
+    """``get_many``; a failing cache trips the breaker and raises :class:`Unavailable`."""
+    if not keys:
+        return {}
+    try:
+        return _cache().get_many(keys)
+    except Unavailable:
+        raise
+    except Exception as exc:
+        _trip(exc)
+        raise Unavailable() from exc
+
+
+def _refuse_revoked_family(found: dict[str, Any], family: Any) -> None:
+    """The family's cached answer (a cold entry filled from the database); raises if it is revoked."""
+    revoked = found.get(family_key(family))
+    if revoked is None:
+        revoked = family_revoked_in_db(family)
+        _fill(family_key(family), revoked)
+    if revoked:
+        raise errors.TokenFamilyRevoked()
+
+
 def user_key(user_id: Any) -> str:
     return f"{PREFIX}u:{user_id}"
 
@@ -244,13 +267,7 @@ def check(claims: dict[str, Any]) -> None:
     if family is not None:
         keys.append(family_key(family))
     try:
-        try:
-            found = _cache().get_many(keys) if keys else {}
-        except Unavailable:
-            raise
-        except Exception as exc:
-            _trip(exc)
-            raise Unavailable() from exc
+        found = _read(keys)
         if user_id is not None:
             state = found.get(user_key(user_id))
             if state is None:
@@ -260,12 +277,7 @@ def check(claims: dict[str, Any]) -> None:
             if _revoked_before(found.get(revoked_before_key(user_id)), claims):
                 raise errors.TokenFamilyRevoked()
         if family is not None:
-            revoked = found.get(family_key(family))
-            if revoked is None:
-                revoked = family_revoked_in_db(family)
-                _fill(family_key(family), revoked)
-            if revoked:
-                raise errors.TokenFamilyRevoked()
+            _refuse_revoked_family(found, family)
     except Unavailable:
         check_in_db(claims)
 
@@ -286,16 +298,8 @@ def check_revocations(claims: dict[str, Any]) -> None:
     keys = [] if user_id is None else [revoked_before_key(user_id)]
     if family is not None:
         keys.append(family_key(family))
-    if not keys:
-        return
     try:
-        try:
-            found = _cache().get_many(keys)
-        except Unavailable:
-            raise
-        except Exception as exc:
-            _trip(exc)
-            raise Unavailable() from exc
+        found = _read(keys)
     except Unavailable:
         if family is not None and family_revoked_in_db(family):
             raise errors.TokenFamilyRevoked() from None
@@ -303,12 +307,7 @@ def check_revocations(claims: dict[str, Any]) -> None:
     if user_id is not None and _revoked_before(found.get(revoked_before_key(user_id)), claims):
         raise errors.TokenFamilyRevoked()
     if family is not None:
-        revoked = found.get(family_key(family))
-        if revoked is None:
-            revoked = family_revoked_in_db(family)
-            _fill(family_key(family), revoked)
-        if revoked:
-            raise errors.TokenFamilyRevoked()
+        _refuse_revoked_family(found, family)
 
 
 # --- write-through ----------------------------------------------------------------------------------
