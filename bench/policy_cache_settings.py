@@ -10,8 +10,8 @@ DATABASE_URL (postgres://) and REDIS_URL come from bench/policy_cache.py.  A req
 """
 
 import os
-from urllib.parse import urlsplit
 
+from harness import database
 from harness import jwt_settings as migration
 
 SIDE = os.environ["BENCH_SIDE"]
@@ -23,17 +23,8 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1"]
 USE_TZ = True
 ROOT_URLCONF = "policy_cache_urls"
-_url = urlsplit(os.environ["DATABASE_URL"])
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": _url.path.lstrip("/"),
-        "USER": _url.username or "",
-        "HOST": _url.hostname or "",
-        "PORT": str(_url.port or ""),
-        "CONN_MAX_AGE": 600,  # persistent connections on every side
-    }
-}
+# Persistent connections on every side.
+DATABASES = {"default": database.postgres(os.environ["DATABASE_URL"], CONN_MAX_AGE=600)}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "policy": {

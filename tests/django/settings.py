@@ -6,8 +6,8 @@ tests run on PostgreSQL (`make test` does both, see scripts/pg-tests.sh).
 
 import os
 import tempfile
-from urllib.parse import urlsplit
 
+from harness import database
 from harness import jwt_settings as migration
 
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-and-then-some-more-bytes"
@@ -23,19 +23,7 @@ DATABASES = {
     }
 }
 if os.environ.get("DATABASE_URL"):
-    _url = urlsplit(os.environ["DATABASE_URL"])
-    if _url.scheme not in ("postgres", "postgresql"):
-        raise ValueError(f"DATABASE_URL: only postgres:// URLs are supported, not {_url.scheme}://")
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.postgresql",
-            "NAME": _url.path.lstrip("/"),
-            "USER": _url.username or "",
-            "PASSWORD": _url.password or "",
-            "HOST": _url.hostname or "",
-            "PORT": str(_url.port or ""),
-        }
-    }
+    DATABASES = {"default": database.postgres(os.environ["DATABASE_URL"])}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; not for production
 INSTALLED_APPS = [

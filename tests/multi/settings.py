@@ -5,8 +5,8 @@ scripts/redis.sh).  Every server answers ``X-Queries`` (the SQL queries the requ
 """
 
 import os
-from urllib.parse import urlsplit
 
+from harness import database
 from harness import jwt_settings as migration
 
 SECRET_KEY = "multi-server-secret-key-that-is-long-enough-for-hs256-and-more-bytes"
@@ -14,18 +14,7 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 USE_TZ = True
 ROOT_URLCONF = "tests.multi.urls"
-_url = urlsplit(os.environ["DATABASE_URL"])
-DATABASES = {
-    "default": {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": _url.path.lstrip("/"),
-        "USER": _url.username or "",
-        "PASSWORD": _url.password or "",
-        "HOST": _url.hostname or "",
-        "PORT": str(_url.port or ""),
-        "CONN_MAX_AGE": 60,
-    }
-}
+DATABASES = {"default": database.postgres(os.environ["DATABASE_URL"], CONN_MAX_AGE=60)}
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "policy": {

@@ -14,13 +14,13 @@ import os
 import sys
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # The repository root, for harness/ (however the demo is started: manage.py, gunicorn, a test).
 if str(BASE_DIR.parents[1]) not in sys.path:
     sys.path.append(str(BASE_DIR.parents[1]))
 
+from harness import database  # noqa: E402
 from harness import jwt_settings as migration  # noqa: E402
 
 SECRET_KEY = os.environ.get("DEMO_SECRET_KEY", "demo-only-secret-key-0123456789abcdef-0123456789abcdef-0123456789")
@@ -37,16 +37,7 @@ DATABASES = {
     }
 }
 if os.environ.get("DEMO_DATABASE_URL"):
-    _url = urlsplit(os.environ["DEMO_DATABASE_URL"])
-    DATABASES["default"] = {
-        "ENGINE": "django.db.backends.postgresql",
-        "NAME": _url.path.lstrip("/"),
-        "USER": _url.username or "",
-        "PASSWORD": _url.password or "",
-        "HOST": _url.hostname or "",
-        "PORT": str(_url.port or ""),
-        "CONN_MAX_AGE": 60,
-    }
+    DATABASES["default"] = database.postgres(os.environ["DEMO_DATABASE_URL"], CONN_MAX_AGE=60)
 STOCK = os.environ.get("DEMO_STOCK") == "1"
 INSTALLED_APPS = [
     "django.contrib.contenttypes",
