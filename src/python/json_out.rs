@@ -115,7 +115,7 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
             return self.int(obj);
         }
         if let Ok(f) = obj.cast::<PyFloat>() {
-            return write_float(&mut self.out, f.value());
+            return self.float(f);
         }
         if let Ok(list) = obj.cast::<PyList>() {
             return self.sequence(list.iter(), depth);
@@ -144,6 +144,27 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
             self.value(&item, depth + 1)?;
         }
         self.out.push(b']');
+        Ok(())
+    }
+
+    /// `float.__repr__`, as json does: where two shortest spellings round-trip equally
+    /// (562949953421312.2 and .3), Rust's formatter and CPython's pick differently.
+    fn float(&mut self, f: &Bound<'py, PyFloat>) -> PyResult<()> {
+        if !f.value().is_finite() {
+            // json.dumps would write NaN/Infinity, which is not JSON: no decoder
+            // (ours included) accepts the resulting token.
+            return Err(PyValueError::new_err(
+                "Out of range float values are not JSON compliant",
+            ));
+        }
+        static FLOAT_REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+        let py = f.py();
+        let repr = FLOAT_REPR.get_or_try_init(py, || {
+            py.get_type::<PyFloat>().getattr("__repr__").map(Bound::unbind)
+        })?;
+        let text = repr.bind(py).call1((f,))?;
+        self.out
+            .extend_from_slice(text.cast::<PyString>()?.to_str()?.as_bytes());
         Ok(())
     }
 
@@ -309,57 +330,4 @@ pub fn write_str(out: &mut Vec<u8>, text: &str) {
         start += c.len_utf8();
     }
     out.push(b'"');
-}
-
-/// `float.__repr__`: the shortest digits that round-trip, in fixed notation
-/// for decimal exponents -4..16, scientific (`1e+16`, `1.5e-05`) outside.
-pub fn write_float(out: &mut Vec<u8>, value: f64) -> PyResult<()> {
-    if !value.is_finite() {
-        // json.dumps would write NaN/Infinity, which is not JSON: no decoder
-        // (ours included) accepts the resulting token.
-        return Err(PyValueError::new_err(
-            "Out of range float values are not JSON compliant",
-        ));
-    }
-    if value == 0.0 {
-        out.extend_from_slice(if value.is_sign_negative() { b"-0.0" } else { b"0.0" });
-        return Ok(());
-    }
-    // Rust's `{:e}` gives the same shortest round-trip digits: "d.ddde-5".
-    let sci = format!("{value:e}");
-    let (mantissa, exponent) = sci.split_once('e').unwrap_or((&sci, "0"));
-    let exponent: i32 = exponent.parse().unwrap_or(0);
-    let (sign, mantissa) = mantissa.strip_prefix('-').map_or(("", mantissa), |m| ("-", m));
-    let digits: String = mantissa.chars().filter(|c| *c != '.').collect();
-    out.extend_from_slice(sign.as_bytes());
-    if (-4..16).contains(&exponent) {
-        let point = exponent + 1; // digits before the decimal point
-        if point <= 0 {
-            out.extend_from_slice(b"0.");
-            out.extend(std::iter::repeat_n(b'0', point.unsigned_abs() as usize));
-            out.extend_from_slice(digits.as_bytes());
-        } else {
-            let point = point as usize;
-            if digits.len() <= point {
-                out.extend_from_slice(digits.as_bytes());
-                out.extend(std::iter::repeat_n(b'0', point - digits.len()));
-                out.extend_from_slice(b".0");
-            } else {
-                out.extend_from_slice(&digits.as_bytes()[..point]);
-                out.push(b'.');
-                out.extend_from_slice(&digits.as_bytes()[point..]);
-            }
-        }
-    } else {
-        out.extend_from_slice(mantissa.as_bytes());
-        out.extend_from_slice(
-            format!(
-                "e{}{:02}",
-                if exponent < 0 { '-' } else { '+' },
-                exponent.unsigned_abs()
-            )
-            .as_bytes(),
-        );
-    }
-    Ok(())
 }
