@@ -8,7 +8,7 @@ import logging
 import threading
 import time
 import urllib.request
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
 from typing import Any
@@ -40,6 +40,7 @@ class TokenBackend(upstream.TokenBackend):
         jwk_url: str | None = None,
         leeway: float | int | timedelta | None = None,
         json_encoder: type | None = None,
+        keys: Sequence[Mapping[str, Any]] | None = None,
     ) -> None:
         # Not calling super().__init__: it would build PyJWT keys and a PyJWKClient we never use.
         if algorithm not in ALGORITHMS:
@@ -52,6 +53,9 @@ class TokenBackend(upstream.TokenBackend):
         self.jwk_url = jwk_url
         self.leeway = leeway
         self.json_encoder = json_encoder
+        # Ours (SIMPLE_JWT["KEYS"]): a key set chosen by kid; signing_key/verifying_key then only verify
+        # tokens without a kid (token_backend() passes them only when the project names them).
+        self.keys = tuple(dict(entry) for entry in keys or ())
         self.get_leeway()  # raises upstream's error for a leeway of the wrong type
         self.jwks = JWKCache(self, jwk_url) if jwk_url and not algorithm.startswith("HS") else None
 
@@ -77,14 +81,47 @@ class TokenBackend(upstream.TokenBackend):
 
     @cached_property
     def codec(self) -> Codec:
-        """Keys prepared once; for HMAC the signing key also verifies."""
+        """Keys prepared once; for HMAC the signing key also verifies.
+
+        With a key set the core picks the entry by the token's ``kid`` (in the same call), signs with the
+        first entry that has a signing key, and verifies a token without ``kid`` with the top-level keys.
+        """
         verifying = None if self.algorithm.startswith("HS") else (self.verifying_key or None)
+        if self.keys:
+            return Codec(self.algorithm, self.signing_key or None, verifying, keys=self.keys, **self.codec_options())
         return Codec(self.algorithm, self.signing_key or None, verifying, **self.codec_options())
 
+    @cached_property
+    def own_kids(self) -> frozenset[str]:
+        """The kids of the key set (empty without KEYS)."""
+        return frozenset(self.codec.kids) if self.keys else frozenset()
+
     def codec_for(self, token: str | bytes) -> Codec:
-        """The codec that verifies ``token``: the configured one, or the one for its JWK ``kid``."""
+        """The codec that verifies ``token``: the configured one, or the one for its JWK ``kid``.
+
+        With KEYS and JWK_URL, a token whose ``kid`` is one of ours (or that has none) is ours; any other
+        kid is looked up in the JWK set.
+        """
         if self.jwks is None:
             return self.codec
+        if self.keys:
+            try:
+                kid = decode_header(token).get("kid")
+            except core_exc.JWTError:
+                return self.codec  # which refuses it
+            if not isinstance(kid, str) or kid in self.own_kids:
+                return self.codec
+        return self.jwks.codec_for(token)
+
+    @property
+    def jwk_fallback(self) -> bool:
+        """KEYS and JWK_URL together: a kid the key set does not have is looked up in the JWK set."""
+        return self.jwks is not None and bool(self.keys)
+
+    def jwk_set_codec(self, token: str | bytes) -> Codec:
+        """The JWK set's codec for ``token``, whose kid KEYS does not have (the core raised UnknownKeyError)."""
+        if self.jwks is None:
+            raise up_exc.TokenBackendError(MSG_INVALID)
         return self.jwks.codec_for(token)
 
     def encode(self, payload: dict[str, Any]) -> str:
@@ -99,7 +136,12 @@ class TokenBackend(upstream.TokenBackend):
         try:
             if not verify:
                 return self.codec.decode(token, verify=False)
-            return self.codec_for(token).decode(token, now=jwt_settings.now())
+            if not self.jwk_fallback:
+                return self.codec_for(token).decode(token, now=jwt_settings.now())
+            try:
+                return self.codec.decode(token, now=jwt_settings.now())  # our keys first
+            except core_exc.UnknownKeyError:
+                return self.jwk_set_codec(token).decode(token, now=jwt_settings.now())
         except core_exc.JWTError as exc:
             raise backend_error(exc) from exc
 
@@ -250,8 +292,9 @@ class JWKCache:
                 continue
             # Sign with SIGNING_KEY when it suits the algorithm (refresh mints tokens); a
             # verify-only service often leaves it at the SECRET_KEY default, which does not.
-            # (Tokens minted here carry no kid, so this service refuses them: check E030.)
-            for signing_key in (backend.signing_key or None, None):
+            # (Tokens minted here carry no kid, so this service refuses them: check E030.)  With KEYS the
+            # key set signs; the JWK set's keys only verify.
+            for signing_key in (None,) if backend.keys else (backend.signing_key or None, None):
                 try:
                     codecs[jwk["kid"]] = Codec(backend.algorithm, signing_key, jwk, **backend.codec_options())
                     break
@@ -268,15 +311,24 @@ def token_backend() -> TokenBackend:
     global _backend
     if _backend is None:
         get = jwt_settings.get
+        keys = get("KEYS")
+        signing_key, verifying_key = get("SIGNING_KEY"), get("VERIFYING_KEY")
+        if keys:
+            # With a key set, the top-level keys only verify tokens without a kid (minted before the
+            # switch), and only when the project names them: upstream's default SIGNING_KEY (SECRET_KEY)
+            # must not silently become a key this service accepts.
+            signing_key = signing_key if jwt_settings.explicit("SIGNING_KEY") else None
+            verifying_key = verifying_key if jwt_settings.explicit("VERIFYING_KEY") else ""
         _backend = TokenBackend(
             get("ALGORITHM"),
-            get("SIGNING_KEY"),
-            get("VERIFYING_KEY"),
+            signing_key,
+            verifying_key,
             get("AUDIENCE"),
             get("ISSUER"),
             get("JWK_URL"),
             get("LEEWAY"),
             get("JSON_ENCODER"),
+            keys=keys,
         )
     return _backend
 

@@ -6,11 +6,15 @@ URL route or class at fault.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.exceptions import ImproperlyConfigured
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
 from rest_framework.views import APIView
@@ -20,10 +24,11 @@ from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt import views as up_views
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from . import authentication, serializers, store, tokens, upstream_patch
+from . import authentication, serializers, store, tokens, upstream_patch, views
 from . import exceptions as core_exc
+from ._core import Codec
 from .backends import token_backend
-from .settings import blacklist_installed, get, get_ours, problems
+from .settings import blacklist_installed, explicit, get, get_ours, problems
 
 # RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output.
 HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
@@ -69,34 +74,20 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
     signing_key = get("SIGNING_KEY")
 
     for name, problem in problems():
+        consequence = "its default applies" if name != "KEYS" else "every token operation raises ImproperlyConfigured"
         messages.append(
             Error(
-                f"SIMPLE_JWT[{name!r}] {problem}; until it is fixed its default applies.",
+                f"SIMPLE_JWT[{name!r}] {problem}; until it is fixed {consequence}.",
                 hint="See the README's table of the settings simplejwt-rs adds.",
                 id="simplejwt_rs.E008",
             )
         )
 
-    if algorithm in HMAC_MIN_BYTES:
-        key = signing_key.encode() if isinstance(signing_key, str) else (signing_key or b"")
-        if len(key) < HMAC_MIN_BYTES[algorithm]:
-            messages.append(
-                Warning(
-                    f"SIMPLE_JWT['SIGNING_KEY'] is {len(key)} bytes; {algorithm} needs at least "
-                    f"{HMAC_MIN_BYTES[algorithm]} to resist brute force.",
-                    hint="Use a random key of at least the hash length, e.g. secrets.token_urlsafe(64).",
-                    id="simplejwt_rs.W001",
-                )
-            )
-    elif not get("VERIFYING_KEY") and not get("JWK_URL"):
-        messages.append(
-            Error(
-                f"SIMPLE_JWT['ALGORITHM'] is {algorithm} but neither VERIFYING_KEY nor JWK_URL is set: "
-                "no token can be verified.",
-                hint="Set VERIFYING_KEY to the public key (PEM or JWK) matching SIGNING_KEY.",
-                id="simplejwt_rs.E002",
-            )
-        )
+    keys = _keys_or_none()
+    if keys:
+        messages.extend(_fallback_key_messages(algorithm))  # the entries are check_keys's
+    elif keys is not None:  # (None: KEYS cannot be read, E008; which keys are in use is unknown)
+        messages.extend(_top_level_key_messages(algorithm, signing_key))
 
     if get("BLACKLIST_AFTER_ROTATION") and not blacklist_installed():
         messages.append(
@@ -128,13 +119,86 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 )
             )
 
+    return messages
+
+
+def _top_level_key_messages(algorithm: str, signing_key: Any) -> list[CheckMessage]:
+    """W001, E002, E004 for SIGNING_KEY/VERIFYING_KEY (no KEYS)."""
+    messages: list[CheckMessage] = []
+    if algorithm in HMAC_MIN_BYTES:
+        messages.extend(_short_secret("SIMPLE_JWT['SIGNING_KEY']", algorithm, signing_key))
+    elif not get("VERIFYING_KEY") and not get("JWK_URL"):
+        return [
+            Error(
+                f"SIMPLE_JWT['ALGORITHM'] is {algorithm} but neither VERIFYING_KEY nor JWK_URL is set: "
+                "no token can be verified.",
+                hint="Set VERIFYING_KEY to the public key (PEM or JWK) matching SIGNING_KEY, or use KEYS.",
+                id="simplejwt_rs.E002",
+            )
+        ]
     # With JWK_URL the verifying keys come from the set; a SIGNING_KEY left at SECRET_KEY is fine then.
-    if not get("JWK_URL") and not any(message.id == "simplejwt_rs.E002" for message in messages):
+    if not get("JWK_URL"):
         try:
             token_backend().codec  # noqa: B018  (building it prepares and validates the keys)
         except (core_exc.JWTError, TokenBackendError, ValueError, TypeError) as exc:
             messages.append(Error(f"SIMPLE_JWT keys cannot be used with {algorithm}: {exc}", id="simplejwt_rs.E004"))
     return messages
+
+
+def _fallback_key_messages(algorithm: str) -> list[CheckMessage]:
+    """With KEYS: SIGNING_KEY/VERIFYING_KEY, when the project names them, verify tokens without a kid."""
+    named = [name for name in ("SIGNING_KEY", "VERIFYING_KEY") if explicit(name)]
+    if not named:
+        return []  # upstream's default SIGNING_KEY (SECRET_KEY) is not used: tokens without a kid are refused
+    signing = get("SIGNING_KEY") if "SIGNING_KEY" in named else None
+    verifying = get("VERIFYING_KEY") if "VERIFYING_KEY" in named and not algorithm.startswith("HS") else None
+    listed = " and ".join(f"SIMPLE_JWT[{name!r}]" for name in named)
+    messages: list[CheckMessage] = [
+        Warning(
+            f"SIMPLE_JWT['KEYS'] is set, so {listed} no longer sign{'s' if len(named) == 1 else ''}: "
+            f"{'it' if len(named) == 1 else 'they'} only verify tokens without a 'kid' (minted before the switch "
+            "to KEYS), under ALGORITHM.",
+            hint="Remove them once REFRESH_TOKEN_LIFETIME (and SLIDING_TOKEN_REFRESH_LIFETIME, if you use sliding "
+            "tokens) has passed since every server switched: no token without a kid is valid by then.",
+            id="simplejwt_rs.W044",
+        )
+    ]
+    if algorithm in HMAC_MIN_BYTES and signing is not None:
+        messages.extend(_short_secret("SIMPLE_JWT['SIGNING_KEY']", algorithm, signing))
+    if signing or verifying:
+        try:
+            Codec(algorithm, signing or None, verifying or None)
+        except (core_exc.JWTError, ValueError, TypeError, OverflowError) as exc:
+            messages.append(
+                Error(
+                    f"{listed} (which verify tokens without a kid) cannot be used with {algorithm}: {exc}",
+                    id="simplejwt_rs.E004",
+                )
+            )
+    return messages
+
+
+def _short_secret(where: str, algorithm: str, secret: Any) -> list[CheckMessage]:
+    """W001 for an HMAC secret shorter than the hash."""
+    key = secret.encode() if isinstance(secret, str) else (secret or b"")
+    if not isinstance(key, bytes) or len(key) >= HMAC_MIN_BYTES[algorithm]:
+        return []  # a JWK mapping: the core checks it
+    return [
+        Warning(
+            f"{where} is {len(key)} bytes; {algorithm} needs at least {HMAC_MIN_BYTES[algorithm]} to resist "
+            "brute force.",
+            hint="Use a random key of at least the hash length, e.g. secrets.token_urlsafe(64).",
+            id="simplejwt_rs.W001",
+        )
+    ]
+
+
+def _keys_or_none() -> tuple[dict[str, Any], ...] | None:
+    """SIMPLE_JWT["KEYS"] parsed (empty: not set), or None when it cannot be read (E008 says why)."""
+    try:
+        return get("KEYS")  # type: ignore[no-any-return]
+    except ImproperlyConfigured:
+        return None
 
 
 @register(Tags.security)
@@ -227,7 +291,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         if not isinstance(view_class, type):
             continue
         initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
-        if issubclass(view_class, MINTING_VIEWS) and get("JWK_URL"):
+        if issubclass(view_class, MINTING_VIEWS) and get("JWK_URL") and not _keys_or_none():
             messages.append(
                 Error(
                     f"URL route {route!r} ({_name(view_class)}) mints tokens, but with SIMPLE_JWT['JWK_URL'] set "
@@ -277,6 +341,8 @@ def check_jwk_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     algorithm = get("ALGORITHM")
     if not get("JWK_URL") or not isinstance(algorithm, str) or algorithm.startswith("HS"):
         return []  # HMAC never consults JWK_URL
+    if _keys_or_none() != ():
+        return []  # with KEYS the key set signs, and its tokens carry its kid (or KEYS is E008)
     try:
         can_sign = token_backend().codec.can_sign
     except (core_exc.JWTError, TokenBackendError, ValueError, TypeError):
@@ -293,6 +359,146 @@ def check_jwk_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             id="simplejwt_rs.E030",
         )
     ]
+
+
+# --- SIMPLE_JWT["KEYS"]: a key set chosen by kid ----------------------------------------------------------
+
+# JWK members that only a private (or secret) key has (RFC 7518 section 6).
+PRIVATE_JWK_MEMBERS = ("d", "p", "q", "dp", "dq", "qi", "oth", "k")
+
+
+def _is_private(key: Any) -> bool:
+    """A private key (PEM or JWK, as text or a mapping): what a verify-only server must never be handed."""
+    if isinstance(key, bytes):
+        key = key.decode("latin-1")
+    if isinstance(key, str):
+        text = key.strip()
+        if not text.startswith("{"):
+            return "PRIVATE KEY-----" in text
+        try:
+            key = json.loads(text)
+        except (ValueError, RecursionError):
+            return False  # not a JWK: the core refuses it (E042)
+    return isinstance(key, Mapping) and any(member in key for member in PRIVATE_JWK_MEMBERS)
+
+
+def _minting_routes() -> list[str]:
+    try:
+        routes = _routes(get_resolver().url_patterns)
+    except Exception:  # noqa: BLE001  (a broken URLconf is Django's own check to report)
+        return []
+    return [
+        route
+        for route, callback in routes
+        if isinstance(view := getattr(callback, "view_class", None) or getattr(callback, "cls", None), type)
+        and issubclass(view, MINTING_VIEWS)
+    ]
+
+
+def _jwks_routes() -> list[str]:
+    try:
+        routes = _routes(get_resolver().url_patterns)
+    except Exception:  # noqa: BLE001
+        return []
+    return [
+        route
+        for route, callback in routes
+        if isinstance(view := getattr(callback, "view_class", None) or getattr(callback, "cls", None), type)
+        and issubclass(view, views.JWKSView)
+    ]
+
+
+@register(Tags.security, Tags.urls)
+def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """SIMPLE_JWT["KEYS"]: kids, which entry signs, keys that fit, what is handed to verify-only servers."""
+    keys = _keys_or_none()
+    if not keys:
+        return []  # not set, or E008
+    messages: list[CheckMessage] = []
+    algorithm = get("ALGORITHM")
+    counts = Counter(entry["kid"] for entry in keys)
+    duplicates = sorted(kid for kid, count in counts.items() if count > 1)
+    if duplicates:
+        messages.append(
+            Error(
+                f"SIMPLE_JWT['KEYS'] has the kid {', '.join(map(repr, duplicates))} more than once: a token's kid "
+                "must name exactly one key, so this key set cannot be used.",
+                hint="Give every entry its own kid (e.g. the date the key was made: '2026-11').",
+                id="simplejwt_rs.E040",
+            )
+        )
+
+    signers = [entry for entry in keys if entry.get("signing_key") is not None]
+    minting = _minting_routes()
+    if not signers and minting:
+        messages.append(
+            Error(
+                f"No entry of SIMPLE_JWT['KEYS'] has a signing_key, but URL route {minting[0]!r} mints tokens "
+                "(obtain or refresh): it cannot sign any.",
+                hint="Give the entry that should sign a signing_key (the first entry with one signs), or route "
+                "no obtain/refresh views in this verify-only service.",
+                id="simplejwt_rs.E041",
+            )
+        )
+
+    for entry in keys:
+        kid = entry["kid"]
+        entry_algorithm = entry.get("algorithm", algorithm)
+        try:
+            Codec(algorithm, None, None, keys=[entry])
+        except (core_exc.JWTError, ValueError, TypeError, OverflowError) as exc:
+            # The core's message names the kid and never the key material.
+            messages.append(
+                Error(
+                    f"SIMPLE_JWT['KEYS'] entry {kid!r} cannot be used with {entry_algorithm}: {exc}",
+                    hint="Give the entry a key of the algorithm's type (an RSA key for RS*/PS*, the curve for "
+                    "ES*, Ed25519 for EdDSA, a secret for HS*), or set its 'algorithm'.",
+                    id="simplejwt_rs.E042",
+                )
+            )
+            continue
+        if isinstance(entry_algorithm, str) and entry_algorithm in HMAC_MIN_BYTES:
+            for member in ("signing_key", "verifying_key"):
+                if entry.get(member) is not None:
+                    messages.extend(
+                        _short_secret(f"SIMPLE_JWT['KEYS'] entry {kid!r} {member}", entry_algorithm, entry[member])
+                    )
+        elif _is_private(entry.get("verifying_key")):
+            messages.append(
+                Error(
+                    f"SIMPLE_JWT['KEYS'] entry {kid!r} has a private key as its verifying_key: a verify-only "
+                    "entry is what is handed to every server that only verifies, so the private key would be too.",
+                    hint="Give verifying_key the public key only (the SPKI PEM, or the JWK without 'd'); an entry "
+                    "that signs takes the private key as signing_key.",
+                    id="simplejwt_rs.E043",
+                )
+            )
+
+    if get("JWK_URL") and isinstance(algorithm, str) and algorithm.startswith("HS"):
+        messages.append(
+            Warning(
+                f"SIMPLE_JWT['JWK_URL'] is set with KEYS, but ALGORITHM is {algorithm}: the JWK set is consulted "
+                "only for an asymmetric ALGORITHM (its keys verify under ALGORITHM), so it is never fetched.",
+                hint="Set ALGORITHM to the JWK set's algorithm and give the KEYS entries their own 'algorithm'.",
+                id="simplejwt_rs.W045",
+            )
+        )
+
+    jwks_routes = _jwks_routes()
+    if jwks_routes and signers:
+        signer = signers[0]
+        signer_algorithm = signer.get("algorithm", algorithm)
+        if isinstance(signer_algorithm, str) and signer_algorithm.startswith("HS"):
+            messages.append(
+                Warning(
+                    f"URL route {jwks_routes[0]!r} publishes the key set, but the entry that signs, "
+                    f"{signer['kid']!r}, is {signer_algorithm}: an HMAC key is never published, so no one can "
+                    "verify these tokens from the published set.",
+                    hint="Sign with an asymmetric entry (RS256, ES256, EdDSA) to let other services verify.",
+                    id="simplejwt_rs.W046",
+                )
+            )
+    return messages
 
 
 # --- another package's subclasses of upstream's classes (SIMPLE_JWT["PATCH_UPSTREAM_CLASSES"]) --------------

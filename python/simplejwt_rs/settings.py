@@ -13,7 +13,7 @@ import importlib
 import math
 import time
 import types
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import version
 from typing import Any
@@ -87,6 +87,55 @@ def _optional_cache_alias(value: Any) -> str | None:
     return value
 
 
+# The members a KEYS entry may have (names fixed by issue 13, so that projects and docs can rely on them).
+KEY_MEMBERS = ("kid", "algorithm", "signing_key", "verifying_key")
+
+
+def _key_material(value: Any) -> bool:
+    """What the core takes as a key: a secret or PEM (str/bytes), JWK JSON text, or a JWK mapping."""
+    return isinstance(value, (str, bytes, Mapping))
+
+
+def _keys(value: Any) -> tuple[dict[str, Any], ...]:
+    """KEYS: a list of entries ``{"kid", "signing_key" and/or "verifying_key", optional "algorithm"}``.
+
+    Only the shape is read here.  Duplicate kids, a key that does not fit its algorithm and the other
+    mistakes of content have checks of their own (E040-E046); the core refuses them as well.
+    """
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
+        raise TypeError("must be a list of key entries (dicts with 'kid' and 'signing_key' and/or 'verifying_key')")
+    entries = []
+    for index, entry in enumerate(value):
+        where = f"entry {index}"
+        if not isinstance(entry, Mapping):
+            raise TypeError(f"{where} must be a dict, not {type(entry).__name__}")
+        unknown = sorted(str(name) for name in entry if name not in KEY_MEMBERS)
+        if unknown:
+            raise ValueError(f"{where} has unknown members {unknown}; an entry has {list(KEY_MEMBERS)}")
+        kid = entry.get("kid")
+        if not isinstance(kid, str) or not kid:
+            raise TypeError(f"{where} needs a 'kid': a non-empty string")
+        where = f"entry {kid!r}"
+        algorithm = entry.get("algorithm")
+        if algorithm is not None and not isinstance(algorithm, str):
+            raise TypeError(f"{where}: 'algorithm' must be an algorithm name such as 'RS256'")
+        if entry.get("signing_key") is None and entry.get("verifying_key") is None:
+            raise ValueError(f"{where} has neither 'signing_key' nor 'verifying_key'")
+        for member in ("signing_key", "verifying_key"):
+            key = entry.get(member)
+            if key is not None and not _key_material(key):
+                raise TypeError(f"{where}: {member!r} must be a str or bytes (secret, PEM, JWK JSON) or a JWK dict")
+        entries.append({name: entry[name] for name in KEY_MEMBERS if entry.get(name) is not None})
+    return tuple(entries)
+
+
+def _max_age(value: Any) -> int:
+    """Cache-Control max-age: whole seconds."""
+    return int(_seconds(value))
+
+
 DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # simplejwt 5.4 added this; on 5.3.1 we read it from SIMPLE_JWT ourselves.
     "CHECK_USER_IS_ACTIVE": (True, _bool),
@@ -115,7 +164,17 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # Ours: a cache alias (a RedisCache shared by every server) for the user policy and revocations, so that
     # authentication enforces them without a query per request (see policy_cache.py); None: no cache.
     "POLICY_CACHE": (None, _optional_cache_alias),
+    # Ours: a key set chosen by the token's kid (see backends.TokenBackend and the README's "Rotating keys").
+    # An empty list: SIGNING_KEY/VERIFYING_KEY only, as upstream.
+    "KEYS": ((), _keys),
+    # Ours: JWKSView's Cache-Control max-age: how long verifiers may keep the published key set.
+    "JWKS_MAX_AGE": (300, _max_age),
 }
+
+# Settings for which no default is a safe stand-in: a key set that cannot be read is not replaced by
+# SIGNING_KEY (tokens would be signed and verified with another key than the project named); every token
+# operation raises ImproperlyConfigured until it is fixed (and `manage.py check` says E008).
+NO_FALLBACK = frozenset({"KEYS"})
 
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
 
@@ -134,13 +193,20 @@ def get(name: str) -> Any:
     value = _user_settings().get(name, default)
     try:
         return parse(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError) as exc:
+        if name in NO_FALLBACK:
+            raise ImproperlyConfigured(f"SIMPLE_JWT[{name!r}] {exc}") from exc
         return parse(default)  # reported by `manage.py check` (E008); never a 500 at the first replay
 
 
 def _user_settings() -> dict[str, Any]:
     value = getattr(django_settings, "SIMPLE_JWT", None) or {}
     return value if isinstance(value, dict) else {}
+
+
+def explicit(name: str) -> bool:
+    """Whether the project's ``SIMPLE_JWT`` names ``name`` (rather than leaving it at its default)."""
+    return name in _user_settings()
 
 
 def problems() -> list[tuple[str, str]]:
@@ -151,7 +217,8 @@ def problems() -> list[tuple[str, str]]:
             try:
                 DEFAULTS[name][1](value)
             except (TypeError, ValueError) as exc:
-                found.append((name, f"{exc} (got {value!r})"))
+                # A key set holds private keys: its message names entries by kid, never the value.
+                found.append((name, str(exc) if name in NO_FALLBACK else f"{exc} (got {value!r})"))
     return found
 
 

@@ -10,10 +10,13 @@ follow ``override_settings``.  A token whose class does not override
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_lazy as _
+from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import tokens as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError, TokenError
 from rest_framework_simplejwt.utils import aware_utcnow, datetime_from_epoch, get_md5_hash_password
@@ -59,7 +62,9 @@ class _FastPath:
     def __init__(self, cls: type[Token], backend: backends.TokenBackend) -> None:
         self.backend = backend
         # With JWK_URL the codec depends on the token's kid; otherwise it is fixed, and so is the call.
-        self.codec = backend.codec if backend.jwks is None else None
+        # With KEYS as well, the key set's codec decodes first and the JWK set takes the kids it lacks.
+        self.codec = backend.codec if backend.jwks is None or backend.keys else None
+        self.jwk_fallback = backend.jwk_fallback
         type_claim = get("TOKEN_TYPE_CLAIM")
         self.type_in_core = type_claim is not None and cls.verify_token_type is Token.verify_token_type
         self.decode_kwargs = {
@@ -79,6 +84,20 @@ class _FastPath:
         self.only_core = self.decoder is not None and not (
             self.check_exp_in_python or self.check_type_in_python or self.check_blacklist
         )
+
+    def from_jwk_set(self, exc: core_exc.JWTError, token: Any, now: float) -> Any:
+        """After the key set's codec raised ``exc``: with KEYS and JWK_URL, a kid the key set does not
+        have is decoded with the JWK set's key; any other error is the token's."""
+        if not (self.jwk_fallback and isinstance(exc, core_exc.UnknownKeyError)):
+            raise token_error(exc) from exc
+        try:
+            codec = self.backend.jwk_set_codec(token)
+        except TokenBackendError as backend_exc:
+            raise errors.invalid() from backend_exc
+        try:
+            return codec.decode(token, now=now, **self.decode_kwargs)
+        except core_exc.JWTError as jwk_exc:
+            raise token_error(jwk_exc) from jwk_exc
 
 
 _fast_paths: dict[type, _FastPath] = {}
@@ -124,7 +143,7 @@ class Token(upstream.Token):
                 try:
                     self.payload = fast.decoder(token, now)  # type: ignore[misc]
                 except core_exc.JWTError as exc:
-                    raise token_error(exc) from exc
+                    self.payload = fast.from_jwk_set(exc, token, now)
                 return
             if fast is not None:
                 self.payload = self._decode_verified(fast, token, now)
@@ -159,7 +178,7 @@ class Token(upstream.Token):
                     raise errors.invalid() from exc
                 self.payload = codec.decode(token, now=now, **fast.decode_kwargs)
         except core_exc.JWTError as exc:
-            raise token_error(exc) from exc
+            self.payload = fast.from_jwk_set(exc, token, now)
         if fast.check_exp_in_python:
             self.check_exp()
         if fast.check_type_in_python:
@@ -219,6 +238,16 @@ class Token(upstream.Token):
         return self._token_backend or backends.token_backend()
 
 
+@contextmanager
+def _as_token_error() -> Iterator[None]:
+    """The store's refusals (a reuse, a revoked family) as a token class raises them: TokenError, whose message
+    they keep, so that callers catching upstream's exception (dj-rest-auth's logout) still catch them."""
+    try:
+        yield
+    except AuthenticationFailed as exc:
+        raise TokenError(str(exc.detail)) from exc
+
+
 class BlacklistMixin:
     """Outstanding-token and blacklist bookkeeping with upstream's ``token_blacklist`` app, through the store.
 
@@ -229,6 +258,7 @@ class BlacklistMixin:
 
     payload: dict[str, Any]
     current_time: datetime
+    _now: float
     # Set by :meth:`for_store`: the store's consuming write decides about the blacklist instead.
     _store_decides = False
 
@@ -244,13 +274,17 @@ class BlacklistMixin:
         return instance
 
     def check_blacklist(self) -> None:
-        if not self._store_decides and store.is_blacklisted(self.payload.get(get("JTI_CLAIM"))):
-            raise errors.blacklisted()
+        if not self._store_decides:
+            with _as_token_error():
+                store.check_blacklist(self.payload, self._now, type(self), policy.named_user)
 
     def blacklist(self) -> Any:
+        """Log this token out through the store (consumed once, with single-use rotation); upstream's result."""
         if not jwt_settings.blacklist_installed():
             raise AttributeError("blacklist() needs rest_framework_simplejwt.token_blacklist in INSTALLED_APPS")
-        return store.blacklist(self.payload, str(self), self.current_time, policy.named_user(self.payload))
+        user = policy.named_user(self.payload)
+        with _as_token_error():
+            return store.logout(self.payload, str(self), user, jwt_settings.now(), type(self))
 
     def outstand(self) -> Any:
         if not jwt_settings.blacklist_installed():

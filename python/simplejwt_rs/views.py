@@ -13,7 +13,8 @@ from typing import Any
 
 from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
-from rest_framework.permissions import IsAuthenticated
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.renderers import JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -21,7 +22,8 @@ from rest_framework_simplejwt import views as upstream
 
 from . import store
 from .authentication import auth_header_types
-from .settings import get_ours
+from .backends import token_backend
+from .settings import get, get_ours
 
 # Each upstream view and the setting that names its serializer.
 SERIALIZER_SETTING = {
@@ -114,6 +116,26 @@ class RevokeUserTokensView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class JWKSView(APIView):
+    """The public keys of ``SIMPLE_JWT["KEYS"]`` as a JWK set (RFC 7517), for other services to verify our tokens.
+
+    Route it at e.g. ``/.well-known/jwks.json``. GET (and HEAD) only, no authentication, any caller:
+    it publishes the public half of every asymmetric entry (``kty``, ``kid``, ``use: "sig"``, ``alg``
+    and the key members), never a private member and never an HMAC key. ``Cache-Control: public,
+    max-age=JWKS_MAX_AGE`` (default 300 s): add a key here at least that long before it signs.
+    """
+
+    authentication_classes: list[Any] = []
+    permission_classes = [AllowAny]
+    renderer_classes = [JSONRenderer]
+    http_method_names = ["get", "head"]
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = Response(token_backend().codec.jwks(), content_type="application/json")
+        response["Cache-Control"] = f"public, max-age={get('JWKS_MAX_AGE')}"
+        return response
+
+
 token_obtain_pair = TokenObtainPairView.as_view()
 token_refresh = TokenRefreshView.as_view()
 token_obtain_sliding = TokenObtainSlidingView.as_view()
@@ -121,3 +143,4 @@ token_refresh_sliding = TokenRefreshSlidingView.as_view()
 token_verify = TokenVerifyView.as_view()
 token_blacklist = TokenBlacklistView.as_view()
 revoke_user_tokens = RevokeUserTokensView.as_view()
+jwks = JWKSView.as_view()
