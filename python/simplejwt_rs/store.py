@@ -270,11 +270,17 @@ def record_outstanding(claims: dict[str, Any], token: str, created_at: datetime,
     )
 
 
-def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: Any) -> None:
-    """Log a refresh token out: consumed like a rotation, so a logout and a refresh of one token never both win."""
+def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: Any) -> Any:
+    """Log a refresh token out: consumed like a rotation, so a logout and a refresh of one token never both win.
+
+    The logout endpoint and ``Token.blacklist()`` (dj-rest-auth's logout) both
+    come here.  Returns what upstream's ``blacklist()`` returns: the
+    BlacklistedToken row and whether this call created it.  With single-use
+    rotation a token consumed before (rotated, or logged out) is a reuse: its
+    family is revoked and :class:`~simplejwt_rs.errors.TokenReused` raised.
+    """
     if not rotation_active():
-        blacklist(claims, token, _dt(now), user)  # upstream's idempotent blacklisting
-        return
+        return blacklist(claims, token, _dt(now), user)  # upstream's idempotent blacklisting
     with busy_is_503():
         try:
             with transaction.atomic():
@@ -282,6 +288,22 @@ def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: An
         except Reused as reused:
             # The logout asked for the session to end: no grace period keeps a successor alive.
             refuse_reuse(reused, now, sender, grace=False)
+    jti = _id(claims.get(get("JTI_CLAIM")))
+    return _blacklist_models()[1].objects.select_related("token").get(token__jti=jti), True
+
+
+def check_blacklist(claims: dict[str, Any], now: float, sender: Any, user_of: Callable[[dict[str, Any]], Any]) -> None:
+    """A token class's blacklist check (``RefreshToken(raw)``): a blacklisted token is refused.
+
+    With single-use rotation a blacklisted token is looked at as verify does
+    (:func:`check_presented`): one of a revoked family says so, and a consumed
+    refresh token is a reuse that revokes its family, so that code which
+    builds the token before logging it out (dj-rest-auth's logout) detects a
+    thief's rotation too.  A token that is not blacklisted costs one query.
+    """
+    if is_blacklisted(claims.get(get("JTI_CLAIM"))):
+        check_presented(claims, now, sender, user_of)
+        raise errors.blacklisted()
 
 
 # --- reuse and revocation -----------------------------------------------------------------------

@@ -8,6 +8,7 @@ import threading
 import pytest
 from django.db import connection, connections
 from rest_framework.test import APIClient
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from simplejwt_rs import policy, store
 from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
@@ -91,6 +92,51 @@ def test_renaming_the_family_claim_cannot_save_a_later_generation(api, user, ren
         assert code(refresh(api, third)) == "token_family_revoked"
         assert BlacklistedToken.objects.filter(token__jti=jti(third)).exists()
     assert set(RotatedRefreshToken.objects.values_list("family", flat=True)) == {jti(first)}
+
+
+# --- RefreshToken(raw).blacklist(): what dj-rest-auth's logout calls ---------------------------------
+
+
+def test_blacklist_logs_out_through_the_store(api, user, rotating):
+    token = obtain(api).data["refresh"]
+    row, created = RefreshToken(token).blacklist()  # upstream's result: the BlacklistedToken row, created
+    assert (row.token.jti, created) == (jti(token), True)
+    assert RotatedRefreshToken.objects.filter(parent_jti=jti(token), logged_out=True).count() == 1
+    assert code(refresh(api, token)) == "token_reused"  # consumed, as by the logout endpoint
+
+
+def test_building_a_token_the_thief_rotated_revokes_the_family(api, user, rotating, reused_signals):
+    stolen = obtain(api).data["refresh"]
+    thiefs = refresh(APIClient(), stolen).data
+    with pytest.raises(TokenError, match="already used"):  # upstream's exception: callers catch it
+        RefreshToken(stolen)  # dj-rest-auth's logout builds the token first, then blacklists it
+    assert RevokedTokenFamily.objects.filter(family=jti(stolen)).exists()
+    assert code(refresh(APIClient(), thiefs["refresh"])) == "token_family_revoked"
+    assert [(s["user"], s["jti"]) for s in reused_signals] == [(user, jti(stolen))]
+    with pytest.raises(TokenError, match="revoked token family"):
+        RefreshToken(stolen)
+
+
+def test_blacklist_after_a_refresh_won_revokes_the_successor(api, user, rotating, reused_signals):
+    """The race, in order: the logout verified the token, a refresh consumed it, then the logout writes."""
+    token = obtain(api).data["refresh"]
+    verified = RefreshToken(token)
+    successor = refresh(APIClient(), token).data
+    with pytest.raises(TokenError, match="already used"):
+        verified.blacklist()
+    assert code(refresh(APIClient(), successor["refresh"])) == "token_family_revoked"
+    assert code(verify(APIClient(), successor["access"])) == "token_family_revoked"
+    assert len(reused_signals) == 1
+
+
+def test_blacklist_without_rotation_is_upstreams(api, user):
+    token = RefreshToken(obtain(api).data["refresh"])
+    assert token.blacklist()[1] is True
+    row, created = token.blacklist()  # idempotent: get_or_create
+    assert (row.token.jti, created) == (token["jti"], False)
+    with pytest.raises(TokenError, match="Token is blacklisted"):
+        RefreshToken(str(token))
+    assert not RotatedRefreshToken.objects.exists()
 
 
 # --- logout racing a refresh of the same token ----------------------------------------------------
