@@ -31,5 +31,6 @@ urlpatterns = [
     path("rs/token/refresh/", views.TokenRefreshView.as_view()),
     path("rs/token/verify/", views.TokenVerifyView.as_view()),
     path("api/me/", Me.as_view()),
+    path(".well-known/jwks.json", views.JWKSView.as_view()),
     path("api/me/stateless/", StatelessMe.as_view()),
 ]

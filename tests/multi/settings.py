@@ -2,9 +2,14 @@
 
 DATABASE_URL (postgres://) and REDIS_URL come from the test, which starts both (scripts/postgres.sh,
 scripts/redis.sh).  Every server answers ``X-Queries`` (the SQL queries the request made).
+
+MULTI_SIMPLE_JWT (optional): a JSON object merged into SIMPLE_JWT, a ``*_LIFETIME`` as a number of seconds;
+tests/multi/test_key_rotation.py gives each server its KEYS (and lifetimes, JWK_URL) this way.
 """
 
+import json
 import os
+from datetime import timedelta
 
 from harness import database
 from harness import jwt_settings as migration
@@ -48,6 +53,10 @@ SIMPLE_JWT = {
     "USER_AUTHENTICATION_RULE": "tests.multi.urls.not_locked",
     "POLICY_CACHE": "policy",
 }
+SIMPLE_JWT.update(
+    (name, timedelta(seconds=value) if name.endswith("_LIFETIME") else value)
+    for name, value in json.loads(os.environ.get("MULTI_SIMPLE_JWT", "{}")).items()
+)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

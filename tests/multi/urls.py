@@ -84,6 +84,7 @@ urlpatterns = [
     path("api/token/refresh/", upstream_views.TokenRefreshView.as_view()),
     path("api/token/revoke/", views.revoke_user_tokens),
     path("api/me/", Me.as_view()),
+    path(".well-known/jwks.json", views.JWKSView.as_view()),
     path("api/me/stateless/", StatelessMe.as_view()),
     path("control/users/", Create.as_view()),
     path("control/<str:action>/<str:username>/", Control.as_view()),

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import path
 from rest_framework.decorators import api_view, permission_classes
@@ -26,3 +27,10 @@ urlpatterns = [
     path("api/me/", me),
     path("api/users/<str:username>/deactivate/", deactivate),
 ]
+
+if not settings.STOCK:  # (the stock project runs without simplejwt_rs installed)
+    from simplejwt_rs.views import JWKSView
+
+    # The public keys of SIMPLE_JWT["KEYS"], for other services to verify our tokens (see the README's
+    # "Rotating keys"); an empty set while the demo signs with HS256.
+    urlpatterns.append(path(".well-known/jwks.json", JWKSView.as_view()))
