@@ -14,7 +14,9 @@ subclass that does not override them, or calls ``super()``, inherits ours:
   sliding refresh, verify, blacklist (logout);
 - the token classes: ``AccessToken(...)``, ``RefreshToken(...)``,
   ``SlidingToken(...)``, ``UntypedToken(...)`` construct ours (subclasses of
-  upstream's, so ``isinstance`` holds), and their ``for_user`` mints ours.
+  upstream's, so ``isinstance`` holds), and their ``for_user`` mints ours;
+  ``BlacklistMixin.blacklist`` (dj-rest-auth's logout) logs out through the
+  store as ours does, for a project's own subclass of upstream's too.
 
 Each replacement is a wrapper that, called on an instance of our own class,
 runs upstream's original: our classes subclass upstream's, and a ``super()``
@@ -159,6 +161,10 @@ def apply() -> None:
         # for_user lives on upstream's BlacklistMixin or Token; set it on each concrete class.
         original = next(k.__dict__["for_user"] for k in upstream_cls.__mro__ if "for_user" in k.__dict__)
         _set(upstream_cls, "for_user", _token_for_user(original))
+    # Upstream defines blacklist() only if its blacklist app was installed when its tokens module was imported.
+    if "blacklist" in up_tokens.BlacklistMixin.__dict__:
+        mixin = up_tokens.BlacklistMixin
+        _set(mixin, "blacklist", _routed(mixin, "blacklist", tokens.BlacklistMixin, tokens.BlacklistMixin.blacklist))
 
 
 def remove() -> None:

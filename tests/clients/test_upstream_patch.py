@@ -6,8 +6,9 @@ from rest_framework.exceptions import AuthenticationFailed
 from rest_framework_simplejwt import authentication as up_auth
 from rest_framework_simplejwt import serializers as up_serializers
 from rest_framework_simplejwt import tokens as up_tokens
+from rest_framework_simplejwt.exceptions import TokenError
 from simplejwt_rs import authentication, serializers, tokens, upstream_patch
-from simplejwt_rs.models import RotatedRefreshToken
+from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
 
 from tests.clients.helpers import PASSWORD
 
@@ -70,3 +71,23 @@ def test_project_subclasses_of_upstream_tokens_keep_their_class(alice):
     assert type(ProjectAccess()) is ProjectAccess
     assert type(ProjectAccess.for_user(alice)) is ProjectAccess
     assert upstream_patch.our_token_class(ProjectAccess) is ProjectAccess
+
+
+def test_upstream_blacklist_logs_out_through_the_store_for_a_project_subclass(alice):
+    """A project's own subclass of upstream's RefreshToken keeps its class, and its blacklist() is ours."""
+
+    class ProjectRefresh(up_tokens.RefreshToken):
+        pass
+
+    token = ProjectRefresh.for_user(alice)
+    assert type(token) is ProjectRefresh
+    row, created = token.blacklist()
+    assert (row.token.jti, created) == (token["jti"], True)
+    assert RotatedRefreshToken.objects.filter(parent_jti=token["jti"], logged_out=True).exists()
+    with pytest.raises(TokenError, match="already used"):  # consumed once: the second is a reuse
+        token.blacklist()
+    assert RevokedTokenFamily.objects.filter(family=token["jti"]).exists()
+    # Reached from one of ours through super(), upstream's own blacklist() runs (get_or_create).
+    ours = tokens.RefreshToken.for_user(alice)
+    assert up_tokens.BlacklistMixin.blacklist(ours)[1] is True
+    assert not RotatedRefreshToken.objects.filter(parent_jti=ours["jti"]).exists()
