@@ -11,22 +11,20 @@ off show what lapses without it.
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 from django.contrib.auth.models import Group, User
 from django.core import checks
-from django.db import connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 from rest_framework_simplejwt import authentication as up_auth
 from rest_framework_simplejwt import serializers as up_serializers
 from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
-from simplejwt_rs import policy, tokens, upstream_patch
+from simplejwt_rs import policy, store, tokens, upstream_patch
 from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
 
 from tests.clients.helpers import ACCESS_COOKIE, LOGIN, LOGOUT, PASSWORD, REFRESH, REFRESH_COOKIE, USER, VERIFY, code
+from tests.django.helpers import concurrent_refreshes, interleaved, together
 
 pytestmark = pytest.mark.django_db
 
@@ -141,38 +139,105 @@ def _simple_jwt() -> dict:
     return dict(settings.SIMPLE_JWT)
 
 
+def refresh_cookie(api: APIClient, token: str):
+    """dj-rest-auth's refresh of ``token`` sent as the refresh cookie."""
+    api.cookies[REFRESH_COOKIE] = token
+    return refresh(api)
+
+
+def logout_cookie(api: APIClient, token: str):
+    """dj-rest-auth's logout with ``token`` as the refresh cookie: ``RefreshToken(token).blacklist()``."""
+    api.cookies[REFRESH_COOKIE] = token
+    return api.post(LOGOUT)
+
+
 @pytest.mark.django_db(transaction=True)
 def test_eight_concurrent_refreshes_one_wins(alice, monkeypatch):
     token = cookie(login(APIClient()), REFRESH_COOKIE)
-    n = 8
-    everyone_checked = threading.Barrier(n, timeout=20)
-    real_token_user = policy.token_user
-
-    def token_user_then_wait(claims):  # all eight past the user check before any consumes
-        user = real_token_user(claims)
-        everyone_checked.wait()
-        return user
-
-    monkeypatch.setattr(policy, "token_user", token_user_then_wait)
-    responses = []
-
-    def client():
-        try:
-            api = APIClient()
-            api.cookies[REFRESH_COOKIE] = token
-            responses.append(refresh(api))
-        finally:
-            connections.close_all()
-
-    threads = [threading.Thread(target=client) for _ in range(n)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    monkeypatch.setattr(policy, "token_user", real_token_user)
-    assert sorted(r.status_code for r in responses) == [200] + [401] * (n - 1), [r.data for r in responses]
+    responses = concurrent_refreshes(token, 8, monkeypatch, refresh_with=refresh_cookie)
+    assert sorted(r.status_code for r in responses) == [200] + [401] * 7, [r.data for r in responses]
     assert {code(r.data) for r in responses if r.status_code == 401} <= {"token_reused", "token_family_revoked"}
     assert RotatedRefreshToken.objects.filter(parent_jti=jti(token)).count() == 1
+
+
+# --- dj-rest-auth's logout: RefreshToken(cookie), then .blacklist() --------------------------------------
+
+
+def test_victim_logging_out_with_a_token_the_thief_rotated_revokes_the_family(alice):
+    victim = APIClient()
+    stolen = cookie(login(victim), REFRESH_COOKIE)
+    thief = APIClient()
+    assert refresh_cookie(thief, stolen).status_code == 200  # the thief rotates first
+    thiefs_refresh, thiefs_access = cookie(thief, REFRESH_COOKIE), cookie(thief, ACCESS_COOKIE)
+
+    out = victim.post(LOGOUT)  # the victim's cookie still holds the stolen, consumed token
+    assert out.status_code == 401 and "already used" in str(out.data["detail"]), out.data
+    assert out.cookies[REFRESH_COOKIE].value == "" and out.cookies[ACCESS_COOKIE].value == ""  # still unset
+    assert RevokedTokenFamily.objects.filter(family=jti(stolen)).exists()
+    successor = refresh(thief)
+    assert successor.status_code == 401 and code(successor.data) == "token_family_revoked", successor.data
+    assert code(thief.post(VERIFY, {"token": thiefs_access}, format="json").data) == "token_family_revoked"
+    assert BlacklistedToken.objects.filter(token__jti=jti(thiefs_refresh)).exists()
+
+
+def test_logout_consumes_the_cookie_once(alice):
+    api = APIClient()
+    token = cookie(login(api), REFRESH_COOKIE)
+    assert api.post(LOGOUT).status_code == 200
+    assert RotatedRefreshToken.objects.filter(parent_jti=jti(token), logged_out=True).count() == 1
+    again = refresh_cookie(APIClient(), token)
+    assert again.status_code == 401 and code(again.data) == "token_reused", again.data
+
+
+def assert_logged_out(out, rotated):
+    """After any interleaving of dj-rest-auth's logout and refresh of one token: never both won."""
+    assert out.status_code in (200, 401), out.data
+    assert rotated.status_code in (200, 401), rotated.data
+    assert out.status_code == 401 or rotated.status_code == 401, "both won"
+    if rotated.status_code == 200:
+        assert "already used" in str(out.data["detail"]), out.data  # the logout found the reuse
+        successor = refresh_cookie(APIClient(), cookie(rotated, REFRESH_COOKIE))
+        assert successor.status_code == 401 and code(successor.data) == "token_family_revoked", successor.data
+        access = cookie(rotated, ACCESS_COOKIE)
+        assert code(APIClient().post(VERIFY, {"token": access}, format="json").data) == "token_family_revoked"
+    else:
+        assert code(rotated.data) == "token_reused", rotated.data  # logged out first: the refresh is a reuse
+
+
+# (who pauses, where): the refresh past its user check (not consumed); dj-rest-auth's logout between
+# RefreshToken(cookie) and blacklist()'s write (blacklist() names the user first); the refresh consumed,
+# not yet committed (the logout's write waits for it).
+INTERLEAVINGS = [
+    ("refresh", policy, "token_user"),
+    ("logout", policy, "named_user"),
+    ("refresh", store, "record_outstanding"),
+]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(("first", "module", "name"), INTERLEAVINGS, ids=[i[2] for i in INTERLEAVINGS])
+def test_logout_racing_a_refresh_deterministic(alice, monkeypatch, first, module, name):
+    token = cookie(login(APIClient()), REFRESH_COOKIE)
+    calls = {"refresh": lambda: refresh_cookie(APIClient(), token), "logout": lambda: logout_cookie(APIClient(), token)}
+    other = "logout" if first == "refresh" else "refresh"
+    paused, unpaused = interleaved(monkeypatch, (module, name), calls[first], calls[other])
+    responses = {first: paused, other: unpaused}
+    assert_logged_out(responses["logout"], responses["refresh"])
+    if name != "record_outstanding":
+        assert responses[other].status_code == 200  # the paused one had not consumed: the other won
+
+
+@pytest.mark.django_db(transaction=True)
+def test_logout_racing_a_refresh_repeated_trials(alice):
+    outcomes = {"logout won": 0, "refresh won, then revoked": 0}
+    for _ in range(30):
+        token = cookie(login(APIClient()), REFRESH_COOKIE)
+        rotated, out = together(
+            lambda t=token: refresh_cookie(APIClient(), t), lambda t=token: logout_cookie(APIClient(), t)
+        )
+        assert_logged_out(out, rotated)
+        outcomes["logout won" if out.status_code == 200 else "refresh won, then revoked"] += 1
+    print(f"\ndj-rest-auth logout vs refresh, 30 trials: {outcomes}")
 
 
 def test_system_checks_are_clean_with_the_opt_in():

@@ -96,12 +96,15 @@ def locked_refuses(user) -> bool:
     return user is not None and user.is_active
 
 
-def concurrent_refreshes(token, n, monkeypatch, settings_changes=None):
-    """``n`` threads on ``n`` connections refresh ``token``, all past the user check before any consumes."""
+def concurrent_refreshes(token, n, monkeypatch, settings_changes=None, refresh_with=refresh):
+    """``n`` threads on ``n`` connections refresh ``token``, all past the user check before any consumes.
+
+    ``refresh_with(api, token)`` makes the request: ours by default, another package's endpoint in
+    tests/clients.
+    """
     import threading
     from contextlib import nullcontext
 
-    from django.db import connections
     from rest_framework.test import APIClient
     from simplejwt_rs import policy
 
@@ -117,16 +120,78 @@ def concurrent_refreshes(token, n, monkeypatch, settings_changes=None):
     responses = []
 
     def client():
-        try:
-            responses.append(refresh(APIClient(), token))
-        finally:
-            connections.close_all()
+        responses.append(refresh_with(APIClient(), token))
 
     with simple_jwt(**settings_changes) if settings_changes is not None else nullcontext():
-        threads = [threading.Thread(target=client) for _ in range(n)]
+        threads = [threading.Thread(target=on_own_connection, args=(client,)) for _ in range(n)]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join(timeout=60)
     monkeypatch.setattr(policy, "token_user", real_token_user)
     return responses
+
+
+def on_own_connection(fn, *args):
+    """``fn(*args)`` in a thread of its own: its database connections are closed when it returns."""
+    from django.db import connections
+
+    try:
+        return fn(*args)
+    finally:
+        connections.close_all()
+
+
+def interleaved(monkeypatch, pause_at, paused, other):
+    """Two calls on two connections, in one order: ``paused()`` runs until it first calls ``pause_at``
+    (a ``(module, name)`` pair), then ``other()`` runs (it finishes, or waits a second on the paused
+    one's uncommitted write), then the paused one goes on.  Returns their results: (paused, other).
+    """
+    import threading
+
+    module, name = pause_at
+    real = getattr(module, name)
+    reached, resume = threading.Event(), threading.Event()
+
+    def pausing(*args, **kwargs):
+        monkeypatch.setattr(module, name, real)  # only the first caller pauses
+        reached.set()
+        assert resume.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, pausing)
+    results = {}
+
+    def run(key, fn):
+        results[key] = on_own_connection(fn)
+
+    a = threading.Thread(target=run, args=("paused", paused))
+    a.start()
+    assert reached.wait(30), f"{name} was never called"
+    b = threading.Thread(target=run, args=("other", other))
+    b.start()
+    b.join(timeout=1)
+    resume.set()
+    a.join(timeout=30)
+    b.join(timeout=30)
+    monkeypatch.setattr(module, name, real)
+    return results["paused"], results["other"]
+
+
+def together(*calls):
+    """The calls at once, each in a thread on its own connection, released by one barrier; their results."""
+    import threading
+
+    start = threading.Barrier(len(calls), timeout=20)
+    results = [None] * len(calls)
+
+    def run(i, fn):
+        start.wait()
+        results[i] = on_own_connection(fn)
+
+    threads = [threading.Thread(target=run, args=(i, fn)) for i, fn in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results

@@ -3,10 +3,8 @@
 Runs on SQLite and, under `make test-pg`, on PostgreSQL.
 """
 
-import threading
-
 import pytest
-from django.db import connection, connections
+from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
@@ -14,7 +12,7 @@ from simplejwt_rs import policy, store
 from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
 from simplejwt_rs.tokens import RefreshToken
 
-from tests.django.helpers import code, logout, me, obtain, refresh, simple_jwt, verify
+from tests.django.helpers import code, interleaved, logout, me, obtain, refresh, simple_jwt, together, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -142,13 +140,6 @@ def test_blacklist_without_rotation_is_upstreams(api, user):
 # --- logout racing a refresh of the same token ----------------------------------------------------
 
 
-def _call(responses, key, fn, token):
-    try:
-        responses[key] = fn(APIClient(), token)
-    finally:
-        connections.close_all()
-
-
 def assert_logout_means_logged_out(responses):
     """After any interleaving: either the logout failed, or no successor of the token is usable."""
     out, rotated = responses["logout"], responses["refresh"]
@@ -161,18 +152,6 @@ def assert_logout_means_logged_out(responses):
             assert code(refresh(APIClient(), rotated.data["refresh"])) == "token_family_revoked"
             assert me(APIClient(), rotated.data["access"]).status_code in (200, 401)  # access: until it expires
             assert code(verify(APIClient(), rotated.data["access"])) == "token_family_revoked"
-
-
-def _pause(monkeypatch, module, name, paused, resume):
-    real = getattr(module, name)
-
-    def pausing(*args, **kwargs):
-        monkeypatch.setattr(module, name, real)  # only the first caller pauses
-        paused.set()
-        assert resume.wait(30)
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(module, name, pausing)
 
 
 # (who pauses, where): before either consumes, and (PostgreSQL) the refresh inside its transaction.
@@ -188,20 +167,10 @@ INTERLEAVINGS = [
 def test_logout_racing_a_refresh_deterministic(user, monkeypatch, first, module, name):
     with simple_jwt(**ROTATING):
         token = obtain(APIClient()).data["refresh"]
-        paused, resume = threading.Event(), threading.Event()
-        _pause(monkeypatch, module, name, paused, resume)
-        responses = {}
-        calls = {"refresh": refresh, "logout": logout}
+        calls = {"refresh": lambda: refresh(APIClient(), token), "logout": lambda: logout(APIClient(), token)}
         other = "logout" if first == "refresh" else "refresh"
-        a = threading.Thread(target=_call, args=(responses, first, calls[first], token))
-        a.start()
-        assert paused.wait(30)
-        b = threading.Thread(target=_call, args=(responses, other, calls[other], token))
-        b.start()
-        b.join(timeout=1)  # the other finishes, or waits on the paused one's uncommitted row
-        resume.set()
-        a.join(timeout=30)
-        b.join(timeout=30)
+        paused, unpaused = interleaved(monkeypatch, (module, name), calls[first], calls[other])
+        responses = {first: paused, other: unpaused}
     assert_logout_means_logged_out(responses)
     if name != "record_outstanding":
         # The paused one had not consumed: the other won, the paused one found the reuse.
@@ -214,22 +183,9 @@ def test_logout_racing_a_refresh_forty_trials(user):
     for _ in range(40):
         with simple_jwt(**ROTATING):
             token = obtain(APIClient()).data["refresh"]
-            start = threading.Barrier(2, timeout=20)
-            responses = {}
-
-            def run(key, fn, token=token, start=start, responses=responses):
-                start.wait()
-                _call(responses, key, fn, token)
-
-            threads = [
-                threading.Thread(target=run, args=("refresh", refresh)),
-                threading.Thread(target=run, args=("logout", logout)),
-            ]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=60)
+            rotated, out = together(lambda t=token: refresh(APIClient(), t), lambda t=token: logout(APIClient(), t))
+        responses = {"refresh": rotated, "logout": out}
         assert_logout_means_logged_out(responses)
-        outcomes["logout won" if responses["logout"].status_code == 200 else "refresh won, then revoked"] += 1
+        outcomes["logout won" if out.status_code == 200 else "refresh won, then revoked"] += 1
     assert sum(outcomes.values()) == 40
     print(f"\nlogout vs refresh, 40 trials on {connection.vendor}: {outcomes}")
