@@ -180,6 +180,19 @@ def test_victim_logging_out_with_a_token_the_thief_rotated_revokes_the_family(al
     assert BlacklistedToken.objects.filter(token__jti=jti(thiefs_refresh)).exists()
 
 
+def test_within_the_reuse_grace_the_logout_is_refused_and_revokes_nothing(alice):
+    """As the README says: RefreshToken(cookie) refuses a just-rotated token as verify does, with the grace."""
+    with override_settings(SIMPLE_JWT={**_simple_jwt(), "REFRESH_TOKEN_REUSE_GRACE_SECONDS": 60}):
+        victim = APIClient()
+        stolen = cookie(login(victim), REFRESH_COOKIE)
+        thief = APIClient()
+        assert refresh_cookie(thief, stolen).status_code == 200
+        out = victim.post(LOGOUT)
+        assert out.status_code == 401 and "just rotated" in str(out.data["detail"]), out.data
+        assert not RevokedTokenFamily.objects.exists()
+        assert refresh(thief).status_code == 200
+
+
 def test_logout_consumes_the_cookie_once(alice):
     api = APIClient()
     token = cookie(login(api), REFRESH_COOKIE)
