@@ -15,6 +15,9 @@ pub enum Error {
     BadSignature,
     /// The header `alg` is not the configured algorithm.
     WrongAlgorithm(String),
+    /// No configured key verifies the token: its `kid` names none (`Some`), or
+    /// it has no `kid` and no key verifies such tokens (`None`).
+    UnknownKey(Option<String>),
     /// An algorithm name we do not implement (configuration error).
     UnsupportedAlgorithm(String),
     /// A registered claim of the wrong JSON type.
@@ -43,6 +46,7 @@ impl Error {
             Error::Malformed(_) => "token_malformed",
             Error::TooLarge { .. } => "token_too_large",
             Error::BadSignature => "bad_signature",
+            Error::UnknownKey(_) => "unknown_key",
             Error::WrongAlgorithm(_) | Error::UnsupportedAlgorithm(_) => "invalid_algorithm",
             Error::InvalidClaim(_) => "invalid_claim",
             Error::Expired => "token_expired",
@@ -68,6 +72,10 @@ impl fmt::Display for Error {
             Error::BadSignature => f.write_str("Signature verification failed"),
             Error::WrongAlgorithm(alg) => {
                 write!(f, "The specified alg value is not allowed: {alg:?}")
+            }
+            Error::UnknownKey(Some(kid)) => write!(f, "No key has the kid {kid:?}"),
+            Error::UnknownKey(None) => {
+                f.write_str("The token has no kid, and no key verifies tokens without one")
             }
             Error::UnsupportedAlgorithm(alg) => write!(f, "Unsupported algorithm: {alg:?}"),
             Error::InvalidClaim(why) => f.write_str(why),

@@ -6,8 +6,9 @@
 //! refused here, so signing and verifying never meet one.
 
 use aws_lc_rs::digest;
+use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
 use aws_lc_rs::rand::SystemRandom;
-use aws_lc_rs::rsa::{KeyPairComponents, PublicKeyComponents};
+use aws_lc_rs::rsa::{KeyPairComponents, PublicKey as RsaPublicKey, PublicKeyComponents};
 use aws_lc_rs::signature::{
     self, EcdsaKeyPair, EcdsaSigningAlgorithm, Ed25519KeyPair, KeyPair, ParsedPublicKey, RsaEncoding,
     RsaKeyPair, RsaParameters, VerificationAlgorithm,
@@ -92,6 +93,56 @@ impl SigningKey {
 }
 
 impl VerifyingKey {
+    /// The public JWK (RFC 7517/7518/8037) of an asymmetric key, with `kid`,
+    /// `use` and `alg`, for a JWKS; `None` for an HMAC secret, which is never published.
+    pub fn public_jwk(&self, alg: Algorithm, kid: &str) -> Option<Map<String, Value>> {
+        let VerifyingKey::Public(key) = self else {
+            return None;
+        };
+        // SubjectPublicKeyInfo: whatever form the key came in, one form out.
+        let spki = AsDer::<PublicKeyX509Der>::as_der(key).ok()?;
+        let spki = spki.as_ref();
+        let b64 = |bytes: &[u8]| Value::String(crate::base64url::encode(bytes));
+        let mut jwk = Map::new();
+        let mut member = |name: &str, value: Value| jwk.insert(name.to_owned(), value);
+        match alg.family() {
+            Family::Rsa | Family::RsaPss => {
+                let components = PublicKeyComponents::<Vec<u8>>::from(&RsaPublicKey::from_der(spki).ok()?);
+                let unsigned = |int: &[u8]| b64(&int[int.iter().take_while(|b| **b == 0).count()..]);
+                member("kty", "RSA".into());
+                member("n", unsigned(&components.n));
+                member("e", unsigned(&components.e));
+            }
+            Family::Ec => {
+                // The SPKI ends with the uncompressed point 0x04 || x || y.
+                let coordinate = match alg {
+                    Algorithm::ES256 => 32,
+                    Algorithm::ES384 => 48,
+                    _ => 66,
+                };
+                let point = spki.get(spki.len().checked_sub(1 + 2 * coordinate)?..)?;
+                if point[0] != 0x04 {
+                    return None;
+                }
+                member("kty", "EC".into());
+                member("crv", curve(alg).into());
+                member("x", b64(&point[1..=coordinate]));
+                member("y", b64(&point[1 + coordinate..]));
+            }
+            // The SPKI ends with the 32-byte public key.
+            Family::Ed => {
+                member("kty", "OKP".into());
+                member("crv", "Ed25519".into());
+                member("x", b64(spki.get(spki.len().checked_sub(32)?..)?));
+            }
+            Family::Hmac => return None,
+        }
+        member("kid", kid.into());
+        member("use", "sig".into());
+        member("alg", alg.name().into());
+        Some(jwk)
+    }
+
     pub fn verify(&self, message: &[u8], sig: &[u8]) -> Result<()> {
         let ok = match self {
             VerifyingKey::Hmac(key) => key.verify(message, sig),
@@ -349,17 +400,21 @@ fn jwk_kty(alg: Algorithm, jwk: &Map<String, Value>) -> Result<()> {
     }
     if matches!(alg.family(), Family::Ec | Family::Ed) {
         let crv = jwk.get("crv").and_then(Value::as_str).unwrap_or("");
-        let want = match alg {
-            Algorithm::ES256 => "P-256",
-            Algorithm::ES384 => "P-384",
-            Algorithm::ES512 => "P-521",
-            _ => "Ed25519",
-        };
-        if crv != want {
+        if crv != curve(alg) {
             return Err(wrong_key(alg, &format!("got a JWK on curve {crv:?}")));
         }
     }
     Ok(())
+}
+
+/// The JWK `crv` of an EC or EdDSA algorithm.
+fn curve(alg: Algorithm) -> &'static str {
+    match alg {
+        Algorithm::ES256 => "P-256",
+        Algorithm::ES384 => "P-384",
+        Algorithm::ES512 => "P-521",
+        _ => "Ed25519",
+    }
 }
 
 fn ec_point(jwk: &Map<String, Value>) -> Result<Vec<u8>> {

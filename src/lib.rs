@@ -17,6 +17,8 @@ pub mod refresh;
 mod python;
 
 #[cfg(test)]
+mod key_set_tests;
+#[cfg(test)]
 mod tests;
 
 pub use algorithm::Algorithm;

@@ -15,14 +15,15 @@ use crate::error::Error;
 use crate::keys::{self, KeyInput};
 use crate::refresh::{Presented, RefreshOptions, Verdict, refresh};
 
-const SECRET: &[u8] = b"a-test-secret-that-is-longer-than-sixty-four-bytes-for-hs512-use-0123456789";
+pub(crate) const SECRET: &[u8] =
+    b"a-test-secret-that-is-longer-than-sixty-four-bytes-for-hs512-use-0123456789";
 
-fn pem(tag: &str, der: &[u8]) -> Vec<u8> {
+pub(crate) fn pem(tag: &str, der: &[u8]) -> Vec<u8> {
     pem::encode(&pem::Pem::new(tag, der.to_vec())).into_bytes()
 }
 
 /// A PKCS#8 private key PEM for the algorithm (fresh each call).
-fn private_pem(alg: Algorithm) -> Vec<u8> {
+pub(crate) fn private_pem(alg: Algorithm) -> Vec<u8> {
     let rng = SystemRandom::new();
     let der: Vec<u8> = match alg {
         _ if matches!(alg.family(), Family::Rsa | Family::RsaPss) => {
@@ -50,7 +51,7 @@ fn private_pem(alg: Algorithm) -> Vec<u8> {
     pem("PRIVATE KEY", &der)
 }
 
-fn claims() -> Map<String, Value> {
+pub(crate) fn claims() -> Map<String, Value> {
     let now = now() as i64;
     json!({"token_type": "access", "exp": now + 300, "iat": now, "jti": "abc", "user_id": 5})
         .as_object()
@@ -58,18 +59,19 @@ fn claims() -> Map<String, Value> {
         .clone()
 }
 
-fn codec(alg: Algorithm, key: &[u8]) -> Codec {
+pub(crate) fn codec(alg: Algorithm, key: &[u8]) -> Codec {
     Codec::new(
         alg,
         Some(KeyInput::Bytes(key)),
         None,
+        Vec::new(),
         Validation::default(),
         DEFAULT_MAX_TOKEN_BYTES,
     )
     .unwrap()
 }
 
-fn access_requirements() -> Requirements<'static> {
+pub(crate) fn access_requirements() -> Requirements<'static> {
     Requirements {
         require_exp: true,
         token_type: Some(("token_type", "access")),
@@ -223,6 +225,7 @@ fn wrong_curve_and_wrong_family_are_refused() {
             alg,
             Some(KeyInput::Bytes(&p384)),
             None,
+            Vec::new(),
             Validation::default(),
             1024,
         )

@@ -88,6 +88,7 @@ pub fn codecs(alg: Algorithm, config: Config) -> &'static Codecs {
                         alg,
                         signing,
                         verifying,
+                        Vec::new(),
                         config.validation(),
                         DEFAULT_MAX_TOKEN_BYTES,
                     )

@@ -3,7 +3,7 @@
 import datetime
 import json
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, final
+from typing import Any, TypedDict, final
 
 __all__ = ["__version__", "ALGORITHMS", "DEFAULT_MAX_TOKEN_BYTES", "Codec", "Decoder", "decode_header", "new_jti"]
 __version__: str
@@ -14,6 +14,16 @@ DEFAULT_MAX_TOKEN_BYTES: int
 _Key = str | bytes | Mapping[str, Any]
 _Lifetime = int | float | datetime.timedelta
 
+class _KeySetEntryKid(TypedDict):
+    kid: str
+
+class _KeySetEntry(_KeySetEntryKid, total=False):
+    """An entry of ``Codec(keys=...)``: ``kid`` is required, and at least one of the keys."""
+
+    algorithm: str | None
+    signing_key: _Key | None
+    verifying_key: _Key | None
+
 @final
 class Codec:
     def __new__(
@@ -22,6 +32,7 @@ class Codec:
         signing_key: _Key | None,
         verifying_key: _Key | None = None,
         *,
+        keys: Sequence[_KeySetEntry] | None = None,
         audience: str | Sequence[str] | None = None,
         issuer: str | None = None,
         leeway: _Lifetime | None = None,
@@ -40,6 +51,16 @@ class Codec:
     def max_token_bytes(self) -> int: ...
     @property
     def can_sign(self) -> bool: ...
+    @property
+    def kid(self) -> str | None:
+        """The kid of the key set entry that signs (tokens carry it in their header), or None."""
+    @property
+    def kids(self) -> list[str]:
+        """The kids of the key set, in order; empty without one."""
+    def jwks(self) -> dict[str, Any]:
+        """The key set's public JWK set, ``{"keys": [...]}``: one JWK per RSA, EC or EdDSA entry
+        (``kty``, ``kid``, ``use`` "sig", ``alg`` and the public members). Never a private
+        member; HMAC entries and keys without a kid are never published."""
     def encode(self, payload: Mapping[str, Any], headers: Mapping[str, Any] | None = None) -> str: ...
     def decode(
         self,

@@ -26,6 +26,16 @@ class TokenTooLargeError(InvalidTokenError):
     code = "token_too_large"
 
 
+class UnknownKeyError(InvalidTokenError):
+    """No configured key verifies the token.
+
+    Its ``kid`` names no entry of the key set, or it has no ``kid`` and no key
+    verifies tokens without one.
+    """
+
+    code = "unknown_key"
+
+
 class InvalidSignatureError(JWTError):
     """The signature does not verify with the configured key."""
 
@@ -135,6 +145,7 @@ __all__ = [
     "JWTError",
     "MissingClaimError",
     "TokenTooLargeError",
+    "UnknownKeyError",
     "UserInactiveError",
     "WrongTokenTypeError",
 ]

@@ -5,31 +5,39 @@ use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use super::convert::{self, parse_json_object, seconds, token_bytes, with_key};
+use super::convert::{self, KeyMaterial, key_material, mapping, parse_json_object, seconds, token_bytes};
 use super::json_out::JsonWriter;
 use super::{payload as payload_json, refresh};
 use crate::algorithm::Algorithm;
 use crate::claims::{self, Requirements, Validation};
-use crate::codec::{self, DEFAULT_MAX_TOKEN_BYTES};
-use crate::error::{Error, malformed};
+use crate::codec::{self, DEFAULT_MAX_TOKEN_BYTES, KeySpec, is_slow_crypto};
+use crate::error::{Error, invalid_setting, malformed};
 use crate::jws::{self, Param};
 
 /// Signing/verification settings and prepared keys, built once; share it between threads.
 ///
-/// Codec(algorithm, signing_key, verifying_key=None, *, audience=None, issuer=None,
+/// Codec(algorithm, signing_key, verifying_key=None, *, keys=None, audience=None, issuer=None,
 ///       leeway=None, json_encoder=None, max_token_bytes=DEFAULT_MAX_TOKEN_BYTES)
 ///
 /// algorithm: one of ALGORITHMS ("HS256", "RS256", "ES256", "EdDSA", ...).
 /// signing_key: a secret (str/bytes) for HS*; a PEM or JWK (dict or JSON text) otherwise; None to verify only.
 /// verifying_key: a public PEM or JWK; None: the signing key (its public half) verifies.
+/// keys: a key set, for rotation: a list of dicts {"kid": str, "algorithm": str (default:
+///     `algorithm`), "signing_key": key, "verifying_key": key}, each with a unique kid and at
+///     least one key. The first entry with a signing_key signs, and tokens carry its kid; a
+///     token is verified by the entry its kid names, under that entry's algorithm (an unknown
+///     kid raises UnknownKeyError). signing_key/verifying_key then verify only tokens without a
+///     kid (under `algorithm`); when both are None such tokens raise UnknownKeyError.
+///     Without keys, a kid in a token is ignored, as PyJWT does.
 /// audience: a str or list of str; when set, `aud` is required and must match.
 /// issuer: when set, `iss` is required and must match.
 /// leeway: seconds (number or timedelta) of clock skew allowed for exp/nbf/iat; None is 0.
 /// json_encoder: a json.JSONEncoder subclass whose `default` encodes other types.
 /// max_token_bytes: longer tokens are refused before any parsing (32768 by default).
 ///
-/// Raises InvalidKeyError (an unusable key, or one of the wrong type for the algorithm),
-/// InvalidSettingError (a negative leeway), ValueError (an unknown algorithm).
+/// Raises InvalidKeyError (an unusable key, or one of the wrong type for the algorithm; an
+/// entry's names its kid), InvalidSettingError (a negative leeway; a key set entry without a
+/// kid or a key, a duplicate kid, an unknown member), ValueError (an unknown algorithm).
 #[pyclass(frozen, module = "simplejwt_rs._core")]
 pub struct Codec {
     core: codec::Codec,
@@ -40,10 +48,10 @@ pub struct Codec {
 #[pymethods]
 impl Codec {
     #[new]
-    #[pyo3(signature = (algorithm, signing_key, verifying_key=None, *, audience=None, issuer=None, leeway=None, json_encoder=None, max_token_bytes=DEFAULT_MAX_TOKEN_BYTES))]
+    #[pyo3(signature = (algorithm, signing_key, verifying_key=None, *, keys=None, audience=None, issuer=None, leeway=None, json_encoder=None, max_token_bytes=DEFAULT_MAX_TOKEN_BYTES))]
     // The default is a Rust constant, which pyo3 would show as `...`; the literal is checked by a test.
     #[pyo3(
-        text_signature = "(algorithm, signing_key, verifying_key=None, *, audience=None, issuer=None, leeway=None, json_encoder=None, max_token_bytes=32768)"
+        text_signature = "(algorithm, signing_key, verifying_key=None, *, keys=None, audience=None, issuer=None, leeway=None, json_encoder=None, max_token_bytes=32768)"
     )]
     #[allow(clippy::too_many_arguments)]
     fn new(
@@ -51,6 +59,7 @@ impl Codec {
         algorithm: &str,
         signing_key: Option<&Bound<'_, PyAny>>,
         verifying_key: Option<&Bound<'_, PyAny>>,
+        keys: Option<&Bound<'_, PyAny>>,
         audience: Option<&Bound<'_, PyAny>>,
         issuer: Option<String>,
         leeway: Option<&Bound<'_, PyAny>>,
@@ -72,17 +81,26 @@ impl Codec {
             issuer,
             leeway,
         };
-        let core = with_key(signing_key, |signing| {
-            with_key(verifying_key, |verifying| {
-                Ok(codec::Codec::new(
-                    algorithm,
-                    signing,
-                    verifying,
-                    validation,
-                    max_token_bytes,
-                )?)
+        let signing_key = key_material(signing_key)?;
+        let verifying_key = key_material(verifying_key)?;
+        let entries = key_set(keys)?;
+        let specs = entries
+            .iter()
+            .map(|entry| KeySpec {
+                kid: entry.kid.clone(),
+                algorithm: entry.algorithm,
+                signing_key: entry.signing_key.as_ref().map(KeyMaterial::input),
+                verifying_key: entry.verifying_key.as_ref().map(KeyMaterial::input),
             })
-        })?;
+            .collect();
+        let core = codec::Codec::new(
+            algorithm,
+            signing_key.as_ref().map(KeyMaterial::input),
+            verifying_key.as_ref().map(KeyMaterial::input),
+            specs,
+            validation,
+            max_token_bytes,
+        )?;
         let encoder = json_encoder
             .filter(|e| !e.is_none())
             .map(|cls| {
@@ -122,6 +140,26 @@ impl Codec {
     #[getter]
     fn can_sign(&self) -> bool {
         self.core.can_sign()
+    }
+
+    /// The kid the tokens we sign carry (the signing entry of the key set), or None.
+    #[getter]
+    fn kid(&self) -> Option<&str> {
+        self.core.signer().and_then(codec::Signer::kid)
+    }
+
+    /// The kids of the key set, in order (empty without one).
+    #[getter]
+    fn kids(&self) -> Vec<&str> {
+        self.core.kids().collect()
+    }
+
+    /// The public JWK set of the key set: {"keys": [...]}, one JWK (kty, kid, use "sig", alg
+    /// and the public members) per RSA, EC or EdDSA entry. Never a private member; HMAC
+    /// entries and keys without a kid are never published.
+    fn jwks<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        let set = serde_json::json!({ "keys": self.core.public_jwks() });
+        parse_json_object(py, set.to_string().as_bytes(), "JWK set")
     }
 
     fn __repr__(&self) -> String {
@@ -307,7 +345,7 @@ impl Codec {
         let mut writer = JsonWriter::new(encoder);
         writer.write_claims(payload)?;
         let signing_input = self.core.signing_input(header_json.as_deref(), &writer.out);
-        if self.core.is_slow_crypto() {
+        if self.core.signer().is_some_and(|s| is_slow_crypto(s.algorithm())) {
             Ok(py.detach(|| self.core.sign(signing_input))?)
         } else {
             Ok(self.core.sign(signing_input)?)
@@ -322,9 +360,16 @@ impl Codec {
         headers: &Bound<'_, PyDict>,
         encoder: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Vec<u8>> {
+        let (algorithm, kid) = match self.core.signer() {
+            Some(signer) => (signer.algorithm(), signer.kid()),
+            None => (self.core.algorithm, None),
+        };
         let header = PyDict::new(py);
         header.set_item("typ", "JWT")?;
-        header.set_item("alg", self.core.algorithm.name())?;
+        header.set_item("alg", algorithm.name())?;
+        if let Some(kid) = kid {
+            header.set_item("kid", kid)?;
+        }
         header.update(headers.as_mapping())?;
         const RULED: [&str; 4] = ["alg", "kid", "crit", "b64"];
         let found = RULED.map(|name| header.get_item(name));
@@ -339,7 +384,7 @@ impl Codec {
                 Err(_) => Param::Other,
             };
         }
-        jws::check_outgoing(self.core.algorithm, |name| {
+        jws::check_outgoing(algorithm, kid, |name| {
             RULED
                 .iter()
                 .position(|r| *r == name)
@@ -364,8 +409,8 @@ impl Codec {
         let bytes = token_bytes(token)?;
         let mut scratch = codec::Scratch::default();
         let opened = self.core.open(bytes, verify, &mut scratch)?;
-        if verify {
-            if self.core.is_slow_crypto() {
+        if let Some(verifier) = opened.verifier {
+            if is_slow_crypto(verifier.algorithm) {
                 py.detach(|| self.core.verify(&opened))?;
             } else {
                 self.core.verify(&opened)?;
@@ -379,6 +424,72 @@ impl Codec {
         }
         Ok(claims)
     }
+}
+
+/// An entry of `keys`, converted.
+struct KeyEntry {
+    kid: String,
+    algorithm: Option<Algorithm>,
+    signing_key: Option<KeyMaterial>,
+    verifying_key: Option<KeyMaterial>,
+}
+
+/// `keys`: None, or a list (any non-text sequence) of mappings with the members `KeySpec` has.
+fn key_set(keys: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<KeyEntry>> {
+    let Some(keys) = keys.filter(|k| !k.is_none()) else {
+        return Ok(Vec::new());
+    };
+    let not_a_list =
+        || invalid_setting("keys must be a list of dicts (kid, algorithm, signing_key, verifying_key)");
+    if keys.is_instance_of::<PyString>()
+        || keys.is_instance_of::<pyo3::types::PyBytes>()
+        || mapping(keys)?.is_some()
+    {
+        return Err(not_a_list().into());
+    }
+    let mut entries = Vec::new();
+    for item in keys.try_iter().map_err(|_| not_a_list())? {
+        let item = item?;
+        let entry = mapping(&item)?.ok_or_else(not_a_list)?;
+        let mut kid = None;
+        let mut converted = KeyEntry {
+            kid: String::new(),
+            algorithm: None,
+            signing_key: None,
+            verifying_key: None,
+        };
+        for (name, value) in entry.iter() {
+            match name.extract::<&str>().unwrap_or("") {
+                "kid" => {
+                    kid = Some(
+                        value
+                            .extract::<String>()
+                            .map_err(|_| invalid_setting("a key set entry's kid must be a str"))?,
+                    )
+                }
+                "algorithm" if value.is_none() => {}
+                "algorithm" => {
+                    let name = value
+                        .extract::<&str>()
+                        .map_err(|_| invalid_setting("a key set entry's algorithm must be a str"))?;
+                    converted.algorithm = Some(name.parse()?);
+                }
+                "signing_key" => converted.signing_key = key_material(Some(&value))?,
+                "verifying_key" => converted.verifying_key = key_material(Some(&value))?,
+                _ => {
+                    return Err(invalid_setting(format!(
+                        "a key set entry has the unknown member {}; it may have kid, algorithm, \
+                         signing_key and verifying_key",
+                        name.repr()?
+                    ))
+                    .into());
+                }
+            }
+        }
+        converted.kid = kid.ok_or_else(|| invalid_setting("a key set entry needs a kid"))?;
+        entries.push(converted);
+    }
+    Ok(entries)
 }
 
 /// The header of a token, unverified (to pick a key by `kid`, say).

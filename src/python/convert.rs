@@ -81,36 +81,48 @@ pub fn payload<'a, 'py>(value: &'a Bound<'py, PyAny>) -> PyResult<Cow<'a, Bound<
     })
 }
 
+/// Key material, copied out of Python so a whole key set can be handed to the core at once.
+pub enum KeyMaterial {
+    Bytes(Vec<u8>),
+    Jwk(serde_json::Map<String, serde_json::Value>),
+}
+
+impl KeyMaterial {
+    pub fn input(&self) -> KeyInput<'_> {
+        match self {
+            KeyMaterial::Bytes(bytes) => KeyInput::Bytes(bytes),
+            KeyMaterial::Jwk(jwk) => KeyInput::Jwk(jwk),
+        }
+    }
+}
+
 /// Key material as the core takes it: text and bytes as they are, a mapping as a JWK.
 ///
 /// Every failure here is an `InvalidKey` that names no key material: Python's
 /// own errors (a `UnicodeEncodeError` for text holding a lone surrogate, say)
 /// would carry the whole key in their arguments.
-pub fn with_key<R>(
-    key: Option<&Bound<'_, PyAny>>,
-    f: impl FnOnce(Option<KeyInput>) -> PyResult<R>,
-) -> PyResult<R> {
+pub fn key_material(key: Option<&Bound<'_, PyAny>>) -> PyResult<Option<KeyMaterial>> {
     let Some(key) = key.filter(|k| !k.is_none()) else {
-        return f(None);
+        return Ok(None);
     };
     if let Ok(s) = key.cast::<PyString>() {
         let text = s.to_str().map_err(|_| {
             Error::InvalidKey("the key is text that cannot be encoded as UTF-8 (a lone surrogate)".into())
         })?;
-        return f(Some(KeyInput::Bytes(text.as_bytes())));
+        return Ok(Some(KeyMaterial::Bytes(text.as_bytes().to_vec())));
     }
     if let Ok(b) = key.cast::<PyBytes>() {
-        return f(Some(KeyInput::Bytes(b.as_bytes())));
+        return Ok(Some(KeyMaterial::Bytes(b.as_bytes().to_vec())));
     }
     if let Ok(b) = key.cast::<PyByteArray>() {
-        return f(Some(KeyInput::Bytes(&b.to_vec())));
+        return Ok(Some(KeyMaterial::Bytes(b.to_vec())));
     }
     let not_a_jwk = || Error::InvalidKey("the JWK cannot be read as a JSON object".into());
     if let Some(jwk) = mapping(key).map_err(|_| not_a_jwk())? {
         let mut writer = JsonWriter::new(None);
         writer.write(jwk.as_any()).map_err(|_| not_a_jwk())?;
         return match serde_json::from_slice(&writer.out) {
-            Ok(serde_json::Value::Object(jwk)) => f(Some(KeyInput::Jwk(&jwk))),
+            Ok(serde_json::Value::Object(jwk)) => Ok(Some(KeyMaterial::Jwk(jwk))),
             _ => Err(not_a_jwk().into()),
         };
     }

@@ -1,0 +1,280 @@
+//! Key sets: selection by `kid`, each entry under its own algorithm, the
+//! kid-less fallback, and the JWKS we publish (checked by jsonwebtoken).
+
+use aws_lc_rs::encoding::{AsDer, PublicKeyX509Der};
+use serde_json::{Map, Value};
+
+use crate::algorithm::Algorithm;
+use crate::base64url;
+use crate::claims::Validation;
+use crate::codec::{Codec, DEFAULT_MAX_TOKEN_BYTES, KeySpec};
+use crate::error::{Error, Result};
+use crate::keys::{self, KeyInput, VerifyingKey};
+use crate::tests::{SECRET, access_requirements, claims, pem, private_pem};
+
+fn public_pem(alg: Algorithm, private: &[u8]) -> Vec<u8> {
+    let VerifyingKey::Public(key) = keys::verifying_key(alg, Some(KeyInput::Bytes(private)), None).unwrap()
+    else {
+        panic!("{alg} has no public key");
+    };
+    pem(
+        "PUBLIC KEY",
+        AsDer::<PublicKeyX509Der>::as_der(&key).unwrap().as_ref(),
+    )
+}
+
+fn signs<'a>(kid: &str, alg: Option<Algorithm>, key: &'a [u8]) -> KeySpec<'a> {
+    KeySpec {
+        kid: kid.into(),
+        algorithm: alg,
+        signing_key: Some(KeyInput::Bytes(key)),
+        verifying_key: None,
+    }
+}
+
+fn verifies<'a>(kid: &str, alg: Option<Algorithm>, key: &'a [u8]) -> KeySpec<'a> {
+    KeySpec {
+        kid: kid.into(),
+        algorithm: alg,
+        signing_key: None,
+        verifying_key: Some(KeyInput::Bytes(key)),
+    }
+}
+
+fn key_set(alg: Algorithm, unnamed: Option<&[u8]>, specs: Vec<KeySpec>) -> Result<Codec> {
+    Codec::new(
+        alg,
+        unnamed.map(KeyInput::Bytes),
+        None,
+        specs,
+        Validation::default(),
+        DEFAULT_MAX_TOKEN_BYTES,
+    )
+}
+
+fn decode(codec: &Codec, token: &str) -> Result<Map<String, Value>> {
+    codec.decode(
+        token.as_bytes(),
+        true,
+        &access_requirements(),
+        crate::codec::now(),
+    )
+}
+
+fn header(token: &str) -> String {
+    let segment = token.split('.').next().unwrap();
+    String::from_utf8(base64url::decode(segment.as_bytes()).unwrap()).unwrap()
+}
+
+/// A token with this exact header JSON, signed with an HMAC `secret` (or signature `sig`).
+fn forged(header_json: &str, secret: &[u8]) -> String {
+    let input = format!(
+        "{}.{}",
+        base64url::encode(header_json.as_bytes()),
+        base64url::encode(&serde_json::to_vec(&claims()).unwrap())
+    );
+    let tag = crate::hmac::HmacKey::new(&aws_lc_rs::digest::SHA256, secret).sign(input.as_bytes());
+    format!("{input}.{}", base64url::encode(tag.as_ref()))
+}
+
+#[test]
+fn the_first_signing_entry_signs_and_every_entry_verifies() {
+    let (new, old) = (private_pem(Algorithm::RS256), private_pem(Algorithm::RS256));
+    let old_public = public_pem(Algorithm::RS256, &old);
+    let rotated = key_set(
+        Algorithm::RS256,
+        None,
+        vec![
+            verifies("2026-08", None, &old_public),
+            signs("2026-11", None, &new),
+            signs("spare", None, &old),
+        ],
+    )
+    .unwrap();
+    assert_eq!(rotated.signer().and_then(|s| s.kid()), Some("2026-11"));
+    assert_eq!(
+        rotated.kids().collect::<Vec<_>>(),
+        ["2026-08", "2026-11", "spare"]
+    );
+    let token = rotated.encode(&claims()).unwrap();
+    assert_eq!(header(&token), r#"{"alg":"RS256","kid":"2026-11","typ":"JWT"}"#);
+    assert_eq!(decode(&rotated, &token).unwrap(), claims());
+
+    // A token minted before the rotation, by the old key under its kid.
+    let before = key_set(Algorithm::RS256, None, vec![signs("2026-08", None, &old)]).unwrap();
+    let old_token = before.encode(&claims()).unwrap();
+    assert_eq!(decode(&rotated, &old_token).unwrap(), claims());
+
+    // The old key claiming the new kid: the kid picks the key, the signature fails.
+    let impostor = key_set(Algorithm::RS256, None, vec![signs("2026-11", None, &old)]).unwrap();
+    let token = impostor.encode(&claims()).unwrap();
+    assert_eq!(decode(&rotated, &token), Err(Error::BadSignature));
+}
+
+#[test]
+fn unknown_kids_and_kidless_tokens_without_a_fallback_are_refused() {
+    let key = private_pem(Algorithm::ES256);
+    let set = key_set(Algorithm::ES256, None, vec![signs("a", None, &key)]).unwrap();
+    let other = key_set(Algorithm::ES256, None, vec![signs("b", None, &key)]).unwrap();
+    let token = other.encode(&claims()).unwrap();
+    assert_eq!(decode(&set, &token), Err(Error::UnknownKey(Some("b".into()))));
+
+    let plain = crate::tests::codec(Algorithm::ES256, &key);
+    let kidless = plain.encode(&claims()).unwrap();
+    assert_eq!(decode(&set, &kidless), Err(Error::UnknownKey(None)));
+    // A kid-less header written another way takes the parsed path: the same answer.
+    assert_eq!(
+        decode(&set, &forged(r#"{"typ":"JWT","alg":"ES256"}"#, b"x")),
+        Err(Error::UnknownKey(None))
+    );
+
+    // With the old SIGNING_KEY as fallback, tokens minted before the switch still verify.
+    let with_fallback = key_set(Algorithm::ES256, Some(&key), vec![signs("a", None, &key)]).unwrap();
+    assert_eq!(decode(&with_fallback, &kidless).unwrap(), claims());
+    assert_eq!(with_fallback.signer().and_then(|s| s.kid()), Some("a"));
+
+    // Unverified decoding needs no key.
+    assert!(
+        set.decode(kidless.as_bytes(), false, &access_requirements(), 0.0)
+            .is_ok()
+    );
+}
+
+#[test]
+fn each_entry_verifies_under_its_own_algorithm_only() {
+    let rsa = private_pem(Algorithm::RS256);
+    let rsa_public = public_pem(Algorithm::RS256, &rsa);
+    let ed = private_pem(Algorithm::EdDSA);
+    let set = key_set(
+        Algorithm::RS256,
+        None,
+        vec![
+            signs("rs", None, &rsa),
+            verifies("ed-1", Some(Algorithm::EdDSA), &public_pem(Algorithm::EdDSA, &ed)),
+            signs("hs", Some(Algorithm::HS256), SECRET),
+        ],
+    )
+    .unwrap();
+    let ed_token = key_set(Algorithm::EdDSA, None, vec![signs("ed-1", None, &ed)])
+        .unwrap()
+        .encode(&claims())
+        .unwrap();
+    assert_eq!(decode(&set, &ed_token).unwrap(), claims());
+    let hs_token = forged(r#"{"alg":"HS256","kid":"hs","typ":"JWT"}"#, SECRET);
+    assert_eq!(decode(&set, &hs_token).unwrap(), claims());
+
+    // The classic confusion: the RSA entry's public key used as an HMAC secret.
+    let confused = forged(r#"{"alg":"HS256","kid":"rs"}"#, &rsa_public);
+    assert_eq!(
+        decode(&set, &confused),
+        Err(Error::WrongAlgorithm("HS256".into()))
+    );
+    // The HMAC entry's kid under another alg, and alg none.
+    for alg in ["RS256", "none"] {
+        let token = forged(&format!(r#"{{"alg":"{alg}","kid":"hs"}}"#), SECRET);
+        assert_eq!(decode(&set, &token), Err(Error::WrongAlgorithm(alg.into())));
+    }
+    // A kid-less token is checked against the codec's algorithm, then finds no key.
+    assert_eq!(
+        decode(&set, &forged(r#"{"alg":"HS256"}"#, SECRET)),
+        Err(Error::WrongAlgorithm("HS256".into()))
+    );
+}
+
+#[test]
+fn without_a_key_set_a_kid_means_nothing() {
+    let key = private_pem(Algorithm::EdDSA);
+    let named = key_set(Algorithm::EdDSA, None, vec![signs("k", None, &key)]).unwrap();
+    let plain = crate::tests::codec(Algorithm::EdDSA, &key);
+    let token = named.encode(&claims()).unwrap();
+    assert_eq!(decode(&plain, &token).unwrap(), claims());
+    assert_eq!(plain.signer().and_then(|s| s.kid()), None);
+}
+
+#[test]
+fn a_malformed_key_set_is_a_setting_error_and_a_bad_key_names_its_kid() {
+    let key = private_pem(Algorithm::ES256);
+    let setting = |specs| {
+        matches!(
+            key_set(Algorithm::ES256, None, specs),
+            Err(Error::InvalidSetting(_))
+        )
+    };
+    assert!(setting(vec![signs("", None, &key)]));
+    assert!(setting(vec![signs("a", None, &key), verifies("a", None, &key)]));
+    assert!(setting(vec![KeySpec {
+        kid: "a".into(),
+        algorithm: None,
+        signing_key: None,
+        verifying_key: None,
+    }]));
+    let wrong = key_set(Algorithm::ES256, None, vec![signs("old-hs", None, SECRET)]);
+    let Err(Error::InvalidKey(why)) = wrong else {
+        panic!("{:?}", wrong.err());
+    };
+    assert!(why.contains("\"old-hs\""), "{why}");
+    assert!(
+        !why.contains(std::str::from_utf8(&SECRET[..20]).unwrap()),
+        "{why}"
+    );
+
+    // No entry signs: the codec verifies only.
+    let verify_only = key_set(Algorithm::ES256, None, vec![verifies("a", None, &key)]).unwrap();
+    assert!(!verify_only.can_sign());
+    assert!(matches!(verify_only.encode(&claims()), Err(Error::InvalidKey(_))));
+}
+
+#[test]
+fn the_published_jwks_verify_our_tokens_in_jsonwebtoken() {
+    let _ = jsonwebtoken::crypto::aws_lc::DEFAULT_PROVIDER.install_default();
+    let cases = [
+        (Algorithm::RS256, Some(jsonwebtoken::Algorithm::RS256)),
+        (Algorithm::PS512, Some(jsonwebtoken::Algorithm::PS512)),
+        (Algorithm::ES256, Some(jsonwebtoken::Algorithm::ES256)),
+        (Algorithm::ES384, Some(jsonwebtoken::Algorithm::ES384)),
+        (Algorithm::ES512, None),
+        (Algorithm::EdDSA, Some(jsonwebtoken::Algorithm::EdDSA)),
+    ];
+    for (alg, theirs) in cases {
+        let private = private_pem(alg);
+        let set = key_set(
+            alg,
+            None,
+            vec![
+                signs("k", None, &private),
+                signs("secret", Some(Algorithm::HS512), SECRET),
+            ],
+        )
+        .unwrap();
+        let token = set.encode(&claims()).unwrap();
+        let jwks = set.public_jwks();
+        assert_eq!(jwks.len(), 1, "{alg}: HMAC entries are never published");
+        let jwk = &jwks[0];
+        assert_eq!(jwk["kid"], "k");
+        assert_eq!(jwk["use"], "sig");
+        assert_eq!(jwk["alg"], alg.name());
+        for private_member in ["d", "p", "q", "dp", "dq", "qi", "k"] {
+            assert!(!jwk.contains_key(private_member), "{alg}: {private_member}");
+        }
+        // Our own codec, given the published JWK, verifies.
+        let from_jwk = Codec::new(
+            alg,
+            None,
+            Some(KeyInput::Jwk(jwk)),
+            Vec::new(),
+            Validation::default(),
+            DEFAULT_MAX_TOKEN_BYTES,
+        )
+        .unwrap();
+        assert_eq!(decode(&from_jwk, &token).unwrap(), claims(), "{alg}");
+        // So does jsonwebtoken, where it supports the algorithm.
+        if let Some(theirs) = theirs {
+            let parsed: jsonwebtoken::jwk::Jwk = serde_json::from_value(Value::Object(jwk.clone())).unwrap();
+            let key = jsonwebtoken::DecodingKey::from_jwk(&parsed).unwrap();
+            let decoded = jsonwebtoken::decode::<Value>(&token, &key, &jsonwebtoken::Validation::new(theirs))
+                .unwrap_or_else(|e| panic!("{alg}: {e}"));
+            assert_eq!(decoded.claims, Value::Object(claims()));
+            assert_eq!(decoded.header.kid.as_deref(), Some("k"));
+        }
+    }
+}
