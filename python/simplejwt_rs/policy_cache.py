@@ -27,14 +27,17 @@ in this process and replayed before its next use of the cache.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import timedelta
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache, RedisCacheClient
+from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from rest_framework_simplejwt.utils import get_md5_hash_password
@@ -67,8 +70,38 @@ class Unavailable(Exception):
 # --- the cache and its breaker ----------------------------------------------------------------------
 
 
+class _Settings:
+    """The settings a check reads, read once per value of ``SIMPLE_JWT`` and ``CACHES`` (not per request)."""
+
+    __slots__ = ("alias", "check_revoke", "family_claim", "revoke_claim", "user_id_claim")
+
+    def __init__(self) -> None:
+        self.alias = get("POLICY_CACHE")
+        self.user_id_claim = get("USER_ID_CLAIM")
+        self.family_claim = get("TOKEN_FAMILY_CLAIM")
+        self.check_revoke = bool(get("CHECK_REVOKE_TOKEN"))
+        self.revoke_claim = get("REVOKE_TOKEN_CLAIM")
+
+
+_settings: _Settings | None = None
+
+
+def _remember() -> _Settings:
+    global _settings
+    current = _settings
+    if current is None:
+        current = _settings = _Settings()
+    return current
+
+
+def _settings_changed(*, setting: str, **kwargs: Any) -> None:
+    global _settings
+    if setting in ("SIMPLE_JWT", "CACHES"):  # POLICY_CACHE is checked against CACHES
+        _settings = None
+
+
 def enabled() -> bool:
-    return get("POLICY_CACHE") is not None
+    return _remember().alias is not None
 
 
 def _seconds(value: Any) -> float:
@@ -100,7 +133,7 @@ def _cache() -> Any:
     """The configured cache, with failed writes replayed; raises :class:`Unavailable` while the breaker is open."""
     if breaker_open():
         raise Unavailable()
-    cache = caches[get("POLICY_CACHE")]
+    cache = caches[_remember().alias]
     if _pending:
         with _lock:
             replay = dict(_pending)
@@ -152,12 +185,84 @@ def _fill(key: str, value: Any) -> None:
         _trip(exc)
 
 
+class _RedisMget:
+    """MGET for Django's ``RedisCache`` on a connection of our own per thread, values as Django wrote them.
+
+    Django's ``RedisCache`` builds a new ``redis.Redis`` client for every call, and the client then takes
+    a connection from the pool, wraps the command in retries and metrics, and gives it back: several
+    times the cost of the round trip itself.  Here each thread keeps one connection (made by the pool
+    Django writes through, so with its server, credentials, database and timeouts: the first server, as
+    a replica could lag behind the write-through) and sends one MGET on it.  A connection that fails is
+    closed and, if it had served before (the server may have closed it while idle), tried once anew;
+    whatever still fails goes to the caller (the breaker).  Keys are made by the cache's ``make_key``
+    and values read by its serializer, as Django's ``get_many`` does.
+    """
+
+    def __init__(self, cache: Any) -> None:
+        self.pool = cache._cache._get_connection_pool(True)
+        self.make_key = cache.make_key
+        self.loads = cache._cache._serializer.loads
+        self.local = threading.local()
+
+    def _connection(self) -> Any:
+        local = self.local
+        pid = os.getpid()
+        if getattr(local, "pid", None) != pid:  # a new thread, or a forked process (never the parent's socket)
+            local.connection = self.pool.make_connection()
+            local.pid = pid
+            local.used = False
+        return local.connection
+
+    def __call__(self, keys: list[str]) -> dict[str, Any]:
+        # The command in the protocol's own framing (what redis-py's packer writes, without its per-argument work).
+        command = [b"*%d\r\n$4\r\nMGET\r\n" % (len(keys) + 1)]
+        for key in keys:
+            made = self.make_key(key).encode()
+            command.append(b"$%d\r\n%s\r\n" % (len(made), made))
+        packed = b"".join(command)
+        for attempt in (0, 1):
+            connection = self._connection()
+            try:
+                connection.send_packed_command([packed])
+                values = connection.read_response()
+            except Exception:
+                connection.disconnect()
+                if attempt or not self.local.used:
+                    raise
+                self.local.used = False
+                continue
+            self.local.used = True
+            break
+        loads = self.loads
+        return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
+
+
+# The cache last read and how to read many keys from it: (cache, get_many).
+_reader: tuple[Any, Callable[[list[str]], dict[str, Any]]] | None = None
+
+
+def _get_many(cache: Any) -> Callable[[list[str]], dict[str, Any]]:
+    """How to read many keys from ``cache`` in one round trip, worked out once per cache object:
+    :class:`_RedisMget` for Django's ``RedisCache``, the cache's ``get_many`` for any other backend
+    (or a ``RedisCache`` subclass with a ``get_many`` of its own)."""
+    global _reader
+    reader = _reader
+    if reader is not None and reader[0] is cache:
+        return reader[1]
+    get_many = cache.get_many
+    if type(cache).get_many is RedisCache.get_many and type(cache._cache).get_many is RedisCacheClient.get_many:
+        get_many = _RedisMget(cache)
+    _reader = (cache, get_many)
+    return get_many
+
+
 def _read(keys: list[str]) -> dict[str, Any]:
     """``get_many``; a failing cache trips the breaker and raises :class:`Unavailable`."""
     if not keys:
         return {}
     try:
-        return _cache().get_many(keys)
+        cache = _cache()
+        return _get_many(cache)(keys)
     except Unavailable:
         raise
     except Exception as exc:
@@ -215,14 +320,16 @@ def family_revoked_in_db(family: Any) -> bool:
 
 
 def _family(claims: dict[str, Any]) -> str | None:
-    claim = get("TOKEN_FAMILY_CLAIM")
+    claim = _remember().family_claim
     family = claims.get(claim) if claim else None
     if isinstance(family, bool) or not isinstance(family, (str, int)) or not str(family) or len(str(family)) > 255:
         return None
     return str(family)
 
 
-def _refuse(state: tuple[Any, ...], claims: dict[str, Any]) -> None:
+def _refuse(state: Any, claims: dict[str, Any], now: _Settings) -> None:
+    if not isinstance(state, (tuple, list)) or not state:  # an entry written by something else
+        raise Unavailable()
     verdict = state[0]
     if verdict == DELETED:
         raise UserRefused(DELETED)
@@ -233,7 +340,7 @@ def _refuse(state: tuple[Any, ...], claims: dict[str, Any]) -> None:
         raise UserRefused(INACTIVE)
     if verdict != _ALLOWED:  # an entry written by something else: the database decides
         raise Unavailable()
-    if get("CHECK_REVOKE_TOKEN") and claims.get(get("REVOKE_TOKEN_CLAIM")) != state[1]:
+    if now.check_revoke and claims.get(now.revoke_claim) != state[1]:
         raise UserRefused(PASSWORD_CHANGED)
 
 
@@ -256,7 +363,8 @@ def check(claims: dict[str, Any]) -> None:
     does) or :class:`~simplejwt_rs.errors.TokenFamilyRevoked`.  When the cache fails, the
     database decides (the user row, the rule, the revoked families).
     """
-    claim = get("USER_ID_CLAIM")
+    now = _remember()
+    claim = now.user_id_claim
     user_id = canonical_user_id(claims.get(claim)) if claim in claims else None
     family = _family(claims)
     if claim in claims and user_id is None:
@@ -273,7 +381,7 @@ def check(claims: dict[str, Any]) -> None:
             if state is None:
                 state = _state_from_db(user_id)
                 _fill(user_key(user_id), state)
-            _refuse(tuple(state), claims)
+            _refuse(state, claims, now)
             if _revoked_before(found.get(revoked_before_key(user_id)), claims):
                 raise errors.TokenFamilyRevoked()
         if family is not None:
@@ -292,7 +400,7 @@ def check_in_db(claims: dict[str, Any]) -> None:
 
 def check_revocations(claims: dict[str, Any]) -> None:
     """Only the revocation marks (for :class:`JWTAuthentication`, which applies the policy to the user row)."""
-    claim = get("USER_ID_CLAIM")
+    claim = _remember().user_id_claim
     user_id = canonical_user_id(claims.get(claim)) if claim in claims else None
     family = _family(claims)
     keys = [] if user_id is None else [revoked_before_key(user_id)]
@@ -404,6 +512,7 @@ def _m2m_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set:
         forget_user(user)
 
 
+setting_changed.connect(_settings_changed, dispatch_uid="simplejwt_rs.policy_cache.settings_changed")
 post_save.connect(_post_save, dispatch_uid="simplejwt_rs.policy_cache.post_save")
 pre_save.connect(_pre_save, dispatch_uid="simplejwt_rs.policy_cache.pre_save")
 post_delete.connect(_post_delete, dispatch_uid="simplejwt_rs.policy_cache.post_delete")

@@ -329,3 +329,80 @@ def test_queryset_update_needs_forget_user(policy_cache_on, user, api):
     policy_cache.forget_user(user)
     response, _n = queries(api, STATELESS, access)
     assert response.status_code == 401 and code(response) == "user_inactive"
+
+
+# --- how the cache is read ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+def test_reads_go_to_the_server_written_to(policy_cache_on, user, api, redis_server, request):
+    """With replicas listed, Django's ``get_many`` reads one of them (which may lag behind a write):
+    the policy cache reads the first server, the one it writes through."""
+    unreachable = f"redis://127.0.0.1:{free_port()}/0"
+    backend = {**_caches("redis", request), "LOCATION": f"{redis_server.url},{unreachable}"}
+    locmem = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    with override_settings(CACHES={"default": locmem, "policy": backend}):
+        access, _refresh = tokens(api)
+        assert queries(api, STATELESS, access)[0].status_code == 200
+        for _ in range(3):
+            response, n = queries(api, STATELESS, access)
+            assert response.status_code == 200 and n == 0
+        user.is_active = False
+        user.save()
+        response, _n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "user_inactive"
+        assert not policy_cache.breaker_open()
+
+
+@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+def test_a_connection_the_server_closed_is_made_anew(policy_cache_on, user, api, redis_server):
+    """A server that closed an idle connection (its ``timeout``, a restart) costs no trip to the database."""
+    import redis
+
+    access, _refresh = tokens(api)
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    admin = redis.Redis.from_url(redis_server.url)
+    try:
+        assert admin.client_kill_filter(_type="normal", skipme=True) >= 1
+    finally:
+        admin.close()
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 200 and n == 0
+    assert not policy_cache.breaker_open()
+
+
+@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+def test_a_forked_process_makes_its_own_connection(policy_cache_on, user, api):
+    """A worker forked after the cache was read (gunicorn --preload) never writes to its parent's socket."""
+    access, _refresh = tokens(api)
+    assert queries(api, STATELESS, access)[0].status_code == 200
+    reader = policy_cache._get_many(caches["policy"])
+    parents = reader.local.connection
+    reader.local.pid = -1  # as os.getpid() reads in a child
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 200 and n == 0
+    assert reader.local.connection is not parents
+    assert parents._sock is not None  # left to the parent, not closed
+    parents.disconnect()
+
+
+def test_an_entry_of_another_shape_leaves_the_decision_to_the_database(policy_cache_on, user, api):
+    access, _refresh = tokens(api)
+    caches["policy"].set(policy_cache.user_key(user.pk), 7)
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 200 and n > 0
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    caches["policy"].set(policy_cache.user_key(user.pk), 7)
+    response, n = queries(api, STATELESS, access)
+    assert response.status_code == 401 and code(response) == "user_inactive"
+    assert not policy_cache.breaker_open()
+
+
+def test_settings_are_read_again_when_they_change(policy_cache_on):
+    assert policy_cache.enabled()
+    with simple_jwt(**ROTATION):
+        assert not policy_cache.enabled()
+    assert policy_cache.enabled()
+    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
+        assert not policy_cache.enabled()  # POLICY_CACHE names no cache: as unset (check E008 reports it)
+    assert policy_cache.enabled()
