@@ -6,6 +6,10 @@ drifts on a shared machine hit every side alike.  SQL queries per request are co
 requests (``X-Count-Queries``), never during the timed slices.
 
     .venv-bench/bin/python bench/policy_cache.py      (writes docs/benchmarks/policy_cache.json)
+
+The servers import simplejwt_rs from the bench venv (``make bench`` reinstalls it from the source tree
+first); ``PYTHONPATH=$PWD/python`` in front measures the working tree's Python without a rebuild (with
+python/simplejwt_rs/_core.abi3.so linked to a built extension, e.g. .venv's).
 """
 
 from __future__ import annotations
