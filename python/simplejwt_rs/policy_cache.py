@@ -237,23 +237,21 @@ class _RedisMget:
         return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
 
 
-# The cache last read and how to read many keys from it: (cache, get_many).
-_reader: tuple[Any, Callable[[list[str]], dict[str, Any]]] | None = None
+_READER = "_simplejwt_rs_policy_reader"
 
 
 def _get_many(cache: Any) -> Callable[[list[str]], dict[str, Any]]:
-    """How to read many keys from ``cache`` in one round trip, worked out once per cache object:
-    :class:`_RedisMget` for Django's ``RedisCache``, the cache's ``get_many`` for any other backend
-    (or a ``RedisCache`` subclass with a ``get_many`` of its own)."""
-    global _reader
-    reader = _reader
-    if reader is not None and reader[0] is cache:
-        return reader[1]
-    get_many = cache.get_many
-    if type(cache).get_many is RedisCache.get_many and type(cache._cache).get_many is RedisCacheClient.get_many:
-        get_many = _RedisMget(cache)
-    _reader = (cache, get_many)
-    return get_many
+    """How to read many keys from ``cache`` in one round trip: :class:`_RedisMget` for Django's
+    ``RedisCache`` (kept on the cache object, which Django keeps per thread or async context), the
+    cache's ``get_many`` for any other backend (or a ``RedisCache`` subclass with a ``get_many`` of its own)."""
+    reader = getattr(cache, _READER, None)
+    if reader is not None:
+        return reader
+    if type(cache).get_many is not RedisCache.get_many or type(cache._cache).get_many is not RedisCacheClient.get_many:
+        return cache.get_many
+    reader = _RedisMget(cache)
+    setattr(cache, _READER, reader)
+    return reader
 
 
 def _read(keys: list[str]) -> dict[str, Any]:

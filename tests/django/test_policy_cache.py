@@ -386,6 +386,31 @@ def test_a_forked_process_makes_its_own_connection(policy_cache_on, user, api):
     parents.disconnect()
 
 
+@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+def test_each_thread_keeps_its_connection(policy_cache_on, user):
+    """Threads taking turns (a threaded server) each keep one connection: none is made per request."""
+    import threading
+
+    claims = {"user_id": str(user.pk), "iat": int(time.time())}
+    policy_cache.check(claims)  # fills the entry
+    mine = policy_cache._get_many(caches["policy"])
+    connection = mine.local.connection
+    seen = []
+
+    def other_thread():
+        policy_cache.check(claims)
+        seen.append(policy_cache._get_many(caches["policy"]))
+
+    for _ in range(3):
+        thread = threading.Thread(target=other_thread)
+        thread.start()
+        thread.join()
+        policy_cache.check(claims)
+    assert policy_cache._get_many(caches["policy"]) is mine and mine.local.connection is connection
+    assert all(reader is not mine for reader in seen)
+    assert not policy_cache.breaker_open()
+
+
 def test_an_entry_of_another_shape_leaves_the_decision_to_the_database(policy_cache_on, user, api):
     access, _refresh = tokens(api)
     caches["policy"].set(policy_cache.user_key(user.pk), 7)
