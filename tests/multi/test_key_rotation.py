@@ -272,6 +272,13 @@ class Rotation:
     def wait(self, seconds: float) -> None:
         time.sleep(max(0.0, seconds))
 
+    def settle(self) -> None:
+        """The phase's load: PHASE_SECONDS, and on a slow machine until each client has refreshed in it."""
+        self.wait(PHASE_SECONDS)
+        deadline = time.monotonic() + 30
+        while self.stats.counts[self.phase]["refresh"] < CLIENTS and time.monotonic() < deadline:
+            time.sleep(0.1)
+
 
 def create_users(port: int, names: list[str]) -> None:
     status, data, _h = call(port, "POST", "/control/users/", {"usernames": names, "password": PASSWORD})
@@ -314,7 +321,7 @@ def test_rolling_key_rotation_under_load(project_env):
         for thread in threads:
             thread.start()
         mark("phase 0: old signs on A and B")
-        rotation.wait(PHASE_SECONDS)
+        rotation.settle()
         assert published_kids(a.port) == ["old"]
 
         rotation.phase = "1"
@@ -322,13 +329,13 @@ def test_rolling_key_rotation_under_load(project_env):
         a = rotation.replace(a, 1)
         rotation.wait(PHASE_SECONDS / 2)
         b = rotation.replace(b, 1)
-        rotation.wait(PHASE_SECONDS)
+        rotation.settle()
         assert published_kids(a.port) == published_kids(b.port) == ["old", "new"]
 
         rotation.phase = "2"
         mark("phase 2: new signs on A")
         a = rotation.replace(a, 2)
-        rotation.wait(PHASE_SECONDS)
+        rotation.settle()
         assert published_kids(a.port) == ["new", "old"]
 
         rotation.phase = "3"
@@ -343,7 +350,7 @@ def test_rolling_key_rotation_under_load(project_env):
         a = rotation.replace(a, 4)
         rotation.wait(PHASE_SECONDS / 2)
         b = rotation.replace(b, 4)
-        rotation.wait(PHASE_SECONDS)
+        rotation.settle()
         assert published_kids(a.port) == published_kids(b.port) == ["new"]
         rotation.done.set()
         for thread in threads:
@@ -409,7 +416,7 @@ def test_rolling_key_rotation_under_load(project_env):
         assert total[bad] == 0, bad
     assert total["minted with another kid"] == 0
     for phase in ("0", "1", "2", "3", "4"):
-        assert counts[phase]["get"] >= 10 and counts[phase]["refresh"] >= 3, (phase, counts[phase])
+        assert counts[phase]["get"] >= 10 and counts[phase]["refresh"] >= CLIENTS, (phase, counts[phase])
     # The verify-only entries did their job: tokens of one server's signer accepted by the other.
     assert counts["2"]["accepted under a verify-only key"] > 0
     assert counts["3"]["accepted under a verify-only key"] > 0
