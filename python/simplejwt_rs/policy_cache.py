@@ -249,7 +249,10 @@ def _get_many(cache: Any) -> Callable[[list[str]], dict[str, Any]]:
         return reader
     if type(cache).get_many is not RedisCache.get_many or type(cache._cache).get_many is not RedisCacheClient.get_many:
         return cache.get_many
-    reader = _RedisMget(cache)
+    try:
+        reader = _RedisMget(cache)
+    except AttributeError:  # a Django whose RedisCache is built otherwise: its own get_many, slower but right
+        return cache.get_many
     setattr(cache, _READER, reader)
     return reader
 
