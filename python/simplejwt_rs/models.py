@@ -48,3 +48,21 @@ class RevokedTokenFamily(models.Model):
 
     def __str__(self) -> str:
         return f"family {self.family} revoked at {self.revoked_at:%Y-%m-%d %H:%M:%S}"
+
+
+class RevokedUserTokens(models.Model):
+    """Every token of the user issued at or before ``revoked_before`` is refused (:func:`revoke_user_tokens`).
+
+    One row per user, keyed as the rotation records key it (``str(user.pk)``); a later revocation moves the
+    mark forward, never back.  The database is the source of truth; ``POLICY_CACHE`` holds a copy.
+    """
+
+    user_id = models.CharField(max_length=255, primary_key=True)
+    revoked_before = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "user's tokens revoked"
+        verbose_name_plural = "users' tokens revoked"
+
+    def __str__(self) -> str:
+        return f"user {self.user_id}: tokens issued until {self.revoked_before:%Y-%m-%d %H:%M:%S} revoked"
