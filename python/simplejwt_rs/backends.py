@@ -113,17 +113,6 @@ class TokenBackend(upstream.TokenBackend):
                 return self.codec
         return self.jwks.codec_for(token)
 
-    @property
-    def jwk_fallback(self) -> bool:
-        """KEYS and JWK_URL together: a kid the key set does not have is looked up in the JWK set."""
-        return self.jwks is not None and bool(self.keys)
-
-    def jwk_set_codec(self, token: str | bytes) -> Codec:
-        """The JWK set's codec for ``token``, whose kid KEYS does not have (the core raised UnknownKeyError)."""
-        if self.jwks is None:
-            raise up_exc.TokenBackendError(MSG_INVALID)
-        return self.jwks.codec_for(token)
-
     def encode(self, payload: dict[str, Any]) -> str:
         claims = dict(payload)
         if self.audience is not None:
@@ -136,12 +125,7 @@ class TokenBackend(upstream.TokenBackend):
         try:
             if not verify:
                 return self.codec.decode(token, verify=False)
-            if not self.jwk_fallback:
-                return self.codec_for(token).decode(token, now=jwt_settings.now())
-            try:
-                return self.codec.decode(token, now=jwt_settings.now())  # our keys first
-            except core_exc.UnknownKeyError:
-                return self.jwk_set_codec(token).decode(token, now=jwt_settings.now())
+            return self.codec_for(token).decode(token, now=jwt_settings.now())
         except core_exc.JWTError as exc:
             raise backend_error(exc) from exc
 

@@ -61,10 +61,9 @@ class _FastPath:
 
     def __init__(self, cls: type[Token], backend: backends.TokenBackend) -> None:
         self.backend = backend
-        # With JWK_URL the codec depends on the token's kid; otherwise it is fixed, and so is the call.
-        # With KEYS as well, the key set's codec decodes first and the JWK set takes the kids it lacks.
-        self.codec = backend.codec if backend.jwks is None or backend.keys else None
-        self.jwk_fallback = backend.jwk_fallback
+        # With JWK_URL the codec depends on the token's kid (backend.codec_for: with KEYS as well, our
+        # kids and kid-less tokens are the key set's); otherwise it is fixed, and so is the call.
+        self.codec = backend.codec if backend.jwks is None else None
         type_claim = get("TOKEN_TYPE_CLAIM")
         self.type_in_core = type_claim is not None and cls.verify_token_type is Token.verify_token_type
         self.decode_kwargs = {
@@ -84,20 +83,6 @@ class _FastPath:
         self.only_core = self.decoder is not None and not (
             self.check_exp_in_python or self.check_type_in_python or self.check_blacklist
         )
-
-    def from_jwk_set(self, exc: core_exc.JWTError, token: Any, now: float) -> Any:
-        """After the key set's codec raised ``exc``: with KEYS and JWK_URL, a kid the key set does not
-        have is decoded with the JWK set's key; any other error is the token's."""
-        if not (self.jwk_fallback and isinstance(exc, core_exc.UnknownKeyError)):
-            raise token_error(exc) from exc
-        try:
-            codec = self.backend.jwk_set_codec(token)
-        except TokenBackendError as backend_exc:
-            raise errors.invalid() from backend_exc
-        try:
-            return codec.decode(token, now=now, **self.decode_kwargs)
-        except core_exc.JWTError as jwk_exc:
-            raise token_error(jwk_exc) from jwk_exc
 
 
 _fast_paths: dict[type, _FastPath] = {}
@@ -143,7 +128,7 @@ class Token(upstream.Token):
                 try:
                     self.payload = fast.decoder(token, now)  # type: ignore[misc]
                 except core_exc.JWTError as exc:
-                    self.payload = fast.from_jwk_set(exc, token, now)
+                    raise token_error(exc) from exc
                 return
             if fast is not None:
                 self.payload = self._decode_verified(fast, token, now)
@@ -178,7 +163,7 @@ class Token(upstream.Token):
                     raise errors.invalid() from exc
                 self.payload = codec.decode(token, now=now, **fast.decode_kwargs)
         except core_exc.JWTError as exc:
-            self.payload = fast.from_jwk_set(exc, token, now)
+            raise token_error(exc) from exc
         if fast.check_exp_in_python:
             self.check_exp()
         if fast.check_type_in_python:
