@@ -1,22 +1,27 @@
-"""The policy cache: the user policy and token revocations on Django's cache framework (``POLICY_CACHE``).
+r"""The policy cache: the user policy and token revocations on Django's cache framework (``POLICY_CACHE``).
 
 With ``SIMPLE_JWT["POLICY_CACHE"]`` naming a cache alias (a ``RedisCache``
 shared by every app server), authentication answers from the cache, in one
 round trip and without SQL on a warm cache:
 
-- per user (``USER_ID_FIELD`` value): the policy's verdict (deleted, refused by
-  ``USER_AUTHENTICATION_RULE`` with its own message and code, inactive, allowed)
-  and the password fingerprint that ``CHECK_REVOKE_TOKEN`` compares;
-- per user: a "tokens issued at or before T are revoked" mark, set by
-  :func:`~simplejwt_rs.store.revoke_user_tokens`;
+- per user (``USER_ID_FIELD`` value), one entry: the policy's verdict (deleted,
+  refused by ``USER_AUTHENTICATION_RULE`` with its own message and code,
+  inactive, allowed), the password fingerprint that ``CHECK_REVOKE_TOKEN``
+  compares, and the "tokens issued at or before T are revoked" mark that
+  :func:`~simplejwt_rs.store.revoke_user_tokens` keeps in the database
+  (:class:`~simplejwt_rs.models.RevokedUserTokens`);
 - per token family: revoked or not (set by :func:`~simplejwt_rs.store.revoke_family`).
 
-Written through on every change that matters: a user saved (password changes
-included) or deleted, a user's groups or permissions changed, a family revoked,
-a user's tokens revoked.  A cold or evicted user or family entry is filled from
-the database with ``add`` (never over a write-through); the write-through
-itself deletes at once and writes the committed state once the transaction
-commits.
+The database is the source of truth, the cache a copy of it.  Written through
+on every change that matters: a user saved (password changes included) or
+deleted, a user's groups or permissions changed, a family revoked, a user's
+tokens revoked.  A cold or evicted entry is filled, complete, from the database
+with ``add`` (never over a write-through).  A user's write-through deletes the
+entry at once (user changes) and, once the transaction commits, ``set``\s the
+entry read from the database, then reads the database again and repeats if it
+moved meanwhile (:func:`_rewrite`): so neither a fill that read the database
+before the commit nor another server's write-through racing this one can leave
+an entry older than the database in the cache.
 
 The cache failing never widens access: any cache error opens a short circuit
 breaker (:data:`BREAKER_SECONDS`) during which every check takes the database
@@ -40,11 +45,11 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
-from rest_framework_simplejwt.utils import get_md5_hash_password
+from rest_framework_simplejwt.utils import datetime_to_epoch, get_md5_hash_password
 
 from . import errors
 from .errors import DELETED, INACTIVE, PASSWORD_CHANGED, RULE_REFUSED, Refuse, UserRefused
-from .models import RevokedTokenFamily
+from .models import RevokedTokenFamily, RevokedUserTokens
 from .policy import allows, canonical_user_id, find_user, token_user
 from .settings import get
 
@@ -285,10 +290,6 @@ def user_key(user_id: Any) -> str:
     return f"{PREFIX}u:{user_id}"
 
 
-def revoked_before_key(user_id: Any) -> str:
-    return f"{PREFIX}b:{user_id}"
-
-
 def family_key(family: Any) -> str:
     return f"{PREFIX}f:{family}"
 
@@ -296,24 +297,36 @@ def family_key(family: Any) -> str:
 # --- what is cached -------------------------------------------------------------------------------
 
 
-def state_of(user: Any) -> tuple[Any, ...]:
-    """The policy's verdict on ``user`` (None: no such user), as cached."""
+# A user's entry: (verdict, detail, detail, mark); the mark (epoch seconds or None) is always the last of four.
+_ENTRY_LENGTH = 4
+
+
+def state_of(user: Any, mark: int | None = None) -> tuple[Any, ...]:
+    """The policy's verdict on ``user`` (None: no such user) and its "revoked before" mark, as cached."""
     if user is None:
-        return (DELETED,)
+        return (DELETED, None, None, None)
     try:
         allowed = allows(user)
     except Refuse as refusal:
-        return (RULE_REFUSED, str(refusal.message), refusal.code)
+        return (RULE_REFUSED, str(refusal.message), refusal.code, mark)
     if not allowed:
-        return (INACTIVE,)
-    return (_ALLOWED, get_md5_hash_password(user.password))
+        return (INACTIVE, None, None, mark)
+    return (_ALLOWED, get_md5_hash_password(user.password), None, mark)
+
+
+def mark_of(user: Any) -> int | None:
+    """The user's "tokens issued at or before T are revoked" mark in the database: T, or None."""
+    found = RevokedUserTokens.objects.filter(user_id=str(user.pk)).values_list("revoked_before", flat=True).first()
+    return None if found is None else datetime_to_epoch(found)
 
 
 def _state_from_db(user_id: Any) -> tuple[Any, ...]:
+    """The user's entry as the database has it (two queries: the user row, the mark)."""
     try:
-        return state_of(find_user(user_id))
+        user = find_user(user_id)
     except UserRefused:
-        return (DELETED,)
+        return state_of(None)
+    return state_of(user, mark_of(user))
 
 
 def family_revoked_in_db(family: Any) -> bool:
@@ -329,7 +342,8 @@ def _family(claims: dict[str, Any]) -> str | None:
 
 
 def _refuse(state: Any, claims: dict[str, Any], now: _Settings) -> None:
-    if not isinstance(state, (tuple, list)) or not state:  # an entry written by something else
+    # An entry written by something else (or by a release whose entries had no mark): the database decides.
+    if not isinstance(state, (tuple, list)) or len(state) != _ENTRY_LENGTH:
         raise Unavailable()
     verdict = state[0]
     if verdict == DELETED:
@@ -370,20 +384,15 @@ def check(claims: dict[str, Any]) -> None:
     family = _family(claims)
     if claim in claims and user_id is None:
         raise UserRefused(DELETED)
-    keys = []
-    if user_id is not None:
-        keys += [user_key(user_id), revoked_before_key(user_id)]
+    keys = [] if user_id is None else [user_key(user_id)]
     if family is not None:
         keys.append(family_key(family))
     try:
         found = _read(keys)
         if user_id is not None:
-            state = found.get(user_key(user_id))
-            if state is None:
-                state = _state_from_db(user_id)
-                _fill(user_key(user_id), state)
+            state = _entry(found, user_id)
             _refuse(state, claims, now)
-            if _revoked_before(found.get(revoked_before_key(user_id)), claims):
+            if _revoked_before(state[3], claims):
                 raise errors.TokenFamilyRevoked()
         if family is not None:
             _refuse_revoked_family(found, family)
@@ -391,32 +400,62 @@ def check(claims: dict[str, Any]) -> None:
         check_in_db(claims)
 
 
+def _entry(found: dict[str, Any], user_id: Any) -> Any:
+    """The user's cached entry, or (cold, evicted) the database's, filled into the cache."""
+    state = found.get(user_key(user_id))
+    if state is None:
+        state = _state_from_db(user_id)
+        _fill(user_key(user_id), state)
+    return state
+
+
 def check_in_db(claims: dict[str, Any]) -> None:
-    """The database path: the policy on the user row, then the token's family."""
-    token_user(claims)
+    """The database path: the policy on the user row, the user's "revoked before" mark, the token's family."""
+    user = token_user(claims)
+    if user is not None and _revoked_before(mark_of(user), claims):
+        raise errors.TokenFamilyRevoked()
     family = _family(claims)
     if family is not None and family_revoked_in_db(family):
         raise errors.TokenFamilyRevoked()
 
 
+def _mark_in_db(user_id: Any) -> int | None:
+    try:
+        return mark_of(find_user(user_id))
+    except UserRefused:
+        return None
+
+
 def check_revocations(claims: dict[str, Any]) -> None:
-    """Only the revocation marks (for :class:`JWTAuthentication`, which applies the policy to the user row)."""
+    """Only the revocations (for :class:`JWTAuthentication`, which applies the policy to the user row):
+    the user's "revoked before" mark (from the user's entry) and the token's family."""
     claim = _remember().user_id_claim
     user_id = canonical_user_id(claims.get(claim)) if claim in claims else None
     family = _family(claims)
-    keys = [] if user_id is None else [revoked_before_key(user_id)]
+    keys = [] if user_id is None else [user_key(user_id)]
     if family is not None:
         keys.append(family_key(family))
     try:
         found = _read(keys)
+        mark = None
+        if user_id is not None:
+            state = _entry(found, user_id)
+            if not isinstance(state, (tuple, list)) or len(state) != _ENTRY_LENGTH or state[0] == DELETED:
+                # Another shape, or "deleted" for a user the caller just loaded (a rolled-back delete): the database.
+                mark = _mark_in_db(user_id)
+            else:
+                mark = state[3]
     except Unavailable:
-        if family is not None and family_revoked_in_db(family):
-            raise errors.TokenFamilyRevoked() from None
-        return
-    if user_id is not None and _revoked_before(found.get(revoked_before_key(user_id)), claims):
+        mark = None if user_id is None else _mark_in_db(user_id)
+        found = None
+    if _revoked_before(mark, claims):
         raise errors.TokenFamilyRevoked()
     if family is not None:
-        _refuse_revoked_family(found, family)
+        if found is None:
+            if family_revoked_in_db(family):
+                raise errors.TokenFamilyRevoked()
+        else:
+            _refuse_revoked_family(found, family)
 
 
 # --- write-through ----------------------------------------------------------------------------------
@@ -429,9 +468,32 @@ def families_revoked(families: Iterable[Any]) -> None:
 
 
 def user_tokens_revoked(user: Any, now: float) -> None:
-    """Write through: every token of ``user`` issued at or before ``now`` is revoked."""
-    if enabled():
-        _write({revoked_before_key(_user_id(user)): int(now)}, ttl())
+    """Write through: the user's mark moved (in the database, by the store); the entry follows once it commits.
+
+    Deleted at once too, so that this process's next request (in the transaction, if one is open) fills
+    it from the database; other servers' fills before the commit are overwritten by :func:`_rewrite`.
+    """
+    forget_user(user)
+
+
+def _rewrite(user_id: Any) -> None:
+    """``set`` the user's entry as the (committed) database has it; again while the database moves meanwhile.
+
+    A fill (``add``) that read the database before the commit either lands first and is overwritten here,
+    or finds this entry and does nothing.  Two servers rewriting one entry at once (a revocation and a save
+    of the same user): whichever ``set`` lands last was read before the other's commit only if the read
+    that follows it sees a change, and then it is written again; a rewrite that reads back what it wrote
+    left the entry as the database had it after every commit its ``set`` could have raced.
+    """
+    key = user_key(user_id)
+    state = _state_from_db(user_id)
+    for _attempt in range(5):
+        _write({key: state}, ttl())
+        again = _state_from_db(user_id)
+        if again == state:
+            return
+        state = again
+    _write({key: None}, ttl())  # still moving: let the next request fill it
 
 
 def _user_id(user: Any) -> str:
@@ -446,9 +508,9 @@ def forget_user(user: Any) -> None:
     """
     if not enabled():
         return
-    key = user_key(_user_id(user))
-    _write({key: None}, ttl())
-    transaction.on_commit(lambda: _write({key: _state_from_db(_user_id(user))}, ttl()))
+    user_id = _user_id(user)
+    _write({user_key(user_id): None}, ttl())
+    transaction.on_commit(lambda: _rewrite(user_id))
 
 
 # --- signals ------------------------------------------------------------------------------------------
@@ -481,8 +543,8 @@ def _post_save(sender: Any, instance: Any, **kwargs: Any) -> None:
 def _post_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
     if enabled() and _is_user_model(sender):
         user_id = _user_id(instance)
-        _write({user_key(user_id): (DELETED,)}, ttl())
-        transaction.on_commit(lambda: _write({user_key(user_id): _state_from_db(user_id)}, ttl()))
+        _write({user_key(user_id): state_of(None)}, ttl())
+        transaction.on_commit(lambda: _rewrite(user_id))
 
 
 def _m2m_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set: Any, **kwargs: Any) -> None:

@@ -37,7 +37,7 @@ from . import errors, policy_cache
 from . import settings as jwt_settings
 from ._core import new_jti
 from .errors import TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
-from .models import RevokedTokenFamily, RotatedRefreshToken
+from .models import RevokedTokenFamily, RevokedUserTokens, RotatedRefreshToken
 from .settings import get
 from .signals import refresh_token_reused, user_tokens_revoked
 
@@ -370,13 +370,48 @@ def revoke_family(family: str, now: float) -> None:
     policy_cache.families_revoked([family])
 
 
-def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) -> None:
-    """Log a user out everywhere: blacklist every refresh and sliding token and revoke every family.
+def _mark_revoked_before(cursor: Any, user_id: str, revoked_before: Any) -> None:
+    """Upsert the user's mark, keeping the later of the stored and the new time (one statement on SQLite,
+    PostgreSQL and MySQL: concurrent revocations of one user cannot lose the later mark)."""
+    table = connection.ops.quote_name(RevokedUserTokens._meta.db_table)
+    if connection.vendor in ("sqlite", "postgresql"):
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, revoked_before) VALUES (%s, %s) ON CONFLICT (user_id) DO UPDATE "
+            f"SET revoked_before = CASE WHEN {table}.revoked_before < excluded.revoked_before "
+            f"THEN excluded.revoked_before ELSE {table}.revoked_before END",
+            [user_id, revoked_before],
+        )
+    elif connection.vendor == "mysql":
+        cursor.execute(
+            f"INSERT INTO {table} (user_id, revoked_before) VALUES (%s, %s) "
+            "ON DUPLICATE KEY UPDATE revoked_before = GREATEST(revoked_before, VALUES(revoked_before))",
+            [user_id, revoked_before],
+        )
+    else:  # update, else insert; a concurrent insert's conflict is retried as an update
+        update = f"UPDATE {table} SET revoked_before = %s WHERE user_id = %s AND revoked_before < %s"
+        cursor.execute(update, [revoked_before, user_id, revoked_before])
+        if cursor.rowcount == 0:  # no row, or one with a later mark already
+            try:
+                with transaction.atomic():
+                    cursor.execute(
+                        f"INSERT INTO {table} (user_id, revoked_before) VALUES (%s, %s)", [user_id, revoked_before]
+                    )
+            except IntegrityError:
+                cursor.execute(update, [revoked_before, user_id, revoked_before])
 
-    Two statements whatever their number (plus the transaction): every
-    outstanding token of the user is blacklisted, and every family the user's
+
+def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) -> None:
+    """Log a user out everywhere: blacklist every refresh and sliding token, revoke every family, mark the rest.
+
+    Three statements whatever their number (plus the transaction): every
+    outstanding token of the user is blacklisted, every family the user's
     tokens started or were rotated in is revoked (so verify refuses their
-    access tokens too).  Sends :data:`~simplejwt_rs.signals.user_tokens_revoked`.
+    access tokens too), and the user's "tokens issued at or before now are
+    revoked" mark (:class:`~simplejwt_rs.models.RevokedUserTokens`) is moved
+    to now, never back: with ``POLICY_CACHE`` authentication refuses every
+    earlier access token by it, with or without a family claim, whether the
+    cache holds the mark or fills it from here.  Sends
+    :data:`~simplejwt_rs.signals.user_tokens_revoked`.
     """
     if not jwt_settings.blacklist_installed():
         raise ImproperlyConfigured(
@@ -407,10 +442,12 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
             ),
             [revoked_at, expires_at, user.pk, str(user.pk)],
         )
+        # Access tokens carry no record: the mark refuses every token of the user issued until now.
+        _mark_revoked_before(cursor, str(user.pk), _param(_dt(int(now))))
+    # POLICY_CACHE: the user's cached entry is rewritten from the database once this commits, and the
+    # families are cached as revoked (their access tokens are refused without a fill).
+    policy_cache.user_tokens_revoked(user, now)
     if policy_cache.enabled():
-        # Access tokens carry no record: the cache marks every token of the user issued until now, and
-        # (should that mark be evicted) each family (POLICY_CACHE).
-        policy_cache.user_tokens_revoked(user, now)
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT o.jti FROM {t['outstanding']} o WHERE o.{outstanding_user} = %s "
