@@ -19,9 +19,12 @@ from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
+from rest_framework_simplejwt.token_blacklist.models import BlacklistedToken
 from simplejwt_rs import policy_cache, revoke_user_tokens
 from simplejwt_rs import settings as jwt_settings
 from simplejwt_rs.errors import Refuse
+from simplejwt_rs.models import RevokedUserTokens
+from simplejwt_rs.tokens import AccessToken
 
 from harness.server import free_port
 from tests.django.helpers import PASSWORD, code, me, obtain, refresh, simple_jwt
@@ -434,3 +437,203 @@ def test_settings_are_read_again_when_they_change(policy_cache_on):
     with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}):
         assert not policy_cache.enabled()  # POLICY_CACHE names no cache: as unset (check E008 reports it)
     assert policy_cache.enabled()
+
+
+# --- "log out everywhere": the database holds the mark, the cache a copy --------------------------------
+
+NO_FAMILY = {  # no single-use rotation: access tokens carry no family claim; sliding tokens authenticate too
+    "ROTATE_REFRESH_TOKENS": False,
+    "AUTH_TOKEN_CLASSES": ("simplejwt_rs.tokens.AccessToken", "simplejwt_rs.tokens.SlidingToken"),
+}
+
+
+def family_less_tokens(api, kind):
+    """An access token (rotation off) or a sliding token of alice: neither carries TOKEN_FAMILY_CLAIM."""
+    if kind == "access":
+        token = tokens(api)[0]
+    else:
+        response = api.post("/api/token/sliding/", {"username": "alice", "password": PASSWORD}, format="json")
+        assert response.status_code == 200, response.data
+        token = response.data["token"]
+    assert jwt_settings.get("TOKEN_FAMILY_CLAIM") not in AccessToken(token, verify=False).payload
+    return token
+
+
+def evict(how, user, redis_server):
+    if how == "delete":
+        caches["policy"].delete(policy_cache.user_key(user.pk))
+    elif how == "flush":
+        caches["policy"].clear()
+    elif redis_server is not None:  # "stop": every check takes the database path
+        redis_server.stop()
+    else:  # "stop" for LocMemCache: as if unreachable, the breaker sends every check to the database
+        policy_cache._trip(ConnectionError("cache unreachable"))
+
+
+def both_classes(api, token):
+    """(stateless response, its SQL count), JWTAuthentication's response."""
+    stateless, n = queries(api, STATELESS, token)
+    return stateless, n, me(api, token)
+
+
+@pytest.mark.parametrize("kind", ["access", "sliding"])
+@pytest.mark.parametrize("how", ["delete", "flush", "stop"])
+def test_logged_out_everywhere_outlives_the_cache(
+    policy_cache_on, user, api, clock, how, kind, request, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(policy_cache, "BREAKER_SECONDS", 0.3)
+    redis_server = request.getfixturevalue("redis_server") if how == "stop" and policy_cache_on == "redis" else None
+    with simple_jwt(POLICY_CACHE="policy", **NO_FAMILY):
+        token = family_less_tokens(api, kind)
+        stateless, _n, full = both_classes(api, token)
+        assert stateless.status_code == 200 and full.status_code == 200
+        with django_capture_on_commit_callbacks(execute=True):
+            revoke_user_tokens(user)
+        stateless, n, full = both_classes(api, token)
+        assert stateless.status_code == 401 and full.status_code == 401
+        # The blacklist (one query a request) refuses a sliding token first: drop its row, so the mark decides.
+        BlacklistedToken.objects.filter(token__user=user).delete()
+        blacklist_queries = 0 if kind == "access" else 1
+        stateless, n, full = both_classes(api, token)
+        assert stateless.status_code == 401 and code(stateless) == "token_family_revoked"
+        assert n == blacklist_queries  # warm
+        assert full.status_code == 401 and code(full) == "token_family_revoked"
+        evict(how, user, redis_server)
+        try:
+            for _ in range(2):  # cold: filled from the database; then warm again (or the database, Redis stopped)
+                stateless, n, full = both_classes(api, token)
+                assert stateless.status_code == 401 and code(stateless) == "token_family_revoked"
+                assert full.status_code == 401 and code(full) == "token_family_revoked"
+            if how == "stop":
+                assert policy_cache.breaker_open() and n > blacklist_queries
+            else:
+                assert n == blacklist_queries
+            clock.advance(1)
+            fresh = family_less_tokens(api, kind)  # issued after the revocation
+            stateless, _n, full = both_classes(api, fresh)
+            assert stateless.status_code == 200 and full.status_code == 200
+        finally:
+            if redis_server is not None:
+                redis_server.start()
+
+
+def test_the_mark_is_in_the_database_and_only_moves_forward(user, clock):
+    revoke_user_tokens(user, now=clock.now)
+    revoke_user_tokens(user, now=clock.now - 60)  # an older revocation (a retried job) keeps the later mark
+    assert policy_cache.mark_of(user) == int(clock.now)
+    revoke_user_tokens(user, now=clock.now + 30.7)
+    row = RevokedUserTokens.objects.get()
+    assert row.user_id == str(user.pk) and policy_cache.mark_of(user) == int(clock.now) + 30
+
+
+def test_without_the_cache_the_mark_costs_nothing(user, api, clock):
+    # POLICY_CACHE None (the default): today's behaviour. Access tokens stay valid until they expire;
+    # refresh and sliding tokens are blacklisted (the README's "Logging a user out everywhere").
+    with simple_jwt(**NO_FAMILY):
+        access = family_less_tokens(api, "access")
+        revoke_user_tokens(user)
+        with CaptureQueriesContext(connection) as ctx:
+            assert me(api, access).status_code == 200
+        assert len(ctx.captured_queries) == 1  # the user row, as before: no query for the mark
+        assert queries(api, STATELESS, access)[0].status_code == 200
+
+
+@pytest.mark.parametrize("fill_lands", ["before the rewrite", "after the rewrite"])
+def test_a_fill_racing_the_revocation_never_drops_the_mark(
+    policy_cache_on, user, api, fill_lands, django_capture_on_commit_callbacks
+):
+    """Another server fills the cold entry while the revocation commits: it read the database before the
+    commit (no mark), and its ``add`` lands before or after the revocation's post-commit ``set``."""
+    with simple_jwt(POLICY_CACHE="policy", **NO_FAMILY):
+        access = family_less_tokens(api, "access")
+        key = policy_cache.user_key(user.pk)
+        caches["policy"].delete(key)
+        stale = policy_cache._state_from_db(user.pk)  # the other server's read: no mark yet
+        assert stale[3] is None
+        if fill_lands == "before the rewrite":
+            policy_cache._fill(key, stale)
+        with django_capture_on_commit_callbacks(execute=True):
+            revoke_user_tokens(user)
+        if fill_lands == "after the rewrite":
+            policy_cache._fill(key, stale)  # add: the rewritten entry is there, so nothing happens
+        assert caches["policy"].get(key)[3] is not None
+        response, n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
+
+
+def test_a_rewrite_racing_the_revocation_never_drops_the_mark(
+    policy_cache_on, user, api, monkeypatch, django_capture_on_commit_callbacks
+):
+    """A save of the user on one server reads the database for its rewrite just before a revocation on
+    another commits and rewrites the entry; the save's ``set`` then lands last, with no mark.  Its
+    read-back sees the mark and writes the entry again."""
+    with simple_jwt(POLICY_CACHE="policy", **NO_FAMILY):
+        access = family_less_tokens(api, "access")
+        real = policy_cache._state_from_db
+        interleaved = []
+
+        def read_then_revocation_commits(user_id):
+            state = real(user_id)
+            if not interleaved:
+                interleaved.append(state)
+                with django_capture_on_commit_callbacks(execute=True):
+                    revoke_user_tokens(user)
+                assert caches["policy"].get(policy_cache.user_key(user.pk))[3] is not None
+            return state
+
+        user.first_name = "Alice"
+        user.save()  # deletes the entry now; its rewrite is what runs once the save commits:
+        monkeypatch.setattr(policy_cache, "_state_from_db", read_then_revocation_commits)
+        policy_cache._rewrite(str(user.pk))
+        assert interleaved and interleaved[0][3] is None  # the save's first read had no mark
+        assert caches["policy"].get(policy_cache.user_key(user.pk))[3] is not None
+        response, n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
+
+
+@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+def test_a_fill_on_another_thread_racing_a_committed_revocation(
+    policy_cache_on, transactional_db, user, api, monkeypatch
+):
+    """Real commits, two threads (two database connections): one fills the cold entry and is held between
+    its database read and its ``add`` while the other revokes and commits."""
+    import threading
+
+    with simple_jwt(POLICY_CACHE="policy", **NO_FAMILY):
+        access = family_less_tokens(api, "access")
+        claims = dict(AccessToken(access).payload)
+        key = policy_cache.user_key(user.pk)
+        caches["policy"].delete(key)
+        read, go_on, outcome = threading.Event(), threading.Event(), []
+        real_fill = policy_cache._fill
+
+        def held_fill(k, value):
+            if threading.current_thread() is filler:
+                read.set()
+                assert go_on.wait(10)
+            real_fill(k, value)
+
+        def fill():
+            try:
+                policy_cache.check(dict(claims))
+                outcome.append("accepted")
+            except Exception as exc:  # noqa: BLE001
+                outcome.append(exc)
+            finally:
+                connection.close()
+
+        monkeypatch.setattr(policy_cache, "_fill", held_fill)
+        filler = threading.Thread(target=fill)
+        filler.start()
+        try:
+            assert read.wait(10)  # the filler has read the database: no mark yet
+            revoke_user_tokens(user)  # commits, then rewrites the entry (on_commit)
+            assert caches["policy"].get(key)[3] is not None
+        finally:
+            go_on.set()
+            filler.join(10)
+        assert outcome == ["accepted"]  # it decided on what it read, before the revocation
+        assert caches["policy"].get(key)[3] is not None  # and its late add changed nothing
+        response, n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
+        assert me(api, access).status_code == 401
