@@ -1,4 +1,4 @@
-"""The rotation tables in Django's admin: read-only, with a "revoke family" action."""
+"""The rotation tables and the "log out everywhere" marks in Django's admin: read-only, a "revoke family" action."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from django.http import HttpRequest
 
 from . import settings as jwt_settings
 from . import store
-from .models import RevokedTokenFamily, RotatedRefreshToken
+from .models import RevokedTokenFamily, RevokedUserTokens, RotatedRefreshToken
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -43,3 +43,14 @@ class RotatedRefreshTokenAdmin(ReadOnlyAdmin):
 class RevokedTokenFamilyAdmin(ReadOnlyAdmin):
     list_display = ("family", "revoked_at", "expires_at")
     search_fields = ("family",)
+
+
+@admin.register(RevokedUserTokens)
+class RevokedUserTokensAdmin(ReadOnlyAdmin):
+    """A deleted mark would let the user's earlier access tokens back in: read-only, and no delete either."""
+
+    list_display = ("user_id", "revoked_before")
+    search_fields = ("user_id",)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

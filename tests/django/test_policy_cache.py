@@ -637,3 +637,14 @@ def test_a_fill_on_another_thread_racing_a_committed_revocation(
         response, n = queries(api, STATELESS, access)
         assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
         assert me(api, access).status_code == 401
+
+
+def test_the_marks_are_in_the_admin_read_only(user, clock):
+    from django.contrib.admin.sites import AdminSite
+    from simplejwt_rs.admin import RevokedUserTokensAdmin
+
+    revoke_user_tokens(user)
+    admin = RevokedUserTokensAdmin(RevokedUserTokens, AdminSite())
+    assert list(admin.get_queryset(None).values_list("user_id", flat=True)) == [str(user.pk)]
+    assert not admin.has_add_permission(None) and not admin.has_change_permission(None)
+    assert not admin.has_delete_permission(None)  # a deleted mark would let earlier tokens back in
