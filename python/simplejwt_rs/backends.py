@@ -11,7 +11,7 @@ import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import urlsplit
 
 from django.utils.translation import gettext_lazy as _
@@ -23,6 +23,9 @@ from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import ALGORITHMS, Codec, decode_header
 from .errors import MSG_INVALID, backend_error
+
+if TYPE_CHECKING:
+    from ._core import _KeySetEntry
 
 # Upstream's flag: whether PyJWT can fetch JWK sets for JWK_URL.  Ours fetches them itself (JWKCache),
 # so JWK_URL works whatever PyJWT offers.
@@ -59,8 +62,9 @@ class TokenBackend(upstream.TokenBackend):
         self.get_leeway()  # raises upstream's error for a leeway of the wrong type
         self.jwks = JWKCache(self, jwk_url) if jwk_url and not algorithm.startswith("HS") else None
 
+    # Upstream's is a writable attribute holding a PyJWKClient; ours is read-only and our own JWKCache.
     @property
-    def jwks_client(self) -> JWKCache | None:
+    def jwks_client(self) -> JWKCache | None:  # type: ignore[override]
         """Upstream's name for what fetches the keys of ``JWK_URL`` (None without it)."""
         return self.jwks
 
@@ -88,7 +92,9 @@ class TokenBackend(upstream.TokenBackend):
         """
         verifying = None if self.algorithm.startswith("HS") else (self.verifying_key or None)
         if self.keys:
-            return Codec(self.algorithm, self.signing_key or None, verifying, keys=self.keys, **self.codec_options())
+            # Entries as the constructor was given them (settings' KEYS parser shaped them); the core checks each.
+            keys = cast("tuple[_KeySetEntry, ...]", self.keys)
+            return Codec(self.algorithm, self.signing_key or None, verifying, keys=keys, **self.codec_options())
         return Codec(self.algorithm, self.signing_key or None, verifying, **self.codec_options())
 
     @cached_property

@@ -101,7 +101,7 @@ def client_for(tokens: dict[str, str]) -> Any:
 
     client = APIClient()
     client.credentials(**{get("AUTH_HEADER_NAME"): f"{auth_header_types()[0]} {tokens['access']}"})
-    client.tokens = tokens  # type: ignore[attr-defined]
+    client.tokens = tokens
     return client
 
 

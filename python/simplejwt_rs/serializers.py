@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from contextlib import ExitStack
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
@@ -26,6 +26,9 @@ from . import settings as jwt_settings
 from ._core import new_jti
 from .settings import get
 from .tokens import RefreshToken, SlidingToken, UntypedToken
+
+if TYPE_CHECKING:
+    from rest_framework_simplejwt.tokens import RefreshToken as UpstreamRefreshToken
 
 
 class TokenObtainSerializer(upstream.TokenObtainSerializer):
@@ -52,7 +55,8 @@ class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairS
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
-        refresh = self.get_token(self.user)
+        # Upstream types get_token as returning any Token; a pair serializer's token_class makes refresh tokens.
+        refresh = cast("UpstreamRefreshToken", self.get_token(self.user))
         data["refresh"] = str(refresh)
         data["access"] = str(refresh.access_token)
         self.logged_in()
@@ -98,7 +102,8 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         token_class = self.token_class
         access_class = token_class.access_token_class
         try:
-            codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)
+            # codec_for is our TokenBackend's: a token class given upstream's as _token_backend has none.
+            codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)  # type: ignore[attr-defined]
         except TokenBackendError as exc:
             raise errors.invalid() from exc
         try:

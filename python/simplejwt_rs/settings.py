@@ -16,13 +16,16 @@ import types
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import version
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
 from rest_framework_simplejwt import settings as upstream
 from rest_framework_simplejwt.utils import aware_utcnow
+
+if TYPE_CHECKING:
+    from ._core import _KeySetEntry
 
 # Settings that only exist here (or only in newer simplejwt releases, so that
 # 5.3.1 behaves like 5.4+): name -> (default, parser).  Documented in the README.
@@ -96,7 +99,7 @@ def _key_material(value: Any) -> bool:
     return isinstance(value, (str, bytes, Mapping))
 
 
-def _keys(value: Any) -> tuple[dict[str, Any], ...]:
+def _keys(value: Any) -> tuple[_KeySetEntry, ...]:
     """KEYS: a list of entries ``{"kid", "signing_key" and/or "verifying_key", optional "algorithm"}``.
 
     Only the shape is read here.  Duplicate kids, a key that does not fit its algorithm and the other
@@ -106,7 +109,7 @@ def _keys(value: Any) -> tuple[dict[str, Any], ...]:
         return ()
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
         raise TypeError("must be a list of key entries (dicts with 'kid' and 'signing_key' and/or 'verifying_key')")
-    entries = []
+    entries: list[_KeySetEntry] = []
     for index, entry in enumerate(value):
         where = f"entry {index}"
         if not isinstance(entry, Mapping):
@@ -127,7 +130,8 @@ def _keys(value: Any) -> tuple[dict[str, Any], ...]:
             key = entry.get(member)
             if key is not None and not _key_material(key):
                 raise TypeError(f"{where}: {member!r} must be a str or bytes (secret, PEM, JWK JSON) or a JWK dict")
-        entries.append({name: entry[name] for name in KEY_MEMBERS if entry.get(name) is not None})
+        # The shape of _KeySetEntry, checked member by member above.
+        entries.append(cast("_KeySetEntry", {name: entry[name] for name in KEY_MEMBERS if entry.get(name) is not None}))
     return tuple(entries)
 
 

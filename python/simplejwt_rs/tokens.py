@@ -13,7 +13,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
@@ -29,6 +29,13 @@ from .settings import get
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AbstractBaseUser
+    from rest_framework_simplejwt.backends import TokenBackend as UpstreamTokenBackend
+
+    class _ChecksBlacklist(Protocol):
+        """A token class with ``check_blacklist`` (BlacklistMixin's, this module's or an older one's)."""
+
+        def check_blacklist(self) -> None: ...
+
 
 # Freezing time the way upstream's tests do, ``patch("....tokens.aware_utcnow")`` on this module or on
 # upstream's, moves the clock of every token path (settings.now), the Rust checks included.
@@ -109,7 +116,7 @@ class Token(upstream.Token):
     _now: float = 0.0
     _current_time: datetime | None = None
 
-    @property  # type: ignore[override]
+    @property
     def current_time(self) -> datetime:
         if self._current_time is None:
             self._current_time = datetime_from_epoch(self._now)
@@ -168,8 +175,8 @@ class Token(upstream.Token):
             self.check_exp()
         if fast.check_type_in_python:
             self.verify_token_type()
-        if fast.check_blacklist:
-            self.check_blacklist()
+        if fast.check_blacklist:  # the class has check_blacklist (see _FastPath)
+            cast("_ChecksBlacklist", self).check_blacklist()
         return self.payload
 
     def verify(self) -> None:
@@ -218,8 +225,9 @@ class Token(upstream.Token):
             token[get("REVOKE_TOKEN_CLAIM")] = get_md5_hash_password(user.password)
         return token
 
+    # Ours, unless the class was given another backend (upstream's too) as _token_backend: upstream's type.
     @property
-    def token_backend(self) -> backends.TokenBackend:
+    def token_backend(self) -> UpstreamTokenBackend:
         return self._token_backend or backends.token_backend()
 
 
@@ -316,7 +324,8 @@ class _NoCopyClaims:
 class RefreshToken(BlacklistMixin, Token, upstream.RefreshToken):
     token_type = "refresh"
     lifetime = _Setting("REFRESH_TOKEN_LIFETIME")
-    no_copy_claims = _NoCopyClaims()
+    # Upstream's literal is typed as a 5-tuple; ours has "iat" only on simplejwt 5.4+.
+    no_copy_claims = _NoCopyClaims()  # type: ignore[assignment]
     access_token_class = AccessToken
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -40,7 +40,7 @@ from . import settings as jwt_settings
 SETTING = "PATCH_UPSTREAM_CLASSES"
 
 # Upstream's token classes and ours: constructing upstream's builds ours.
-TOKEN_CLASSES: dict[type, type] = {
+TOKEN_CLASSES: dict[type[up_tokens.Token], type[tokens.Token]] = {
     up_tokens.AccessToken: tokens.AccessToken,
     up_tokens.RefreshToken: tokens.RefreshToken,
     up_tokens.SlidingToken: tokens.SlidingToken,
@@ -101,7 +101,7 @@ def _delegate_validate(ours: type) -> Callable[..., Any]:
     return validate
 
 
-def _token_new(cls: type, *args: Any, **kwargs: Any) -> Any:
+def _token_new(cls: type[up_tokens.Token], *args: Any, **kwargs: Any) -> Any:
     """``upstream.RefreshToken(...)`` builds our RefreshToken (a subclass, so Python then runs its __init__)."""
     return object.__new__(TOKEN_CLASSES.get(cls, cls))
 
@@ -114,7 +114,7 @@ def _plain_new(cls: type, *args: Any, **kwargs: Any) -> Any:
 
 def _token_for_user(original: Any) -> classmethod:
     @functools.wraps(original.__func__)
-    def for_user(cls: type, user: Any) -> Any:
+    def for_user(cls: type[up_tokens.Token], user: Any) -> Any:
         if cls in TOKEN_CLASSES:
             return TOKEN_CLASSES[cls].for_user(user)
         return original.__get__(None, cls)(user)  # a project's subclass of upstream's class: upstream's path
@@ -125,7 +125,7 @@ def _token_for_user(original: Any) -> classmethod:
 
 def _get_token(original: Any) -> classmethod:
     @functools.wraps(original.__func__)
-    def get_token(cls: type, user: Any) -> Any:
+    def get_token(cls: type[up_serializers.TokenObtainSerializer], user: Any) -> Any:
         return our_token_class(cls.token_class).for_user(user)
 
     get_token.__simplejwt_rs_routed__ = True  # type: ignore[attr-defined]
