@@ -21,13 +21,14 @@ $(VENV)/.deps: requirements-dev.txt
 install: $(VENV)/.deps ## Build the Rust extension with maturin (via pip) into .venv
 	$(PIP) install -q --no-build-isolation --force-reinstall --no-deps .
 
-lint: $(VENV)/.deps ## cargo fmt --check, cargo clippy -D warnings, ruff
+lint: $(VENV)/.deps ## cargo fmt --check, cargo clippy -D warnings, ruff, mypy
 	cargo fmt --all -- --check
 	cargo fmt --manifest-path fuzz/Cargo.toml --all -- --check
 	cargo clippy --all-targets -- -D warnings
 	cargo clippy --all-targets --no-default-features -- -D warnings
 	$(VENV)/bin/ruff check python tests examples bench fuzz harness scripts
 	$(VENV)/bin/ruff format --check python tests examples bench fuzz harness scripts
+	$(PY) -m mypy
 
 test-rust: ## cargo test on the pure-Rust core
 	cargo test --no-default-features
