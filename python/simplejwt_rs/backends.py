@@ -296,6 +296,26 @@ class JWKCache:
 _backend: TokenBackend | None = None
 
 
+def as_ours(backend: upstream.TokenBackend) -> TokenBackend:
+    """``backend`` if it is ours; upstream's (a token class's ``_token_backend``) as ours, same keys and options.
+
+    Refresh verifies and mints in one core call, which needs our codec: without this a token class given
+    upstream's backend made every refresh a 500.
+    """
+    if isinstance(backend, TokenBackend):
+        return backend
+    return TokenBackend(
+        backend.algorithm,
+        backend.signing_key,
+        backend.verifying_key,
+        backend.audience,
+        backend.issuer,
+        getattr(getattr(backend, "jwks_client", None), "uri", None),
+        backend.leeway,
+        backend.json_encoder,
+    )
+
+
 def token_backend() -> TokenBackend:
     """The backend for the current ``SIMPLE_JWT``; rebuilt after the setting changes."""
     global _backend

@@ -102,8 +102,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         token_class = self.token_class
         access_class = token_class.access_token_class
         try:
-            # codec_for is our TokenBackend's: a token class given upstream's as _token_backend has none.
-            codec = (token_class._token_backend or backends.token_backend()).codec_for(raw)  # type: ignore[attr-defined]
+            codec = backends.as_ours(token_class._token_backend or backends.token_backend()).codec_for(raw)
         except TokenBackendError as exc:
             raise errors.invalid() from exc
         try:

@@ -239,3 +239,36 @@ def test_token_backend_matches_upstreams_constructor_and_errors():
             theirs.decode(bad)
         assert (type(mine.value), str(mine.value.args[0])) == (type(upstreams.value), str(upstreams.value.args[0]))
     assert ours.decode(forge({"aud": "admin", "iss": "me"}, key="wrong" * 8), verify=False)["aud"] == "admin"
+
+
+@pytest.mark.parametrize("algorithm", ["HS256", "ES256"])
+def test_a_refresh_token_class_with_upstreams_backend_refreshes(user, algorithm):
+    """A project's token class may carry upstream's TokenBackend as ``_token_backend``; refresh used to 500."""
+    from rest_framework_simplejwt.backends import TokenBackend as UpstreamBackend
+    from simplejwt_rs.serializers import TokenRefreshSerializer
+
+    from tests.core import keys
+
+    backend = UpstreamBackend(algorithm, keys.signing_key(algorithm), keys.verifying_key(algorithm))
+
+    class ProjectAccess(tokens.AccessToken):
+        _token_backend = backend
+
+    class ProjectRefresh(tokens.RefreshToken):
+        _token_backend = backend
+        access_token_class = ProjectAccess
+
+    class ProjectRefreshSerializer(TokenRefreshSerializer):
+        token_class = ProjectRefresh
+
+    assert backends.as_ours(token_backend()) is token_backend()
+    raw = str(ProjectRefresh.for_user(user))
+    serializer = ProjectRefreshSerializer(data={"refresh": raw})
+    assert serializer.is_valid(), serializer.errors
+    access = serializer.validated_data["access"]
+    assert jwt.get_unverified_header(access)["alg"] == algorithm
+    assert str(ProjectAccess(access)["user_id"]) == str(user.pk)
+    # Signed by another key: refused as upstream refuses it (TokenError, a 401 at the view), not a 500.
+    other = forge({**good(token_type="refresh"), "user_id": user.pk}, key="y" * 64)
+    with pytest.raises(TokenError):
+        ProjectRefreshSerializer(data={"refresh": other}).is_valid(raise_exception=True)
