@@ -64,8 +64,12 @@ MARGIN_SECONDS = 60
 _ALLOWED = "ok"
 _lock = threading.Lock()
 _down_until = 0.0
-# Writes that failed: key -> (value, ttl), value None = delete. Replayed before the cache is used again.
+# Writes that failed: key -> (value, ttl), value None = delete, _REFILL = a user's entry. Replayed before
+# the cache is used again.
 _pending: dict[str, tuple[Any, float]] = {}
+# A user's entry is replayed from the database as it is then (:func:`_rewrite`), never from a value kept
+# since the failure: another server may have written a later state (a "revoked before" mark) meanwhile.
+_REFILL = object()
 
 
 class Unavailable(Exception):
@@ -148,7 +152,7 @@ def _cache() -> Any:
             if deletes:
                 cache.delete_many(deletes)
             for key, (value, seconds) in replay.items():
-                if value is not None:
+                if value is not None and value is not _REFILL:
                     cache.set(key, value, seconds)
         except Exception as exc:
             with _lock:
@@ -156,6 +160,11 @@ def _cache() -> Any:
                     _pending.setdefault(key, entry)
             _trip(exc)
             raise Unavailable() from exc
+        for key, (value, _t) in replay.items():
+            if value is _REFILL:
+                _rewrite(key[len(_USER_PREFIX) :])  # a failure here is kept for replay again, and trips
+        if breaker_open():
+            raise Unavailable()
     return cache
 
 
@@ -177,7 +186,9 @@ def _write(values: dict[str, Any], seconds: float) -> None:
     except Exception as exc:
         _trip(exc)
     with _lock:
-        _pending.update({key: (value, seconds) for key, value in values.items()})
+        _pending.update(
+            {key: (_REFILL if key.startswith(_USER_PREFIX) else value, seconds) for key, value in values.items()}
+        )
 
 
 def _fill(key: str, value: Any) -> None:
@@ -286,8 +297,11 @@ def _refuse_revoked_family(found: dict[str, Any], family: Any) -> None:
         raise errors.TokenFamilyRevoked()
 
 
+_USER_PREFIX = f"{PREFIX}u:"
+
+
 def user_key(user_id: Any) -> str:
-    return f"{PREFIX}u:{user_id}"
+    return f"{_USER_PREFIX}{user_id}"
 
 
 def family_key(family: Any) -> str:

@@ -648,3 +648,33 @@ def test_the_marks_are_in_the_admin_read_only(user, clock):
     assert list(admin.get_queryset(None).values_list("user_id", flat=True)) == [str(user.pk)]
     assert not admin.has_add_permission(None) and not admin.has_change_permission(None)
     assert not admin.has_delete_permission(None)  # a deleted mark would let earlier tokens back in
+
+
+@pytest.mark.parametrize("policy_cache_on", ["flaky"], indirect=True)
+def test_a_failed_write_replayed_late_never_drops_a_later_mark(
+    policy_cache_on, user, api, monkeypatch, django_capture_on_commit_callbacks
+):
+    """Server A's write of the user's entry fails (kept for replay); server B then revokes the user's tokens
+    and writes through.  A's replay, later, rewrites the entry from the database, not from its old value."""
+    monkeypatch.setattr(policy_cache, "BREAKER_SECONDS", 0.2)
+    with simple_jwt(POLICY_CACHE="policy", **NO_FAMILY):
+        access = family_less_tokens(api, "access")
+        assert queries(api, STATELESS, access)[0].status_code == 200
+        FlakyCache.failing = True
+        with django_capture_on_commit_callbacks(execute=True):
+            user.first_name = "Alice"
+            user.save()  # on A: the write-through fails
+        FlakyCache.failing = False
+        kept_by_a = dict(policy_cache._pending)
+        assert kept_by_a
+        policy_cache._pending.clear()  # B: its own process, its cache up
+        policy_cache._down_until = 0.0
+        with django_capture_on_commit_callbacks(execute=True):
+            revoke_user_tokens(user)
+        assert caches["policy"].get(policy_cache.user_key(user.pk))[3] is not None
+        policy_cache._pending.update(kept_by_a)  # back on A, its breaker closed again: it replays first
+        response, _n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "token_family_revoked"
+        assert caches["policy"].get(policy_cache.user_key(user.pk))[3] is not None
+        response, n = queries(api, STATELESS, access)
+        assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
