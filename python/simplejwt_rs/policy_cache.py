@@ -570,7 +570,8 @@ def _m2m_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set:
         if action in ("post_add", "post_remove", "post_clear"):
             forget_user(instance)
         return
-    if kwargs.get("model") is not User:
+    model: Any = kwargs.get("model")  # Any, not Optional: `is not` would narrow User to it
+    if model is not User:
         return
     if action == "pre_clear":  # group.user_set.clear(): post_clear names nobody, so look now
         accessor = getattr(instance, "_simplejwt_rs_cleared", None)

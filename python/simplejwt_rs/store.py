@@ -228,7 +228,10 @@ def consume(
     with connection.cursor() as cursor:
         try:
             cursor.execute(consume_sql, params)
-            inserted = cursor.fetchone() if returning else (None if cursor.rowcount != 1 else ())
+            # The new row's family (RETURNING), or without RETURNING () for "inserted" (refetched below).
+            inserted: tuple[Any, ...] | None = (
+                cursor.fetchone() if returning else (None if cursor.rowcount != 1 else ())
+            )
         except IntegrityError as exc:  # another request consumed it first
             raise Reused(jti, claimed_family, user) from exc
         if inserted is None:
@@ -481,7 +484,7 @@ def check_presented(claims: dict[str, Any], now: float, sender: Any, user_of: Ca
     # As at refresh: a revoked family first (nothing more to revoke), then a reuse.
     if families and RevokedTokenFamily.objects.filter(family__in=families).exists():
         raise TokenFamilyRevoked()
-    if consumed_in is not None:
+    if consumed_in is not None and jti is not None:  # consumed_in is only ever found by a jti
         refuse_reuse(Reused(jti, consumed_in, user_of(claims), recorded=True), now, sender)
 
 
