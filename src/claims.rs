@@ -1,8 +1,10 @@
 //! Registered-claim rules, PyJWT's and simplejwt's, in one place.
 //!
-//! The rules read claims through [`ClaimSource`], so the same code validates
-//! a `serde_json` map (pure Rust, tests, fuzzing) and a Python `dict` (the
-//! extension, which never builds an intermediate tree).
+//! The rules read the few claims they need as [`RuleClaims`], which a
+//! [`ClaimSource`] provides: a `serde_json` map looks them up by name (pure
+//! Rust, tests, fuzzing); the Python edge fills them in while it parses the
+//! payload into a `dict`, so it never builds an intermediate tree nor looks a
+//! claim up twice.
 
 use std::borrow::Cow;
 
@@ -10,39 +12,127 @@ use serde_json::{Map, Value};
 
 use crate::error::{Error, Result};
 
-/// A claim as the rules see it.
-#[derive(Clone, Debug, PartialEq)]
+/// `iss` or `aud` as the rules see them (the claims whose content is compared).
+#[derive(Clone, Debug, Default, PartialEq)]
 pub enum ClaimValue<'a> {
+    #[default]
     Absent,
-    /// A JSON number (never a bool); huge integers saturate to ±infinity.
-    Number(f64),
     Str(Cow<'a, str>),
-    /// A JSON string whose content no rule reads (`sub`, the jti): the Python
-    /// edge does not copy those. Never given for `iss`, `aud` or the token type.
-    Text,
     /// A JSON array whose members are all strings.
     StrList(Vec<String>),
-    /// Anything else: null, bool, object, mixed array.
+    /// Anything else: a number, null, bool, object, mixed array.
     Other,
 }
 
+/// A time claim (`iat`, `nbf`, `exp`) as the rules see it.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Time {
+    #[default]
+    Absent,
+    /// A JSON number (never a bool); huge integers saturate to ±infinity.
+    Number(f64),
+    /// Present but not a number.
+    NotNumber,
+}
+
+/// A claim whose JSON type is all the rules read (`sub`, `jti`).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Kind {
+    #[default]
+    Absent,
+    Str,
+    Other,
+}
+
+/// The token-type claim against the value required.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum TokenType {
+    #[default]
+    Absent,
+    /// The required value.
+    Expected,
+    /// Another value, or not a string.
+    Other,
+}
+
+/// Every claim the rules read, for one set of [`Requirements`].
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct RuleClaims<'a> {
+    pub iat: Time,
+    pub nbf: Time,
+    pub exp: Time,
+    pub iss: ClaimValue<'a>,
+    pub aud: ClaimValue<'a>,
+    pub sub: Kind,
+    pub jti: Kind,
+    /// Whether the claim `Requirements::jti_claim` names is present.
+    pub jti_claim: bool,
+    /// The claim `Requirements::token_type` names.
+    pub token_type: TokenType,
+}
+
+impl Time {
+    /// A JSON number's value as the rules compare it (`NaN` is no number).
+    pub fn number(n: f64) -> Time {
+        if n.is_nan() {
+            Time::NotNumber
+        } else {
+            Time::Number(n)
+        }
+    }
+}
+
 pub trait ClaimSource {
-    fn claim(&self, name: &str) -> ClaimValue<'_>;
+    /// The claims the rules read, the token-type and jti claims named by `requirements`.
+    fn rule_claims(&self, requirements: &Requirements) -> Cow<'_, RuleClaims<'_>>;
+}
+
+impl ClaimSource for RuleClaims<'_> {
+    fn rule_claims(&self, _: &Requirements) -> Cow<'_, RuleClaims<'_>> {
+        Cow::Borrowed(self)
+    }
 }
 
 impl ClaimSource for Map<String, Value> {
-    fn claim(&self, name: &str) -> ClaimValue<'_> {
-        match self.get(name) {
+    fn rule_claims(&self, requirements: &Requirements) -> Cow<'_, RuleClaims<'_>> {
+        let time = |name| match self.get(name) {
+            None => Time::Absent,
+            Some(Value::Number(n)) => n.as_f64().map_or(Time::NotNumber, Time::number),
+            Some(_) => Time::NotNumber,
+        };
+        let kind = |name| match self.get(name) {
+            None => Kind::Absent,
+            Some(Value::String(_)) => Kind::Str,
+            Some(_) => Kind::Other,
+        };
+        let compared = |name| match self.get(name) {
             None => ClaimValue::Absent,
-            Some(Value::Number(n)) => ClaimValue::Number(n.as_f64().unwrap_or(f64::NAN)),
-            Some(Value::String(s)) => ClaimValue::Str(Cow::Borrowed(s)),
+            Some(Value::String(s)) => ClaimValue::Str(Cow::Borrowed(s.as_str())),
             Some(Value::Array(items)) => items
                 .iter()
                 .map(|v| v.as_str().map(str::to_owned))
                 .collect::<Option<Vec<_>>>()
                 .map_or(ClaimValue::Other, ClaimValue::StrList),
             Some(_) => ClaimValue::Other,
-        }
+        };
+        Cow::Owned(RuleClaims {
+            iat: time("iat"),
+            nbf: time("nbf"),
+            exp: time("exp"),
+            iss: compared("iss"),
+            aud: compared("aud"),
+            sub: kind("sub"),
+            jti: kind("jti"),
+            jti_claim: requirements.jti_claim.is_some_and(|name| self.contains_key(name)),
+            token_type: match requirements
+                .token_type
+                .map(|(name, expected)| (self.get(name), expected))
+            {
+                None | Some((None, _)) => TokenType::Absent,
+                Some((Some(Value::String(s)), expected)) if s == expected => TokenType::Expected,
+                Some(_) => TokenType::Other,
+            },
+        })
     }
 }
 
@@ -67,11 +157,11 @@ pub struct Requirements<'a> {
 }
 
 /// A number claim as PyJWT's `int(payload[claim])` reads it: truncated; `None` when absent.
-fn numeric(source: &impl ClaimSource, name: &str) -> Result<Option<f64>> {
-    match source.claim(name) {
-        ClaimValue::Absent => Ok(None),
-        ClaimValue::Number(n) if !n.is_nan() => Ok(Some(n.trunc())),
-        _ => Err(Error::InvalidClaim(format!(
+fn numeric(time: Time, name: &str) -> Result<Option<f64>> {
+    match time {
+        Time::Absent => Ok(None),
+        Time::Number(n) => Ok(Some(n.trunc())),
+        Time::NotNumber => Err(Error::InvalidClaim(format!(
             "The \"{name}\" claim must be a number"
         ))),
     }
@@ -85,53 +175,51 @@ pub fn validate(
     requirements: &Requirements,
     now: f64,
 ) -> Result<()> {
+    let claims = source.rule_claims(requirements);
     // PyJWT compares against whole seconds (`timegm(utcnow().utctimetuple())`).
     let now = now.floor();
     let leeway = validation.leeway;
-    if let Some(iat) = numeric(source, "iat")?
+    if let Some(iat) = numeric(claims.iat, "iat")?
         && iat > now + leeway
     {
         return Err(Error::Immature("iat"));
     }
-    if let Some(nbf) = numeric(source, "nbf")?
+    if let Some(nbf) = numeric(claims.nbf, "nbf")?
         && nbf > now + leeway
     {
         return Err(Error::Immature("nbf"));
     }
-    let exp = numeric(source, "exp")?;
+    let exp = numeric(claims.exp, "exp")?;
     if let Some(exp) = exp
         && exp <= now - leeway
     {
         return Err(Error::Expired);
     }
     if let Some(issuer) = &validation.issuer {
-        match source.claim("iss") {
+        match &claims.iss {
             ClaimValue::Absent => return Err(Error::MissingClaim("iss".into())),
             ClaimValue::Str(iss) if iss == issuer.as_str() => {}
             _ => return Err(Error::InvalidIssuer),
         }
     }
     if let Some(audience) = &validation.audience {
-        let claimed = match source.claim("aud") {
+        let matched = match &claims.aud {
             ClaimValue::Absent => return Err(Error::MissingClaim("aud".into())),
-            ClaimValue::Str(aud) => vec![aud.into_owned()],
+            ClaimValue::Str(aud) => audience.iter().any(|a| a == aud),
             ClaimValue::StrList(list) if list.is_empty() => {
                 return Err(Error::MissingClaim("aud".into()));
             }
-            ClaimValue::StrList(list) => list,
-            _ => {
+            ClaimValue::StrList(list) => audience.iter().any(|a| list.contains(a)),
+            ClaimValue::Other => {
                 return Err(Error::InvalidAudience("Invalid claim format in token".into()));
             }
         };
-        if !audience.iter().any(|aud| claimed.contains(aud)) {
+        if !matched {
             return Err(Error::InvalidAudience("Audience doesn't match".into()));
         }
     }
-    for (name, what) in [("sub", "Subject"), ("jti", "JWT ID")] {
-        if !matches!(
-            source.claim(name),
-            ClaimValue::Absent | ClaimValue::Str(_) | ClaimValue::Text
-        ) {
+    for (kind, name, what) in [(claims.sub, "sub", "Subject"), (claims.jti, "jti", "JWT ID")] {
+        if kind == Kind::Other {
             return Err(Error::InvalidClaim(format!(
                 "{what} (\"{name}\") must be a string"
             )));
@@ -141,15 +229,15 @@ pub fn validate(
         return Err(Error::MissingClaim("exp".into()));
     }
     if let Some(jti) = requirements.jti_claim
-        && source.claim(jti) == ClaimValue::Absent
+        && !claims.jti_claim
     {
         return Err(Error::MissingClaim(jti.into()));
     }
-    if let Some((claim, expected)) = requirements.token_type {
-        match source.claim(claim) {
-            ClaimValue::Absent => return Err(Error::MissingClaim(claim.into())),
-            ClaimValue::Str(value) if value == expected => {}
-            _ => return Err(Error::WrongTokenType),
+    if let Some((claim, _)) = requirements.token_type {
+        match claims.token_type {
+            TokenType::Absent => return Err(Error::MissingClaim(claim.into())),
+            TokenType::Expected => {}
+            TokenType::Other => return Err(Error::WrongTokenType),
         }
     }
     Ok(())

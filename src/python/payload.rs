@@ -7,92 +7,248 @@
 //! handed to jiter's own Python builder.
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
-use jiter::{Jiter, JsonValue, NumberAny, NumberInt, Peek, PythonParse, StringCacheMode, cached_py_string};
+use jiter::{Jiter, JsonValue, NumberAny, NumberInt, Peek, PythonParse, StringCacheMode};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
-use crate::claims::{ClaimSource, ClaimValue, Requirements};
+use crate::claims::{ClaimSource, ClaimValue, Kind, Requirements, RuleClaims, Time, TokenType};
 use crate::error::{Error, malformed};
 
-/// Registered claims always read by the rules, then the two configurable names.
+/// Registered claims always read by the rules.
 const FIXED: [&str; 7] = ["iat", "nbf", "exp", "iss", "aud", "sub", "jti"];
+const IAT: u8 = 0;
+const NBF: u8 = 1;
+const EXP: u8 = 2;
+const ISS: u8 = 3;
+const AUD: u8 = 4;
+const SUB: u8 = 5;
+const JTI: u8 = 6;
+/// Not one of `FIXED`.
+const NONE: u8 = 7;
 
-fn fixed_slot(name: &str) -> Option<usize> {
+fn fixed_slot(name: &str) -> u8 {
     // Byte patterns compile to a length test and three byte compares (no
     // `memcmp` call); this runs for every claim name of every token.
     match *name.as_bytes() {
-        [b'i', b'a', b't'] => Some(0),
-        [b'n', b'b', b'f'] => Some(1),
-        [b'e', b'x', b'p'] => Some(2),
-        [b'i', b's', b's'] => Some(3),
-        [b'a', b'u', b'd'] => Some(4),
-        [b's', b'u', b'b'] => Some(5),
-        [b'j', b't', b'i'] => Some(6),
-        _ => None,
+        [b'i', b'a', b't'] => IAT,
+        [b'n', b'b', b'f'] => NBF,
+        [b'e', b'x', b'p'] => EXP,
+        [b'i', b's', b's'] => ISS,
+        [b'a', b'u', b'd'] => AUD,
+        [b's', b'u', b'b'] => SUB,
+        [b'j', b't', b'i'] => JTI,
+        _ => NONE,
     }
 }
 
-const ISS: usize = 3;
-const AUD: usize = 4;
+/// A configurable claim name (the token type's, the jti's): one of `FIXED`,
+/// compared by slot, or another name, compared as text.
+#[derive(Clone, Copy)]
+enum Name<'r> {
+    Unset,
+    Fixed(u8),
+    Other(&'r str),
+}
 
-/// The claims captured while parsing.
+impl<'r> Name<'r> {
+    fn new(name: Option<&'r str>) -> Self {
+        match name.map(|n| (n, fixed_slot(n))) {
+            None => Name::Unset,
+            Some((n, NONE)) => Name::Other(n),
+            Some((_, slot)) => Name::Fixed(slot),
+        }
+    }
+
+    fn is(self, name: &str, slot: u8) -> bool {
+        match self {
+            Name::Unset => false,
+            Name::Fixed(s) => s == slot,
+            Name::Other(n) => slot == NONE && n == name,
+        }
+    }
+}
+
+/// What the rules make of one claim name.
+#[derive(Clone, Copy)]
+struct Roles {
+    fixed: u8,
+    token_type: bool,
+    jti: bool,
+}
+
+impl Roles {
+    fn any(self) -> bool {
+        self.fixed != NONE || self.token_type || self.jti
+    }
+}
+
+/// A claim value as the capture sees it.
+enum Seen<'s> {
+    Str(&'s str),
+    Number(f64),
+    /// An array or object: its JSON text.
+    Nested(&'s [u8]),
+    /// null, true, false.
+    Other,
+}
+
+/// The claims the rules read, captured while parsing, for the requirements
+/// given to `new` (the same must be given to `claims::validate`).
 pub struct Captured<'r> {
-    /// The token-type and jti claim names of this call, when they are not among `FIXED`.
-    extra: [Option<&'r str>; 2],
-    /// The token-type claim's slot and the value it must have.
-    token_type: Option<(usize, &'r str)>,
-    values: [ClaimValue<'r>; 9],
+    token_type: Name<'r>,
+    expected_type: &'r str,
+    jti: Name<'r>,
+    claims: RuleClaims<'static>,
 }
 
 impl<'r> Captured<'r> {
     pub fn new(requirements: &Requirements<'r>) -> Self {
-        let extra = |name: Option<&'r str>| name.filter(|n| fixed_slot(n).is_none());
-        let type_claim = requirements.token_type.map(|(claim, _)| claim);
-        let mut captured = Captured {
-            extra: [extra(type_claim), extra(requirements.jti_claim)],
-            token_type: None,
-            values: std::array::from_fn(|_| ClaimValue::Absent),
-        };
-        captured.token_type = requirements
-            .token_type
-            .and_then(|(claim, expected)| Some((captured.slot(claim)?, expected)));
-        captured
-    }
-
-    /// A string claim as the rules need it, without copying it when they can:
-    /// `iss` and `aud` are compared (rare, copied), the token type is compared
-    /// here, and of the rest (`sub`, the jti) only the type is read.
-    fn text(&self, slot: usize, s: &str) -> ClaimValue<'r> {
-        match self.token_type {
-            Some((type_slot, expected)) if type_slot == slot && s == expected => {
-                ClaimValue::Str(Cow::Borrowed(expected))
-            }
-            Some((type_slot, _)) if type_slot == slot => ClaimValue::Str(Cow::Owned(s.to_owned())),
-            _ if slot == ISS || slot == AUD => ClaimValue::Str(Cow::Owned(s.to_owned())),
-            _ => ClaimValue::Text,
+        Captured {
+            token_type: Name::new(requirements.token_type.map(|(claim, _)| claim)),
+            expected_type: requirements.token_type.map_or("", |(_, expected)| expected),
+            jti: Name::new(requirements.jti_claim),
+            claims: RuleClaims::default(),
         }
     }
 
-    fn slot(&self, name: &str) -> Option<usize> {
-        fixed_slot(name).or_else(|| {
-            self.extra
-                .iter()
-                .position(|e| *e == Some(name))
-                .map(|i| FIXED.len() + i)
-        })
+    fn roles(&self, name: &str) -> Roles {
+        let fixed = fixed_slot(name);
+        Roles {
+            fixed,
+            token_type: self.token_type.is(name, fixed),
+            jti: self.jti.is(name, fixed),
+        }
+    }
+
+    fn record(&mut self, roles: Roles, seen: &Seen) {
+        let claims = &mut self.claims;
+        let time = || match *seen {
+            Seen::Number(n) => Time::number(n),
+            _ => Time::NotNumber,
+        };
+        let kind = || match seen {
+            Seen::Str(_) => Kind::Str,
+            _ => Kind::Other,
+        };
+        match roles.fixed {
+            IAT => claims.iat = time(),
+            NBF => claims.nbf = time(),
+            EXP => claims.exp = time(),
+            // Compared only when the codec checks them; rare in tokens, so copied.
+            ISS => {
+                claims.iss = match *seen {
+                    Seen::Str(s) => ClaimValue::Str(Cow::Owned(s.to_owned())),
+                    _ => ClaimValue::Other,
+                }
+            }
+            AUD => {
+                claims.aud = match *seen {
+                    Seen::Str(s) => ClaimValue::Str(Cow::Owned(s.to_owned())),
+                    Seen::Nested(span) => nested_claim(span),
+                    _ => ClaimValue::Other,
+                }
+            }
+            SUB => claims.sub = kind(),
+            JTI => claims.jti = kind(),
+            _ => {}
+        }
+        if roles.jti {
+            claims.jti_claim = true;
+        }
+        if roles.token_type {
+            claims.token_type = match *seen {
+                Seen::Str(s) if s == self.expected_type => TokenType::Expected,
+                _ => TokenType::Other,
+            };
+        }
     }
 }
 
 impl ClaimSource for Captured<'_> {
-    fn claim(&self, name: &str) -> ClaimValue<'_> {
-        match self.slot(name).map(|i| &self.values[i]) {
-            Some(ClaimValue::Str(s)) => ClaimValue::Str(Cow::Borrowed(s)),
-            Some(value) => value.clone(),
-            None => ClaimValue::Absent,
+    fn rule_claims(&self, _: &Requirements) -> Cow<'_, RuleClaims<'_>> {
+        Cow::Borrowed(&self.claims)
+    }
+}
+
+/// Claim names as Python strings, made once: the registered names in a
+/// table, the others (the token-type claim, the user id claim, ...) in a
+/// small direct-mapped cache. Both are interned, so Python's own lookups of
+/// these names in the dict find them by identity.
+///
+/// jiter's `cached_py_string` did this job before: a 16k-entry cache taken
+/// from an atomic pool per string, hashed with ahash and compared through
+/// `PyUnicode_AsUTF8AndSize`; ~120 instructions a name against ~30 here.
+fn claim_name<'py>(py: Python<'py>, name: &str, fixed: u8) -> Bound<'py, PyString> {
+    static FIXED_NAMES: PyOnceLock<[Py<PyString>; 7]> = PyOnceLock::new();
+    if let Some(slot) = FIXED.get(usize::from(fixed)) {
+        let names = FIXED_NAMES.get_or_init(py, || FIXED.map(|n| PyString::intern(py, n).unbind()));
+        if let Some(cached) = names.get(usize::from(fixed)) {
+            debug_assert_eq!(*slot, name);
+            return cached.bind(py).clone();
         }
     }
+    cached_name(py, name)
+}
+
+/// Names up to this long are cached (longer ones are rare and made afresh).
+const CACHED_NAME_MAX: usize = 31;
+const NAME_CACHE_SLOTS: usize = 64;
+
+/// A short name, zero-padded, its length in the last byte: compared as four words.
+type NameKey = [u64; 4];
+
+fn name_key(name: &str) -> Option<NameKey> {
+    let bytes = name.as_bytes();
+    if bytes.len() > CACHED_NAME_MAX {
+        return None;
+    }
+    let mut padded = [0u8; 32];
+    padded[..bytes.len()].copy_from_slice(bytes);
+    padded[31] = bytes.len() as u8;
+    let mut key = [0u64; 4];
+    for (word, chunk) in key.iter_mut().zip(padded.chunks_exact(8)) {
+        let mut le = [0u8; 8];
+        le.copy_from_slice(chunk);
+        *word = u64::from_le_bytes(le);
+    }
+    Some(key)
+}
+
+fn name_slot(key: &NameKey) -> usize {
+    let mixed = (key[0] ^ key[1].rotate_left(17) ^ key[2].rotate_left(31) ^ key[3])
+        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    (mixed >> 58) as usize % NAME_CACHE_SLOTS
+}
+
+/// A cached name: its key and its interned string.
+type NameEntry = Option<(NameKey, Py<PyString>)>;
+
+static NAME_CACHE: Mutex<[NameEntry; NAME_CACHE_SLOTS]> = Mutex::new([const { None }; NAME_CACHE_SLOTS]);
+
+fn cached_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
+    let Some(key) = name_key(name) else {
+        return PyString::new(py, name);
+    };
+    let slot = name_slot(&key);
+    // Uncontended under the GIL; if another thread should hold it, or a
+    // panic poisoned it, the name is simply not cached.
+    let Ok(mut cache) = NAME_CACHE.try_lock() else {
+        return PyString::new(py, name);
+    };
+    let entry = &mut cache[slot];
+    if let Some((cached_key, cached)) = entry
+        && *cached_key == key
+    {
+        return cached.bind(py).clone();
+    }
+    let fresh = PyString::intern(py, name);
+    // The entry it replaces (a collision) is dropped with the GIL held: a decref.
+    *entry = Some((key, fresh.clone().unbind()));
+    fresh
 }
 
 fn invalid(_: impl std::fmt::Debug) -> Error {
@@ -116,63 +272,64 @@ pub fn parse<'py, 'r>(
         Peek::Object => jiter.known_object().map_err(invalid)?,
         _ => return Err(malformed("the payload must be a JSON object").into()),
     };
-    let mut key = first.map(|k| (cached_py_string(py, k), captured.slot(k)));
-    while let Some((name, slot)) = key {
+    let named = |captured: &Captured, k: &str| {
+        let roles = captured.roles(k);
+        (claim_name(py, k, roles.fixed), roles)
+    };
+    let mut key = first.map(|k| named(captured, k));
+    while let Some((name, roles)) = key {
         let peek = jiter.peek().map_err(invalid)?;
-        let (value, claim) = match peek {
+        let (value, seen) = match peek {
             Peek::String => {
                 let s = jiter.known_str().map_err(invalid)?;
-                let claim = slot.map(|slot| captured.text(slot, s));
-                (text(py, s).into_any(), claim)
+                // The token type holds the same few values in every token: cached, like a name.
+                let value = if roles.token_type && s == captured.expected_type {
+                    cached_name(py, s)
+                } else {
+                    text(py, s)
+                };
+                (value.into_any(), Seen::Str(s))
             }
             Peek::True | Peek::False => {
                 let b = jiter.known_bool(peek).map_err(invalid)?;
-                (b.into_bound_py_any(py)?, Some(ClaimValue::Other))
+                (b.into_bound_py_any(py)?, Seen::Other)
             }
             Peek::Null => {
                 jiter.known_null().map_err(invalid)?;
-                (py.None().into_bound(py), Some(ClaimValue::Other))
+                (py.None().into_bound(py), Seen::Other)
             }
             Peek::Array | Peek::Object => {
                 let start = jiter.current_index();
                 jiter.known_skip(peek).map_err(invalid)?;
                 let span = jiter.slice_to_current(start);
-                let claim = slot.map(|_| nested_claim(span));
-                (nested(py, span)?, claim)
+                (nested(py, span)?, Seen::Nested(span))
             }
             _ if peek.is_num() => {
                 let start = jiter.current_index();
                 match jiter.known_number(peek).map_err(invalid)? {
-                    NumberAny::Int(NumberInt::Int(n)) => {
-                        (n.into_bound_py_any(py)?, Some(ClaimValue::Number(n as f64)))
-                    }
-                    NumberAny::Float(f) if f.is_finite() => {
-                        (PyFloat::new(py, f).into_any(), Some(ClaimValue::Number(f)))
-                    }
+                    NumberAny::Int(NumberInt::Int(n)) => (n.into_bound_py_any(py)?, Seen::Number(n as f64)),
+                    NumberAny::Float(f) if f.is_finite() => (PyFloat::new(py, f).into_any(), Seen::Number(f)),
                     NumberAny::Float(_) => return Err(out_of_range().into()),
                     // Beyond 64 bits: far future or far past; Python gets the exact int.
                     NumberAny::Int(NumberInt::BigInt(_)) => {
                         let span = jiter.slice_to_current(start);
                         let negative = span.first() == Some(&b'-');
-                        let claim = ClaimValue::Number(if negative {
+                        let saturated = if negative {
                             f64::NEG_INFINITY
                         } else {
                             f64::INFINITY
-                        });
-                        (nested(py, span)?, Some(claim))
+                        };
+                        (nested(py, span)?, Seen::Number(saturated))
                     }
                 }
             }
             _ => return Err(invalid(peek).into()),
         };
-        if let (Some(slot), Some(claim)) = (slot, claim) {
-            captured.values[slot] = claim;
+        if roles.any() {
+            captured.record(roles, &seen);
         }
         dict.set_item(name, value)?;
-        key = jiter
-            .next_key()
-            .map_err(invalid)?
-            .map(|k| (cached_py_string(py, k), captured.slot(k)));
+        key = jiter.next_key().map_err(invalid)?.map(|k| named(captured, k));
     }
     jiter.finish().map_err(invalid)?;
     Ok(dict)
@@ -222,7 +379,7 @@ fn nested<'py>(py: Python<'py>, span: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     parser.python_parse(py, span).map_err(|e| invalid(e).into())
 }
 
-/// A nested value as the rules see it: a list of strings (`aud`), or other.
+/// A nested `aud` as the rules see it: a list of strings, or other.
 fn nested_claim(span: &[u8]) -> ClaimValue<'static> {
     match JsonValue::parse(span, false) {
         Ok(JsonValue::Array(items)) => items
