@@ -2,10 +2,11 @@
 //! separators=(",", ":"))` writes them (so tokens are byte-identical to
 //! PyJWT's), with no intermediate tree.
 
-use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use pyo3::{Borrowed, ffi};
 
 /// Deeper than this is almost certainly a cycle; Python's own encoder would
 /// report "Circular reference detected".
@@ -34,26 +35,68 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
     /// `datetime` become epoch seconds, as PyJWT converts them.
     pub fn write_claims(&mut self, claims: &Bound<'py, PyDict>) -> PyResult<()> {
         self.out.push(b'{');
-        for (i, (key, value)) in claims.iter().enumerate() {
-            if i > 0 {
+        let mut first = true;
+        for_each_item(claims, |key, value| {
+            if !first {
                 self.out.push(b',');
             }
+            first = false;
             // The name as text once: written, then tested for a time claim.
-            let name = key.cast::<PyString>().ok().and_then(|k| k.to_str().ok());
+            let key_str = key.cast::<PyString>().ok();
+            let name = key_str.as_ref().and_then(|k| k.to_str().ok());
+            let is_time_claim = name.is_some_and(|k| matches!(k, "exp" | "iat" | "nbf"));
+            let mut ran_python = false;
             match name {
                 Some(name) => write_str(&mut self.out, name),
-                None => self.key(&key)?,
+                None => {
+                    self.key(&key.to_owned())?;
+                    ran_python = true;
+                }
             }
             self.out.push(b':');
-            let is_time_claim = name.is_some_and(|k| matches!(k, "exp" | "iat" | "nbf"));
+            if self.scalar(value)? {
+                return Ok(ran_python);
+            }
+            let value = value.to_owned();
             if is_time_claim && !value.is_instance_of::<PyInt>() && is_datetime(&value)? {
                 self.value(&epoch_seconds(&value)?, 1)?;
             } else {
                 self.value(&value, 1)?;
             }
-        }
+            Ok(true)
+        })?;
         self.out.push(b'}');
         Ok(())
+    }
+
+    /// Writes `obj` if it is a `str`, `int`, `float`, `bool` or `None` of
+    /// exactly that type (no subclass): no Python code runs for those, so
+    /// `obj` may be a reference borrowed from a container. `false`: not written.
+    fn scalar(&mut self, obj: Borrowed<'_, 'py, PyAny>) -> PyResult<bool> {
+        if obj.is_exact_instance_of::<PyString>() {
+            if let Ok(text) = obj.cast::<PyString>()?.to_str() {
+                write_str(&mut self.out, text);
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+        if obj.is_exact_instance_of::<PyInt>() {
+            if let Ok(n) = obj.extract::<i64>() {
+                write_int(&mut self.out, n);
+                return Ok(true);
+            }
+            return Ok(false);
+        }
+        if obj.is_none() {
+            self.out.extend_from_slice(b"null");
+            return Ok(true);
+        }
+        if obj.is_exact_instance_of::<PyBool>() {
+            let truth = obj.cast::<PyBool>()?.is_true();
+            self.out.extend_from_slice(if truth { b"true" } else { b"false" });
+            return Ok(true);
+        }
+        Ok(false)
     }
 
     /// A dict with its keys sorted, as `sort_keys=True` (PyJWT's headers).
@@ -91,14 +134,19 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
         }
         if let Ok(dict) = obj.cast::<PyDict>() {
             self.out.push(b'{');
-            for (i, (key, value)) in dict.iter().enumerate() {
-                if i > 0 {
+            let mut first = true;
+            for_each_item(dict, |key, value| {
+                if !first {
                     self.out.push(b',');
                 }
+                first = false;
+                // Own both first: writing the key may import `json.encoder` (lone surrogates).
+                let (key, value) = (key.to_owned(), value.to_owned());
                 self.key(&key)?;
                 self.out.push(b':');
                 self.value(&value, depth + 1)?;
-            }
+                Ok(true)
+            })?;
             self.out.push(b'}');
             return Ok(());
         }
@@ -231,6 +279,42 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
     }
 }
 
+/// Calls `f` with each item of `dict`, borrowed from it: `PyDict_Next`
+/// without pyo3's iterator, which takes a reference to every key and value
+/// and reads the size on every step (a tenth of an HS256 encode's own work).
+///
+/// `f` must take its own reference (`to_owned`) to an item before it runs any
+/// Python code, which could remove that item from the dict, and return
+/// whether it may have run any. If the dict changed size meanwhile this
+/// raises `RuntimeError`, as Python's own iteration does (pyo3's iterator
+/// panicked).
+fn for_each_item<'py>(
+    dict: &Bound<'py, PyDict>,
+    mut f: impl FnMut(Borrowed<'_, 'py, PyAny>, Borrowed<'_, 'py, PyAny>) -> PyResult<bool>,
+) -> PyResult<()> {
+    let py = dict.py();
+    let len = dict.len();
+    let mut pos: ffi::Py_ssize_t = 0;
+    let mut key: *mut ffi::PyObject = std::ptr::null_mut();
+    let mut value: *mut ffi::PyObject = std::ptr::null_mut();
+    // SAFETY: `dict` is a live dict (we hold a reference) and the GIL is held
+    // (`py`); the three out-pointers are to locals. PyDict_Next bounds-checks
+    // `pos` against the dict's current table, so it stays sound even if `f`
+    // changed the dict, and it returns borrowed, non-null references when it
+    // returns nonzero.
+    while unsafe { ffi::PyDict_Next(dict.as_ptr(), &mut pos, &mut key, &mut value) } != 0 {
+        // SAFETY: non-null borrowed references, valid while the dict holds
+        // them: `f` takes its own before any Python code can run (see above).
+        let (k, v) = unsafe { (Borrowed::from_ptr(py, key), Borrowed::from_ptr(py, value)) };
+        if f(k, v)? && dict.len() != len {
+            return Err(PyRuntimeError::new_err(
+                "dictionary changed size during iteration",
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn is_datetime(value: &Bound<'_, PyAny>) -> PyResult<bool> {
     static DATETIME: PyOnceLock<Py<PyType>> = PyOnceLock::new();
     value.is_instance(DATETIME.import(value.py(), "datetime", "datetime")?)
@@ -243,18 +327,29 @@ fn epoch_seconds<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> 
     timegm.call1((value.call_method0("utctimetuple")?,))
 }
 
-/// Decimal digits without going through `fmt` and a temporary `String`.
+/// Decimal digits without going through `fmt` and a temporary `String`, two at a time.
 fn write_int(out: &mut Vec<u8>, n: i64) {
+    const PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+        2021222324252627282930313233343536373839\
+        4041424344454647484950515253545556575859\
+        6061626364656667686970717273747576777879\
+        8081828384858687888990919293949596979899";
     let mut digits = [0u8; 20];
     let mut pos = digits.len();
     let mut rest = n.unsigned_abs();
-    loop {
+    while rest >= 100 {
+        let pair = (rest % 100) as usize * 2;
+        rest /= 100;
+        pos -= 2;
+        digits[pos..pos + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    }
+    if rest >= 10 {
+        let pair = rest as usize * 2;
+        pos -= 2;
+        digits[pos..pos + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+    } else {
         pos -= 1;
-        digits[pos] = b'0' + (rest % 10) as u8;
-        rest /= 10;
-        if rest == 0 {
-            break;
-        }
+        digits[pos] = b'0' + rest as u8;
     }
     if n < 0 {
         out.push(b'-');
@@ -267,24 +362,12 @@ fn plain(b: u8) -> bool {
     (b' '..=b'~').contains(&b) && b != b'"' && b != b'\\'
 }
 
-/// How many leading bytes of `bytes` need no escaping, eight at a time: a
-/// word has a byte to escape if any byte is below 0x20, is `"`, `\\` or
-/// 0x7f, or has its top bit set (non-ASCII).
+/// How many leading bytes of `bytes` need no escaping, eight at a time.
 fn plain_run(bytes: &[u8]) -> usize {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
     let mut run = 0;
     let mut words = bytes.chunks_exact(8);
-    for word in &mut words {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(word);
-        let v = u64::from_le_bytes(le);
-        let special = v.wrapping_sub(ONES * 0x20) & !v & HIGH // below 0x20 (or top bit, caught below)
-            | has_zero(v ^ (ONES * u64::from(b'"')))
-            | has_zero(v ^ (ONES * u64::from(b'\\')))
-            | has_zero(v ^ (ONES * 0x7f))
-            | v & HIGH;
+    for w in &mut words {
+        let special = special(word(w));
         if special != 0 {
             // The lowest flagged byte is the first to escape (earlier bytes' flags are exact).
             return run + (special.trailing_zeros() / 8) as usize;
@@ -294,8 +377,86 @@ fn plain_run(bytes: &[u8]) -> usize {
     run + words.remainder().iter().take_while(|&&b| plain(b)).count()
 }
 
+/// The bytes of a word to escape, flagged by their top bit: below 0x20, `"`,
+/// `\\`, 0x7f, or non-ASCII (top bit set). Flags above the lowest flagged
+/// byte may be false (borrows), so only "any" and "the lowest" are exact.
+fn special(v: u64) -> u64 {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
+    v.wrapping_sub(ONES * 0x20) & !v & HIGH
+        | has_zero(v ^ (ONES * u64::from(b'"')))
+        | has_zero(v ^ (ONES * u64::from(b'\\')))
+        | has_zero(v ^ (ONES * 0x7f))
+        | v & HIGH
+}
+
+fn word(bytes: &[u8]) -> u64 {
+    let mut le = [0u8; 8];
+    le.copy_from_slice(bytes);
+    u64::from_le_bytes(le)
+}
+
+/// Whether no byte of `bytes` needs escaping: eight at a time, the last word
+/// overlapping the one before; shorter strings are read in overlapping
+/// halves (or thirds), the rest of the word a plain byte.
+fn all_plain(bytes: &[u8]) -> bool {
+    let len = bytes.len();
+    if len < 8 {
+        let v = match len {
+            0 => return true,
+            1..=3 => u64::from_le_bytes([
+                bytes[0],
+                bytes[len / 2],
+                bytes[len - 1],
+                b'a',
+                b'a',
+                b'a',
+                b'a',
+                b'a',
+            ]),
+            _ => {
+                let half = |at: usize| {
+                    let mut le = [0u8; 4];
+                    le.copy_from_slice(&bytes[at..at + 4]);
+                    u64::from(u32::from_le_bytes(le))
+                };
+                half(0) | half(len - 4) << 32
+            }
+        };
+        return special(v) == 0;
+    }
+    let mut words = bytes.chunks_exact(8);
+    let mut found = 0;
+    for w in &mut words {
+        found |= special(word(w));
+    }
+    if !words.remainder().is_empty() {
+        found |= special(word(&bytes[len - 8..]));
+    }
+    found == 0
+}
+
 /// A JSON string with `ensure_ascii=True` escaping, exactly as Python writes it.
+#[inline]
 pub fn write_str(out: &mut Vec<u8>, text: &str) {
+    let bytes = text.as_bytes();
+    // Nearly every claim name and value: copied as it is, one check per word.
+    if all_plain(bytes) {
+        out.reserve(bytes.len() + 2);
+        out.push(b'"');
+        out.extend_from_slice(bytes);
+        out.push(b'"');
+        return;
+    }
+    write_escaped(out, text);
+}
+
+/// `write_str` for text with something to escape: out of line, so that the
+/// common case stays a few instructions in its caller.
+#[cold]
+#[inline(never)]
+fn write_escaped(out: &mut Vec<u8>, text: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(text.len() + 2);
     out.push(b'"');

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import decimal
 import json
+import sys
 import time
 import uuid
 
@@ -121,6 +122,47 @@ def test_json_encoder_default_is_used_for_unknown_types():
         c.encode({"x": object()})
     with pytest.raises(TypeError, match="UUID is not JSON serializable"):
         codec().encode(payload)
+
+
+def test_payload_changed_by_the_encoders_default_raises_runtime_error():
+    # The payload's items are read borrowed from the dict (json_out::for_each_item): an encoder
+    # default that removes the item being written, or others, must not crash or panic.
+    payload: dict = {"a": 1}
+
+    class Mutating(json.JSONEncoder):
+        def default(self, o: object) -> object:
+            payload.clear()
+            return "replaced"
+
+    payload = {"a": 1, "x": object(), "b": "after", "nested": {"k": 2}}
+    with pytest.raises(RuntimeError, match="changed size during iteration"):
+        codec(json_encoder=Mutating).encode(payload)
+    inner: dict = {}
+
+    class MutatingInner(json.JSONEncoder):
+        def default(self, o: object) -> object:
+            inner.clear()
+            inner["new"] = o.__class__.__name__
+            return 7
+
+    inner.update({"x": object(), "y": object()})
+    with pytest.raises(RuntimeError, match="changed size during iteration"):
+        codec(json_encoder=MutatingInner).encode({"inner": inner, "tail": 1})
+    # Same size, other keys: still no crash; what is written is what was read.
+    swapped: dict = {}
+
+    class Swapping(json.JSONEncoder):
+        def default(self, o: object) -> object:
+            swapped.pop("x", None)
+            swapped["z"] = "late"
+            return "swapped"
+
+    swapped.update({"x": object(), "y": 1})
+    assert c_decode(codec(json_encoder=Swapping).encode(swapped))["x"] == "swapped"
+
+
+def c_decode(token: str) -> dict:
+    return codec().decode(token, verify=False)
 
 
 def test_unencodable_payloads_raise_clear_errors():
@@ -437,3 +479,15 @@ def test_floats_are_written_as_float_repr_even_where_two_spellings_round_trip():
     assert (
         base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)) == json.dumps(payload, separators=(",", ":")).encode()
     )
+
+
+def test_claim_names_survive_the_name_cache():
+    # Claim names are cached as interned str (payload.rs, 64 slots): collisions replace entries,
+    # long names bypass the cache, registered names come from a table; each dict stays exact.
+    c = codec()
+    names = [f"claim_{i}" for i in range(300)] + ["x" * 31, "y" * 32, "é" * 5, "", "a", "exp", "sub"]
+    for round_ in range(3):
+        payload = {name: f"{name}-{round_}" for name in names} | {"exp": 4_000_000_000, "sub": "s"}
+        assert c.decode(c.encode(payload)) == payload
+    decoded = c.decode(c.encode({"user_id": 1}))
+    assert next(iter(decoded)) is sys.intern("user_id")  # interned, as Python's own names are
