@@ -44,6 +44,9 @@ def callgrind(lib: str, op: str, n: int) -> tuple[int, int]:
             ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}", sys.executable, str(LOOP), lib, op, str(n)],
             check=True,
             capture_output=True,
+            # One string-hash seed for every run: with random seeds, dict probing moved a
+            # library's count by ±20 instructions a call between runs, as much as some margins.
+            env={**os.environ, "PYTHONHASHSEED": "0"},
         )
         annotated = subprocess.run(
             ["callgrind_annotate", "--threshold=100", str(out)], check=True, capture_output=True, text=True

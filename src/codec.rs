@@ -105,8 +105,9 @@ pub struct Scratch {
 impl Default for Scratch {
     fn default() -> Self {
         Scratch {
-            payload: [MaybeUninit::uninit(); 1024],
-            signature: [MaybeUninit::uninit(); 132],
+            // Inline consts: the repeated `MaybeUninit::uninit()` value compiled to a memset of both.
+            payload: [const { MaybeUninit::uninit() }; 1024],
+            signature: [const { MaybeUninit::uninit() }; 132],
             payload_heap: Vec::new(),
             signature_heap: Vec::new(),
         }

@@ -180,13 +180,14 @@ impl Codec {
     /// json_encoder's `default`, or raise TypeError. Raises InvalidKeyError if the codec has
     /// no signing key, ValueError for NaN or infinite numbers.
     #[pyo3(signature = (payload, headers=None))]
-    fn encode(
+    fn encode<'py>(
         &self,
-        py: Python<'_>,
-        payload: &Bound<'_, PyAny>,
-        headers: Option<&Bound<'_, PyDict>>,
-    ) -> PyResult<String> {
-        self.encode_dict(py, &*convert::payload(payload)?, headers)
+        py: Python<'py>,
+        payload: &Bound<'py, PyAny>,
+        headers: Option<&Bound<'py, PyDict>>,
+    ) -> PyResult<Bound<'py, PyString>> {
+        let token = self.encode_dict(py, &*convert::payload(payload)?, headers)?;
+        convert::token_str(py, &token)
     }
 
     /// Verify `token` (str or bytes) and return its claims (dict).

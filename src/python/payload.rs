@@ -30,6 +30,7 @@ const JTI: u8 = 6;
 /// Not one of `FIXED`.
 const NONE: u8 = 7;
 
+#[inline]
 fn fixed_slot(name: &str) -> u8 {
     // Byte patterns compile to a length test and three byte compares (no
     // `memcmp` call); this runs for every claim name of every token.
@@ -115,6 +116,7 @@ impl<'r> Captured<'r> {
         }
     }
 
+    #[inline]
     fn roles(&self, name: &str) -> Roles {
         let fixed = fixed_slot(name);
         Roles {
@@ -195,32 +197,42 @@ fn claim_name<'py>(py: Python<'py>, name: &str, fixed: u8) -> Bound<'py, PyStrin
 }
 
 /// Names up to this long are cached (longer ones are rare and made afresh).
-const CACHED_NAME_MAX: usize = 31;
+const CACHED_NAME_MAX: usize = 16;
 const NAME_CACHE_SLOTS: usize = 64;
 
-/// A short name, zero-padded, its length in the last byte: compared as four words.
-type NameKey = [u64; 4];
+/// A short name as its first and last eight bytes (overlapping; for shorter
+/// names, halves or single bytes that between them cover every byte) and its
+/// length: equal keys, equal names. No copy, no `memcmp`.
+type NameKey = [u64; 3];
 
 fn name_key(name: &str) -> Option<NameKey> {
     let bytes = name.as_bytes();
-    if bytes.len() > CACHED_NAME_MAX {
-        return None;
-    }
-    let mut padded = [0u8; 32];
-    padded[..bytes.len()].copy_from_slice(bytes);
-    padded[31] = bytes.len() as u8;
-    let mut key = [0u64; 4];
-    for (word, chunk) in key.iter_mut().zip(padded.chunks_exact(8)) {
+    let len = bytes.len();
+    let word = |at: usize| {
         let mut le = [0u8; 8];
-        le.copy_from_slice(chunk);
-        *word = u64::from_le_bytes(le);
-    }
-    Some(key)
+        le.copy_from_slice(&bytes[at..at + 8]);
+        u64::from_le_bytes(le)
+    };
+    let half = |at: usize| {
+        let mut le = [0u8; 4];
+        le.copy_from_slice(&bytes[at..at + 4]);
+        u64::from(u32::from_le_bytes(le))
+    };
+    let (first, last) = match len {
+        0 => (0, 0),
+        1..=3 => (
+            u64::from(bytes[0]) | u64::from(bytes[len / 2]) << 8 | u64::from(bytes[len - 1]) << 16,
+            0,
+        ),
+        4..=7 => (half(0), half(len - 4)),
+        8..=CACHED_NAME_MAX => (word(0), word(len - 8)),
+        _ => return None,
+    };
+    Some([first, last, len as u64])
 }
 
 fn name_slot(key: &NameKey) -> usize {
-    let mixed = (key[0] ^ key[1].rotate_left(17) ^ key[2].rotate_left(31) ^ key[3])
-        .wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let mixed = (key[0] ^ key[1].rotate_left(29) ^ key[2]).wrapping_mul(0x9e37_79b9_7f4a_7c15);
     (mixed >> 58) as usize % NAME_CACHE_SLOTS
 }
 
@@ -268,16 +280,14 @@ pub fn parse<'py, 'r>(
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     let mut jiter = Jiter::new(json);
-    let first = match jiter.peek().map_err(invalid)? {
+    let mut key = match jiter.peek().map_err(invalid)? {
         Peek::Object => jiter.known_object().map_err(invalid)?,
         _ => return Err(malformed("the payload must be a JSON object").into()),
     };
-    let named = |captured: &Captured, k: &str| {
+    // One call site for the name's roles and string, so both inline.
+    while let Some(k) = key {
         let roles = captured.roles(k);
-        (claim_name(py, k, roles.fixed), roles)
-    };
-    let mut key = first.map(|k| named(captured, k));
-    while let Some((name, roles)) = key {
+        let name = claim_name(py, k, roles.fixed);
         let peek = jiter.peek().map_err(invalid)?;
         let (value, seen) = match peek {
             Peek::String => {
@@ -329,7 +339,7 @@ pub fn parse<'py, 'r>(
             captured.record(roles, &seen);
         }
         dict.set_item(name, value)?;
-        key = jiter.next_key().map_err(invalid)?.map(|k| named(captured, k));
+        key = jiter.next_key().map_err(invalid)?;
     }
     jiter.finish().map_err(invalid)?;
     Ok(dict)
