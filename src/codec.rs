@@ -270,12 +270,23 @@ impl Codec {
 
     /// `header.payload`, ready to sign: the cached default header unless `header_json` is given.
     pub fn signing_input(&self, header_json: Option<&[u8]>, payload_json: &[u8]) -> Vec<u8> {
+        self.signing_input_in(header_json, payload_json, Vec::new())
+    }
+
+    /// `signing_input`, written in `out` (emptied first): a caller may reuse a buffer.
+    pub fn signing_input_in(
+        &self,
+        header_json: Option<&[u8]>,
+        payload_json: &[u8],
+        mut out: Vec<u8>,
+    ) -> Vec<u8> {
         // Room for the signature too (HMAC and EC; RSA grows it once), so the token is built in place.
         let header_b64 = self
             .signer
             .as_ref()
             .map_or(&self.default_header_b64, |s| &s.header_b64);
-        let mut out = Vec::with_capacity(header_b64.len() + base64url::encoded_len(payload_json.len()) + 180);
+        out.clear();
+        out.reserve(header_b64.len() + base64url::encoded_len(payload_json.len()) + 180);
         match header_json {
             None => out.extend_from_slice(header_b64.as_bytes()),
             Some(header) => base64url::encode_into(header, &mut out),

@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use super::convert::{self, KeyMaterial, key_material, mapping, parse_json_object, seconds, token_bytes};
-use super::json_out::JsonWriter;
+use super::json_out::{self, JsonWriter};
 use super::{payload as payload_json, refresh};
 use crate::algorithm::Algorithm;
 use crate::claims::{self, Requirements, Validation};
@@ -187,7 +187,9 @@ impl Codec {
         headers: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyString>> {
         let token = self.encode_dict(py, &*convert::payload(payload)?, headers)?;
-        convert::token_str(py, &token)
+        let token_str = convert::token_str(py, &token);
+        json_out::recycle_token_buffer(token.into_bytes());
+        token_str
     }
 
     /// Verify `token` (str or bytes) and return its claims (dict).
@@ -343,9 +345,14 @@ impl Codec {
             Some(headers) => Some(self.header_json(py, headers, encoder)?),
             None => None,
         };
-        let mut writer = JsonWriter::new(encoder);
+        let mut writer = JsonWriter::reusing(encoder);
         writer.write_claims(payload)?;
-        let signing_input = self.core.signing_input(header_json.as_deref(), &writer.out);
+        let signing_input = self.core.signing_input_in(
+            header_json.as_deref(),
+            &writer.out,
+            json_out::spare_token_buffer(),
+        );
+        writer.recycle();
         if self.core.signer().is_some_and(|s| is_slow_crypto(s.algorithm())) {
             Ok(py.detach(|| self.core.sign(signing_input))?)
         } else {
