@@ -51,9 +51,12 @@ pub(crate) fn private_pem(alg: Algorithm) -> Vec<u8> {
     pem("PRIVATE KEY", &der)
 }
 
+/// The same claims on every call: tests compare a decode with a second call, which must not
+/// cross a second boundary (it did, and a round trip "changed" exp and iat).
 pub(crate) fn claims() -> Map<String, Value> {
-    let now = now() as i64;
-    json!({"token_type": "access", "exp": now + 300, "iat": now, "jti": "abc", "user_id": 5})
+    static START: std::sync::OnceLock<i64> = std::sync::OnceLock::new();
+    let now = *START.get_or_init(|| now() as i64);
+    json!({"token_type": "access", "exp": now + 3600, "iat": now, "jti": "abc", "user_id": 5})
         .as_object()
         .unwrap()
         .clone()
