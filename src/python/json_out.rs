@@ -6,7 +6,7 @@ use pyo3::exceptions::{PyRuntimeError, PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
-use pyo3::{Borrowed, ffi};
+use pyo3::{Borrowed, PyTypeInfo, ffi};
 
 /// A larger buffer is not kept: one huge payload should not pin its memory.
 const SPARE_MAX: usize = 4096;
@@ -252,11 +252,19 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
             ));
         }
         static FLOAT_REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-        let py = f.py();
-        let repr = FLOAT_REPR.get_or_try_init(py, || {
-            py.get_type::<PyFloat>().getattr("__repr__").map(Bound::unbind)
-        })?;
-        let text = repr.bind(py).call1((f,))?;
+        self.base_repr::<PyFloat>(&FLOAT_REPR, f.as_any())
+    }
+
+    /// `T.__repr__(obj)`: the base type's, never a subclass's, as `json.dumps` writes numbers.
+    fn base_repr<T: PyTypeInfo>(
+        &mut self,
+        cached: &PyOnceLock<Py<PyAny>>,
+        obj: &Bound<'py, PyAny>,
+    ) -> PyResult<()> {
+        let py = obj.py();
+        let repr =
+            cached.get_or_try_init(py, || py.get_type::<T>().getattr("__repr__").map(Bound::unbind))?;
+        let text = repr.bind(py).call1((obj,))?;
         self.out
             .extend_from_slice(text.cast::<PyString>()?.to_str()?.as_bytes());
         Ok(())
@@ -268,13 +276,7 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
             // Beyond 64 bits: `int.__repr__`, as json does (never the subclass's repr).
             Err(_) => {
                 static INT_REPR: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-                let py = obj.py();
-                let repr = INT_REPR.get_or_try_init(py, || {
-                    py.get_type::<PyInt>().getattr("__repr__").map(Bound::unbind)
-                })?;
-                let text = repr.bind(py).call1((obj,))?;
-                self.out
-                    .extend_from_slice(text.cast::<PyString>()?.to_str()?.as_bytes());
+                return self.base_repr::<PyInt>(&INT_REPR, obj);
             }
         }
         Ok(())
