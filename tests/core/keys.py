@@ -34,6 +34,20 @@ def _rsa():
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
+#: JWK members that hold private key material (RFC 7518 §6.2.2, §6.3.2, §6.4.1): never published.
+PRIVATE_JWK_MEMBERS = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
+
+
+def pkcs8_pem(key) -> str:
+    """A private key object as PKCS#8 PEM."""
+    return key.private_bytes(ser.Encoding.PEM, ser.PrivateFormat.PKCS8, ser.NoEncryption()).decode()
+
+
+def spki_pem(key) -> str:
+    """The public half of a private key object as SubjectPublicKeyInfo PEM."""
+    return key.public_key().public_bytes(ser.Encoding.PEM, ser.PublicFormat.SubjectPublicKeyInfo).decode()
+
+
 def private_pem(alg: str, fmt: str = "pkcs8") -> str:
     formats = {
         "pkcs8": ser.PrivateFormat.PKCS8,

@@ -17,7 +17,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.wsgi import WSGIHandler
@@ -27,27 +26,13 @@ from rest_framework.test import APIClient
 from simplejwt_rs import backends
 from simplejwt_rs.tokens import AccessToken, RefreshToken
 
+from tests.core.keys import PRIVATE_JWK_MEMBERS, pkcs8_pem, spki_pem
 from tests.django.helpers import code, me, obtain, refresh, simple_jwt, verify
 
 pytestmark = pytest.mark.django_db
 
 JWKS_PATH = "/.well-known/jwks.json"
 SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-and-then-some-more-bytes"  # tests/django/settings.py
-PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-
-
-def pem_private(key) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
-
-def pem_public(key) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
 
 
 @functools.cache
@@ -71,9 +56,9 @@ def rotation_keys(**extra):
     return {
         "ALGORITHM": "RS256",
         "KEYS": [
-            {"kid": "2026-11", "signing_key": pem_private(rsa_key("new"))},
-            {"kid": "2026-08", "verifying_key": pem_public(rsa_key("old"))},
-            {"kid": "ed-1", "algorithm": "EdDSA", "verifying_key": pem_public(ed_key("ed"))},
+            {"kid": "2026-11", "signing_key": pkcs8_pem(rsa_key("new"))},
+            {"kid": "2026-08", "verifying_key": spki_pem(rsa_key("old"))},
+            {"kid": "ed-1", "algorithm": "EdDSA", "verifying_key": spki_pem(ed_key("ed"))},
         ],
         **extra,
     }
@@ -113,7 +98,7 @@ def test_tokens_carry_the_kid_of_the_first_entry_that_signs(user):
             # Byte for byte the header PyJWT writes for the same kid: sorted members.
             assert (
                 token.split(".")[0]
-                == jwt.encode({}, pem_private(rsa_key("new")), "RS256", {"kid": "2026-11"}).split(".")[0]
+                == jwt.encode({}, pkcs8_pem(rsa_key("new")), "RS256", {"kid": "2026-11"}).split(".")[0]
             )
         assert me(api, pair["access"]).status_code == 200
         # Refresh (single-use rotation, in the core) mints with the same entry.
@@ -125,27 +110,27 @@ def test_tokens_carry_the_kid_of_the_first_entry_that_signs(user):
         assert header(str(RefreshToken.for_user(user)))["kid"] == "2026-11"
         assert header(str(AccessToken.for_user(user)))["kid"] == "2026-11"
         # And PyJWT verifies them with the public key of that entry.
-        claims = jwt.decode(pair["access"], pem_public(rsa_key("new")), algorithms=["RS256"])
+        claims = jwt.decode(pair["access"], spki_pem(rsa_key("new")), algorithms=["RS256"])
         assert str(claims["user_id"]) == str(user.pk)
 
 
 def test_each_kid_verifies_with_its_own_key_and_algorithm(user):
     api = APIClient()
     with simple_jwt(**rotation_keys()):
-        old = sign(pem_private(rsa_key("old")), "RS256", user, kid="2026-08")
+        old = sign(pkcs8_pem(rsa_key("old")), "RS256", user, kid="2026-08")
         assert me(api, old).status_code == 200
         assert verify(api, old).status_code == 200
-        ed = sign(pem_private(ed_key("ed")), "EdDSA", user, kid="ed-1")
+        ed = sign(pkcs8_pem(ed_key("ed")), "EdDSA", user, kid="ed-1")
         assert me(api, ed).status_code == 200
         assert str(AccessToken(ed)["user_id"]) == str(user.pk)
 
         refused = {
-            "old kid, signed by the new key": sign(pem_private(rsa_key("new")), "RS256", user, kid="2026-08"),
-            "new kid, signed by the old key": sign(pem_private(rsa_key("old")), "RS256", user, kid="2026-11"),
-            "a kid no entry has": sign(pem_private(rsa_key("new")), "RS256", user, kid="2025-01"),
-            "the EdDSA entry's kid, RS256 header": sign(pem_private(rsa_key("new")), "RS256", user, kid="ed-1"),
-            "an RSA entry's kid, EdDSA header": sign(pem_private(ed_key("ed")), "EdDSA", user, kid="2026-08"),
-            "no kid, and no SIGNING_KEY/VERIFYING_KEY named": sign(pem_private(rsa_key("new")), "RS256", user),
+            "old kid, signed by the new key": sign(pkcs8_pem(rsa_key("new")), "RS256", user, kid="2026-08"),
+            "new kid, signed by the old key": sign(pkcs8_pem(rsa_key("old")), "RS256", user, kid="2026-11"),
+            "a kid no entry has": sign(pkcs8_pem(rsa_key("new")), "RS256", user, kid="2025-01"),
+            "the EdDSA entry's kid, RS256 header": sign(pkcs8_pem(rsa_key("new")), "RS256", user, kid="ed-1"),
+            "an RSA entry's kid, EdDSA header": sign(pkcs8_pem(ed_key("ed")), "EdDSA", user, kid="2026-08"),
+            "no kid, and no SIGNING_KEY/VERIFYING_KEY named": sign(pkcs8_pem(rsa_key("new")), "RS256", user),
             "HS256 with the SECRET_KEY, no kid": sign(SECRET_KEY, "HS256", user),
             "an HS256 header under an RS256 entry's kid": jwt.encode(
                 claims_for(user), b"x" * 32, algorithm="HS256", headers={"kid": "2026-08"}
@@ -166,7 +151,7 @@ def test_tokens_without_a_kid_need_the_top_level_keys_named(user):
     assert me(api, before).status_code == 200
     switched = {
         "ALGORITHM": "HS256",  # the algorithm of the tokens without a kid
-        "KEYS": [{"kid": "rs-1", "algorithm": "RS256", "signing_key": pem_private(rsa_key("new"))}],
+        "KEYS": [{"kid": "rs-1", "algorithm": "RS256", "signing_key": pkcs8_pem(rsa_key("new"))}],
     }
     with simple_jwt(**switched):
         assert me(api, before).status_code == 401
@@ -181,10 +166,10 @@ def test_tokens_without_a_kid_need_the_top_level_keys_named(user):
         forged = sign(SECRET_KEY, "HS256", user, kid="rs-1")  # the fallback key under an entry's kid: refused
         assert me(api, forged).status_code == 401
     # An RS256 project: VERIFYING_KEY named keeps the kid-less RS256 tokens alive, SIGNING_KEY need not be.
-    old = sign(pem_private(rsa_key("old")), "RS256", user)
+    old = sign(pkcs8_pem(rsa_key("old")), "RS256", user)
     with simple_jwt(**rotation_keys()):
         assert me(api, old).status_code == 401
-    with simple_jwt(**rotation_keys(VERIFYING_KEY=pem_public(rsa_key("old")))):
+    with simple_jwt(**rotation_keys(VERIFYING_KEY=spki_pem(rsa_key("old")))):
         assert me(api, old).status_code == 200
 
 
@@ -259,11 +244,11 @@ def mixed_keys():
     return {
         "ALGORITHM": "RS256",
         "KEYS": [
-            {"kid": "rsa-new", "signing_key": pem_private(rsa_key("new"))},
-            {"kid": "rsa-old", "verifying_key": pem_public(rsa_key("old"))},
-            {"kid": "ec-1", "algorithm": "ES256", "verifying_key": pem_public(ec_key("ec"))},
-            {"kid": "ec-2", "algorithm": "ES256", "signing_key": pem_private(ec_key("ec2"))},
-            {"kid": "ed-1", "algorithm": "EdDSA", "verifying_key": pem_public(ed_key("ed"))},
+            {"kid": "rsa-new", "signing_key": pkcs8_pem(rsa_key("new"))},
+            {"kid": "rsa-old", "verifying_key": spki_pem(rsa_key("old"))},
+            {"kid": "ec-1", "algorithm": "ES256", "verifying_key": spki_pem(ec_key("ec"))},
+            {"kid": "ec-2", "algorithm": "ES256", "signing_key": pkcs8_pem(ec_key("ec2"))},
+            {"kid": "ed-1", "algorithm": "EdDSA", "verifying_key": spki_pem(ed_key("ed"))},
             {"kid": "hs-1", "algorithm": "HS256", "signing_key": "s" * 64},
             {"kid": "hs-2", "algorithm": "HS512", "verifying_key": "t" * 64},
         ],
@@ -286,7 +271,7 @@ def test_jwks_view_publishes_public_halves_only(db):
     by_kid = {jwk["kid"]: jwk for jwk in body["keys"]}
     assert list(by_kid) == ["rsa-new", "rsa-old", "ec-1", "ec-2", "ed-1"]  # in KEYS order, no HMAC entry
     for jwk in body["keys"]:
-        assert not PRIVATE_MEMBERS & set(jwk), jwk
+        assert not PRIVATE_JWK_MEMBERS & set(jwk), jwk
         assert jwk["use"] == "sig"
     assert set(by_kid["rsa-new"]) == {"kty", "kid", "use", "alg", "n", "e"}
     numbers = rsa_key("new").public_key().public_numbers()
@@ -333,11 +318,11 @@ def test_pyjwkclient_verifies_our_tokens_from_the_live_endpoint(http_project, dj
             claims = jwt.decode(token, key.key, algorithms=[header(token)["alg"]])
             assert str(claims["user_id"]) == str(user.pk)
         # A token of a key we do not publish: PyJWKClient finds no key for it.
-        stranger = jwt.encode(claims_for(user), pem_private(rsa_key("stranger")), "RS256", {"kid": "stranger"})
+        stranger = jwt.encode(claims_for(user), pkcs8_pem(rsa_key("stranger")), "RS256", {"kid": "stranger"})
         with pytest.raises(jwt.PyJWKClientError):
             client.get_signing_key_from_jwt(stranger)
         # A token re-signed by another key under a published kid fails PyJWT's signature check.
-        forged = jwt.encode(claims_for(user), pem_private(rsa_key("stranger")), "RS256", {"kid": "rsa-new"})
+        forged = jwt.encode(claims_for(user), pkcs8_pem(rsa_key("stranger")), "RS256", {"kid": "rsa-new"})
         with pytest.raises(jwt.InvalidSignatureError):
             jwt.decode(forged, client.get_signing_key_from_jwt(forged).key, algorithms=["RS256"])
 
@@ -348,14 +333,14 @@ def test_our_jwk_url_verifies_our_tokens_from_the_live_endpoint(http_project, dj
     user = django_user_model.objects.create_user("carol", password="pw")
     with simple_jwt(**mixed_keys()):
         token = str(AccessToken.for_user(user))
-        old = sign(pem_private(rsa_key("old")), "RS256", user, kid="rsa-old")
+        old = sign(pkcs8_pem(rsa_key("old")), "RS256", user, kid="rsa-old")
         verifier = backends.TokenBackend("RS256", None, jwk_url=http_project.url + JWKS_PATH)
         assert str(verifier.decode(token)["user_id"]) == str(user.pk)
         assert str(verifier.decode(old)["user_id"]) == str(user.pk)
         assert set(verifier.jwks.codecs) == {"rsa-new", "rsa-old"}  # the RS256 keys; ES256/EdDSA are not its
         for forged in (
-            jwt.encode(claims_for(user), pem_private(rsa_key("stranger")), "RS256", {"kid": "rsa-new"}),
-            jwt.encode(claims_for(user), pem_private(rsa_key("stranger")), "RS256", {"kid": "stranger"}),
+            jwt.encode(claims_for(user), pkcs8_pem(rsa_key("stranger")), "RS256", {"kid": "rsa-new"}),
+            jwt.encode(claims_for(user), pkcs8_pem(rsa_key("stranger")), "RS256", {"kid": "stranger"}),
         ):
             with pytest.raises(backends.up_exc.TokenBackendError):
                 verifier.decode(forged)
@@ -410,26 +395,26 @@ def test_keys_first_then_the_jwk_set(user, partner_jwks):
         pair = obtain(api).data
         assert header(pair["access"])["kid"] == "2026-11"
         assert me(api, pair["access"]).status_code == 200
-        assert me(api, sign(pem_private(rsa_key("old")), "RS256", user, kid="2026-08")).status_code == 200
+        assert me(api, sign(pkcs8_pem(rsa_key("old")), "RS256", user, kid="2026-08")).status_code == 200
         rotated = refresh(api, pair["refresh"])
         assert rotated.status_code == 200 and header(rotated.data["refresh"])["kid"] == "2026-11"
         assert fetches == []
         # The partner's: a kid KEYS does not have goes to the JWK set.
-        partner = sign(pem_private(rsa_key("partner")), "RS256", user, kid="partner-1")
+        partner = sign(pkcs8_pem(rsa_key("partner")), "RS256", user, kid="partner-1")
         assert me(api, partner).status_code == 200
         assert verify(api, partner).status_code == 200
         assert str(AccessToken(partner)["user_id"]) == str(user.pk)
         assert len(fetches) == 1
         # Refused: a kid neither has, a partner kid signed by another key, our kid signed by the partner.
         for token in (
-            sign(pem_private(rsa_key("partner")), "RS256", user, kid="nobody"),
-            sign(pem_private(rsa_key("stranger")), "RS256", user, kid="partner-1"),
-            sign(pem_private(rsa_key("partner")), "RS256", user, kid="2026-11"),
+            sign(pkcs8_pem(rsa_key("partner")), "RS256", user, kid="nobody"),
+            sign(pkcs8_pem(rsa_key("stranger")), "RS256", user, kid="partner-1"),
+            sign(pkcs8_pem(rsa_key("partner")), "RS256", user, kid="2026-11"),
         ):
             assert me(api, token).status_code == 401
         # A partner's refresh token is not ours to rotate: this service's keys sign only its own.
         partner_refresh = sign(
-            pem_private(rsa_key("partner")), "RS256", user, kid="partner-1", token_type="refresh", jti="p" * 32
+            pkcs8_pem(rsa_key("partner")), "RS256", user, kid="partner-1", token_type="refresh", jti="p" * 32
         )
         assert refresh(api, partner_refresh).status_code == 401
 
@@ -439,14 +424,14 @@ def test_backend_decode_with_keys_and_jwk_url(user, partner_jwks):
     url, _fetches = partner_jwks
     with simple_jwt(**rotation_keys(JWK_URL=url)):
         backend = backends.token_backend()
-        ours = sign(pem_private(rsa_key("new")), "RS256", user, kid="2026-11")
-        partner = sign(pem_private(rsa_key("partner")), "RS256", user, kid="partner-1")
+        ours = sign(pkcs8_pem(rsa_key("new")), "RS256", user, kid="2026-11")
+        partner = sign(pkcs8_pem(rsa_key("partner")), "RS256", user, kid="partner-1")
         assert str(backend.decode(ours)["user_id"]) == str(user.pk)
         assert str(backend.decode(partner)["user_id"]) == str(user.pk)
         assert backend.get_verifying_key(partner) is backend.jwks.codecs["partner-1"]
         assert backend.get_verifying_key(ours) is backend.codec
         with pytest.raises(backends.up_exc.TokenBackendError):
-            backend.decode(sign(pem_private(rsa_key("partner")), "RS256", user, kid="nobody"))
+            backend.decode(sign(pkcs8_pem(rsa_key("partner")), "RS256", user, kid="nobody"))
 
 
 def test_a_plain_http_get_of_the_jwks_view(http_project):

@@ -17,8 +17,9 @@ from jwt.algorithms import ECAlgorithm, RSAAlgorithm
 from simplejwt_rs import views
 from simplejwt_rs.checks import check_classes, check_jwk_url, check_keys, check_routes, check_settings
 
+from tests.core.keys import pkcs8_pem, spki_pem
 from tests.django.helpers import simple_jwt
-from tests.django.test_keys import ec_key, ed_key, pem_private, pem_public, rotation_keys, rsa_key
+from tests.django.test_keys import ec_key, ed_key, rotation_keys, rsa_key
 
 # A verify-only service: the key set's public keys, published; nothing that mints.
 urlpatterns = [path(".well-known/jwks.json", views.JWKSView.as_view())]
@@ -55,7 +56,7 @@ def assert_no_key_material(found, *keys):
 def test_a_rotation_key_set_is_clean():
     with simple_jwt(**rotation_keys()):
         assert ids() == []
-    with VERIFY_ONLY, simple_jwt(ALGORITHM="RS256", KEYS=[{"kid": "v", "verifying_key": pem_public(rsa_key("old"))}]):
+    with VERIFY_ONLY, simple_jwt(ALGORITHM="RS256", KEYS=[{"kid": "v", "verifying_key": spki_pem(rsa_key("old"))}]):
         assert ids() == []  # verify-only: no entry signs, no route mints
     with simple_jwt(KEYS=[{"kid": "h", "signing_key": "h" * 64}]):
         assert ids() == ["simplejwt_rs.W046"]  # an HS256 key set, and the project routes JWKSView: nothing to publish
@@ -91,7 +92,7 @@ def test_a_key_set_of_the_wrong_shape_is_e008(keys, says):
 
 
 def test_e008_never_shows_the_keys():
-    private = pem_private(rsa_key("new"))
+    private = pkcs8_pem(rsa_key("new"))
     with simple_jwt(KEYS=[{"kid": "a", "signing_key": private, "comment": "x"}]):
         found = messages()
     assert [message.id for message in found] == ["simplejwt_rs.E008"]
@@ -100,10 +101,10 @@ def test_e008_never_shows_the_keys():
 
 def test_duplicate_kids_e040():
     keys = [
-        {"kid": "2026-11", "signing_key": pem_private(rsa_key("new"))},
-        {"kid": "2026-11", "verifying_key": pem_public(rsa_key("old"))},
-        {"kid": "x", "verifying_key": pem_public(rsa_key("old"))},
-        {"kid": "x", "verifying_key": pem_public(rsa_key("old"))},
+        {"kid": "2026-11", "signing_key": pkcs8_pem(rsa_key("new"))},
+        {"kid": "2026-11", "verifying_key": spki_pem(rsa_key("old"))},
+        {"kid": "x", "verifying_key": spki_pem(rsa_key("old"))},
+        {"kid": "x", "verifying_key": spki_pem(rsa_key("old"))},
     ]
     with simple_jwt(ALGORITHM="RS256", KEYS=keys):
         found = messages()
@@ -112,7 +113,7 @@ def test_duplicate_kids_e040():
 
 
 def test_no_entry_can_sign_e041():
-    verify_only = [{"kid": "old", "verifying_key": pem_public(rsa_key("old"))}]
+    verify_only = [{"kid": "old", "verifying_key": spki_pem(rsa_key("old"))}]
     with simple_jwt(ALGORITHM="RS256", KEYS=verify_only):
         found = [message for message in messages() if message.id == "simplejwt_rs.E041"]
         assert ids() == ["simplejwt_rs.E041"]
@@ -124,18 +125,18 @@ def test_no_entry_can_sign_e041():
 @pytest.mark.parametrize(
     ("entry", "algorithm"),
     [
-        ({"kid": "k1", "signing_key": pem_private(ec_key("ec"))}, "RS256"),  # an EC key for RS256
-        ({"kid": "k1", "verifying_key": pem_public(rsa_key("old"))}, "ES256"),  # an RSA key for ES256
-        ({"kid": "k1", "algorithm": "EdDSA", "verifying_key": pem_public(rsa_key("old"))}, "RS256"),
-        ({"kid": "k1", "algorithm": "HS256", "verifying_key": pem_public(rsa_key("old"))}, "RS256"),  # PEM as secret
-        ({"kid": "k1", "algorithm": "ES384", "signing_key": pem_private(ec_key("ec"))}, "RS256"),  # P-256 for ES384
-        ({"kid": "k1", "algorithm": "RS999", "signing_key": pem_private(rsa_key("new"))}, "RS256"),
+        ({"kid": "k1", "signing_key": pkcs8_pem(ec_key("ec"))}, "RS256"),  # an EC key for RS256
+        ({"kid": "k1", "verifying_key": spki_pem(rsa_key("old"))}, "ES256"),  # an RSA key for ES256
+        ({"kid": "k1", "algorithm": "EdDSA", "verifying_key": spki_pem(rsa_key("old"))}, "RS256"),
+        ({"kid": "k1", "algorithm": "HS256", "verifying_key": spki_pem(rsa_key("old"))}, "RS256"),  # PEM as secret
+        ({"kid": "k1", "algorithm": "ES384", "signing_key": pkcs8_pem(ec_key("ec"))}, "RS256"),  # P-256 for ES384
+        ({"kid": "k1", "algorithm": "RS999", "signing_key": pkcs8_pem(rsa_key("new"))}, "RS256"),
         ({"kid": "k1", "signing_key": "not a PEM at all"}, "RS256"),
         ({"kid": "k1", "verifying_key": {"kty": "EC", "crv": "P-256", "x": "AA", "y": "AA"}}, "ES256"),
     ],
 )
 def test_a_key_that_does_not_fit_its_algorithm_e042(entry, algorithm):
-    keys = [entry, {"kid": "fine", "signing_key": pem_private(rsa_key("new")), "algorithm": "RS256"}]
+    keys = [entry, {"kid": "fine", "signing_key": pkcs8_pem(rsa_key("new")), "algorithm": "RS256"}]
     with simple_jwt(ALGORITHM=algorithm, KEYS=keys):
         found = messages()
     assert [message.id for message in found] == ["simplejwt_rs.E042"]
@@ -147,7 +148,7 @@ def test_a_private_key_as_verifying_key_e043():
     private = rsa_key("old")
     private_jwk = json.loads(RSAAlgorithm.to_jwk(private))
     cases = {
-        "PEM": pem_private(private),
+        "PEM": pkcs8_pem(private),
         "JWK dict": private_jwk,
         "JWK text": json.dumps(private_jwk),
         "EC JWK": json.loads(ECAlgorithm.to_jwk(ec_key("ec"))),
@@ -155,21 +156,21 @@ def test_a_private_key_as_verifying_key_e043():
     for case, key in cases.items():
         algorithm = "ES256" if case == "EC JWK" else "RS256"
         keys = [
-            {"kid": "new", "algorithm": "RS256", "signing_key": pem_private(rsa_key("new"))},
+            {"kid": "new", "algorithm": "RS256", "signing_key": pkcs8_pem(rsa_key("new"))},
             {"kid": "old", "algorithm": algorithm, "verifying_key": key},
         ]
         with simple_jwt(ALGORITHM="RS256", KEYS=keys):
             found = messages()
         assert [message.id for message in found] == ["simplejwt_rs.E043"], case
         assert "entry 'old'" in found[0].msg
-        assert_no_key_material(found, pem_private(private))
+        assert_no_key_material(found, pkcs8_pem(private))
         assert private_jwk["d"][:20] not in text(found)
     # The public halves are fine, and so is an HMAC secret as an HMAC entry's verifying key.
     public = [
-        {"kid": "new", "signing_key": pem_private(rsa_key("new"))},
-        {"kid": "old", "verifying_key": pem_public(private)},
+        {"kid": "new", "signing_key": pkcs8_pem(rsa_key("new"))},
+        {"kid": "old", "verifying_key": spki_pem(private)},
         {"kid": "jwk", "verifying_key": json.loads(RSAAlgorithm.to_jwk(private.public_key()))},
-        {"kid": "ed", "algorithm": "EdDSA", "verifying_key": pem_public(ed_key("ed"))},
+        {"kid": "ed", "algorithm": "EdDSA", "verifying_key": spki_pem(ed_key("ed"))},
         {"kid": "hs", "algorithm": "HS256", "verifying_key": "k" * 64},
     ]
     with simple_jwt(ALGORITHM="RS256", KEYS=public):
@@ -177,7 +178,7 @@ def test_a_private_key_as_verifying_key_e043():
 
 
 def test_top_level_keys_beside_a_key_set_w044():
-    private, public = pem_private(rsa_key("old")), pem_public(rsa_key("old"))
+    private, public = pkcs8_pem(rsa_key("old")), spki_pem(rsa_key("old"))
     with simple_jwt(**rotation_keys(VERIFYING_KEY=public)):
         found = messages()
     assert [message.id for message in found] == ["simplejwt_rs.W044"]
@@ -188,9 +189,9 @@ def test_top_level_keys_beside_a_key_set_w044():
     assert [message.id for message in found] == ["simplejwt_rs.W044"]
     assert "SIMPLE_JWT['SIGNING_KEY'] and SIMPLE_JWT['VERIFYING_KEY']" in found[0].msg
     # The fallback keys must fit ALGORITHM (E004), and an HMAC one be long enough (W001).
-    with simple_jwt(**rotation_keys(VERIFYING_KEY=pem_public(ec_key("ec")))):
+    with simple_jwt(**rotation_keys(VERIFYING_KEY=spki_pem(ec_key("ec")))):
         assert ids() == ["simplejwt_rs.E004", "simplejwt_rs.W044"]
-    keys = [{"kid": "rs", "algorithm": "RS256", "signing_key": pem_private(rsa_key("new"))}]
+    keys = [{"kid": "rs", "algorithm": "RS256", "signing_key": pkcs8_pem(rsa_key("new"))}]
     with simple_jwt(ALGORITHM="HS256", SIGNING_KEY="short", KEYS=keys):
         assert ids() == ["simplejwt_rs.W001", "simplejwt_rs.W044"]
 
@@ -202,7 +203,7 @@ def test_settings_a_key_set_replaces_are_not_reported():
         assert ids() == []
     with simple_jwt(**rotation_keys(JWK_URL="http://127.0.0.1:9/jwks.json")):
         assert ids() == []  # the key set signs, and its tokens carry its kid
-    with simple_jwt(ALGORITHM="RS256", SIGNING_KEY=pem_private(rsa_key("new")), JWK_URL="http://127.0.0.1:9/j"):
+    with simple_jwt(ALGORITHM="RS256", SIGNING_KEY=pkcs8_pem(rsa_key("new")), JWK_URL="http://127.0.0.1:9/j"):
         assert "simplejwt_rs.E030" in ids()  # (without KEYS they still are)
 
 
@@ -214,7 +215,7 @@ def test_jwk_url_with_an_hmac_algorithm_w045():
 def test_a_published_key_set_whose_signer_is_hmac_w046():
     keys = [
         {"kid": "h", "signing_key": "h" * 64},
-        {"kid": "rs", "algorithm": "RS256", "verifying_key": pem_public(rsa_key("old"))},
+        {"kid": "rs", "algorithm": "RS256", "verifying_key": spki_pem(rsa_key("old"))},
     ]
     with VERIFY_ONLY, simple_jwt(KEYS=keys):
         found = messages()
@@ -233,15 +234,15 @@ def test_short_hmac_entries_w001():
 
 # --- whatever the shape of KEYS, the checks answer and show no key ----------------------------------------
 
-PRIVATE_PEM = pem_private(rsa_key("new"))
+PRIVATE_PEM = pkcs8_pem(rsa_key("new"))
 KEY_VALUES = st.sampled_from(
     [
         PRIVATE_PEM,
-        pem_public(rsa_key("old")),
-        pem_private(ec_key("ec")),
-        pem_public(ec_key("ec")),
-        pem_private(ed_key("ed")),
-        pem_public(ed_key("ed")),
+        spki_pem(rsa_key("old")),
+        pkcs8_pem(ec_key("ec")),
+        spki_pem(ec_key("ec")),
+        pkcs8_pem(ed_key("ed")),
+        spki_pem(ed_key("ed")),
         "k" * 64,
         "short",
         "",
@@ -294,5 +295,5 @@ def test_any_key_set_gets_an_answer_and_never_shows_a_key(keys, algorithm):
     for message in found:
         assert isinstance(message, checks.CheckMessage)
         assert message.id.startswith("simplejwt_rs.")
-    assert_no_key_material(found, PRIVATE_PEM, pem_private(ec_key("ec")), pem_private(ed_key("ed")))
+    assert_no_key_material(found, PRIVATE_PEM, pkcs8_pem(ec_key("ec")), pkcs8_pem(ed_key("ed")))
     assert "k" * 64 not in text(found)

@@ -23,7 +23,6 @@ Settings reach each server through MULTI_SIMPLE_JWT (tests/multi/settings.py). R
 
 from __future__ import annotations
 
-import http.client
 import json
 import os
 import random
@@ -35,14 +34,14 @@ from pathlib import Path
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 from harness.server import Server, start
+from tests.core.keys import PRIVATE_JWK_MEMBERS, pkcs8_pem, spki_pem
+from tests.multi.client import PASSWORD, answers, call, create_users
 from tests.multi.report import REPORT
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
 ACCESS_SECONDS = int(os.environ.get("ROTATION_ACCESS_SECONDS", "3"))
 REFRESH_SECONDS = int(os.environ.get("ROTATION_REFRESH_SECONDS", "6"))
 CLIENTS = int(os.environ.get("ROTATION_CLIENTS", "6"))
@@ -51,26 +50,11 @@ PHASE_SECONDS = float(os.environ.get("ROTATION_PHASE_SECONDS", "2"))
 REFRESH_MARGIN = 1.5
 OPTIONS = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
 JWKS = "/.well-known/jwks.json"
-PRIVATE_MEMBERS = {"d", "p", "q", "dp", "dq", "qi", "oth", "k"}
-
-
-def private_pem(key) -> str:
-    return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
-
-
-def public_pem(key) -> str:
-    return (
-        key.public_key()
-        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-        .decode()
-    )
 
 
 KEY = {name: rsa.generate_private_key(public_exponent=65537, key_size=2048) for name in ("old", "new", "stranger")}
-SIGN = {name: {"kid": name, "signing_key": private_pem(key)} for name, key in KEY.items()}
-VERIFY = {name: {"kid": name, "verifying_key": public_pem(key)} for name, key in KEY.items()}
+SIGN = {name: {"kid": name, "signing_key": pkcs8_pem(key)} for name, key in KEY.items()}
+VERIFY = {name: {"kid": name, "verifying_key": spki_pem(key)} for name, key in KEY.items()}
 # Each phase's KEYS; the first entry with a signing key signs.
 PHASE_KEYS = {
     0: [SIGN["old"]],
@@ -78,29 +62,6 @@ PHASE_KEYS = {
     2: [SIGN["new"], VERIFY["old"]],
     4: [SIGN["new"]],
 }
-
-
-def call(port: int, method: str, path: str, body: dict | None = None, token: str | None = None):
-    """(status, json body, headers) over a fresh connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-        response = conn.getresponse()
-        raw = response.read()
-        try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
-            data = {"raw": raw[:200].decode(errors="replace")}
-        return response.status, data, dict(response.getheaders())
-    finally:
-        conn.close()
-
-
-def answers(port: int) -> bool:
-    return call(port, "GET", "/api/me/stateless/")[0] == 401
 
 
 def unverified(token: str) -> tuple[str | None, float]:
@@ -280,17 +241,12 @@ class Rotation:
             time.sleep(0.1)
 
 
-def create_users(port: int, names: list[str]) -> None:
-    status, data, _h = call(port, "POST", "/control/users/", {"usernames": names, "password": PASSWORD})
-    assert status == 200, data
-
-
 def published_kids(port: int) -> list[str]:
     status, data, headers = call(port, "GET", JWKS)
     assert status == 200, data
     assert headers["Cache-Control"] == "public, max-age=300"
     for jwk in data["keys"]:
-        assert not PRIVATE_MEMBERS & set(jwk), jwk
+        assert not PRIVATE_JWK_MEMBERS & set(jwk), jwk
     return [jwk["kid"] for jwk in data["keys"]]
 
 
@@ -298,7 +254,7 @@ def resigned(token: str, key: str, kid: str) -> str:
     """``token``'s claims (user, password fingerprint, family) with a fresh jti, signed by ``key`` under ``kid``."""
     claims = jwt.decode(token, options={"verify_signature": False})
     claims["jti"] = f"control-{key}-{kid}-{time.time_ns()}"
-    return jwt.encode(claims, private_pem(KEY[key]), algorithm="RS256", headers={"kid": kid})
+    return jwt.encode(claims, pkcs8_pem(KEY[key]), algorithm="RS256", headers={"kid": kid})
 
 
 def test_rolling_key_rotation_under_load(project_env):
@@ -428,8 +384,8 @@ def publisher(project_env):
     keys = [
         SIGN["new"],
         VERIFY["old"],
-        {"kid": "ec", "algorithm": "ES256", "verifying_key": public_pem(ec.generate_private_key(ec.SECP256R1()))},
-        {"kid": "ed", "algorithm": "EdDSA", "verifying_key": public_pem(ed25519.Ed25519PrivateKey.generate())},
+        {"kid": "ec", "algorithm": "ES256", "verifying_key": spki_pem(ec.generate_private_key(ec.SECP256R1()))},
+        {"kid": "ed", "algorithm": "EdDSA", "verifying_key": spki_pem(ed25519.Ed25519PrivateKey.generate())},
         {"kid": "hs", "algorithm": "HS256", "verifying_key": "h" * 64},
     ]
     env = {**project_env, "MULTI_SIMPLE_JWT": json.dumps({"ALGORITHM": "RS256", "KEYS": keys, "JWKS_MAX_AGE": 120})}
@@ -452,7 +408,7 @@ def test_jwks_endpoint_interop_over_http(project_env, publisher):
         assert headers["Cache-Control"] == "public, max-age=120"
         assert [jwk["kid"] for jwk in body["keys"]] == ["new", "old", "ec", "ed"]  # never the HMAC entry
         for jwk in body["keys"]:
-            assert not PRIVATE_MEMBERS & set(jwk), jwk
+            assert not PRIVATE_JWK_MEMBERS & set(jwk), jwk
             assert jwk["use"] == "sig"
         assert "h" * 64 not in json.dumps(body)
 

@@ -13,8 +13,6 @@ Run by `make test-multi` (part of `make test`); PostgreSQL and Redis are throwaw
 
 from __future__ import annotations
 
-import http.client
-import json
 import os
 import statistics
 import threading
@@ -26,10 +24,10 @@ from pathlib import Path
 import pytest
 
 from harness.server import start
+from tests.multi.client import PASSWORD, STATELESS, answers, call, create_users, sql_queries
 from tests.multi.report import REPORT
 
 ROOT = Path(__file__).resolve().parents[2]
-PASSWORD = "correct horse battery staple"
 TRIALS = int(os.environ.get("MULTI_TRIALS", "50"))
 KINDS = {
     "deactivated": "user_inactive",
@@ -38,28 +36,7 @@ KINDS = {
     "family revoked": "token_family_revoked",
     "logged out everywhere": "token_family_revoked",
 }
-STATELESS = "/api/me/stateless/"
 ME = "/api/me/"
-
-
-def call(port: int, method: str, path: str, body: dict | None = None, token: str | None = None):
-    """(status, json, X-Queries) over a fresh connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        headers = {"Content-Type": "application/json"}
-        if token:
-            headers["Authorization"] = f"Bearer {token}"
-        conn.request(method, path, json.dumps(body) if body is not None else None, headers)
-        response = conn.getresponse()
-        raw = response.read()
-        try:
-            data = json.loads(raw or b"{}")
-        except ValueError:
-            data = {"raw": raw[:200].decode(errors="replace")}
-        queries = response.getheader("X-Queries")
-        return response.status, data, None if queries is None else int(queries)
-    finally:
-        conn.close()
 
 
 def error_code(data: dict) -> str:
@@ -82,9 +59,6 @@ def servers(project_env):
     """Servers A and B: the same project, each its own gunicorn (2 workers x 4 threads)."""
     options = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
 
-    def answers(port: int) -> bool:
-        return call(port, "GET", STATELESS)[0] == 401
-
     with ExitStack() as stack:
         started = []
         for _name in ("A", "B"):
@@ -94,11 +68,6 @@ def servers(project_env):
         yield started
     for server in started:
         assert "Traceback" not in server.output, server.output[-4000:]
-
-
-def create_users(port: int, names: list[str]) -> None:
-    status, data, _q = call(port, "POST", "/control/users/", {"usernames": names, "password": PASSWORD})
-    assert status == 200, data
 
 
 def change(a: int, kind: str, name: str, access: str, refresh: str) -> None:
@@ -128,9 +97,9 @@ def test_a_change_through_a_is_refused_by_b(servers):
             name = f"trial-{kind}-{i}".replace(" ", "-")
             access, refresh = obtain(a, name)
             assert call(b, "GET", STATELESS, token=access)[0] == 200
-            status, _data, queries = call(b, "GET", STATELESS, token=access)
+            status, _data, headers = call(b, "GET", STATELESS, token=access)
             assert status == 200
-            warm_queries.append(queries)
+            warm_queries.append(sql_queries(headers))
             assert call(b, "GET", ME, token=access)[0] == 200
             change(a, kind, name, access, refresh)
             changed = time.perf_counter()
@@ -194,11 +163,12 @@ def test_redis_stopped_mid_load(servers, redis):
             k += 1
             began = time.perf_counter()
             try:
-                status, _data, queries = call(port, "GET", path, token=tokens[name])
+                status, _data, headers = call(port, "GET", path, token=tokens[name])
+                made = sql_queries(headers)
             except OSError:
-                status, queries = 599, None
+                status, made = 599, None
             with lock:
-                results.append((began, time.perf_counter(), name, status, queries))
+                results.append((began, time.perf_counter(), name, status, made))
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(8)]
     for thread in threads:
