@@ -1,20 +1,21 @@
 //! The payload, JSON -> Python `dict`, in one pass that also captures the
 //! registered claims the validation rules read, as Rust values.
 //!
-//! Walking the top-level object ourselves (with jiter's pull parser) lets us
-//! see each key as it is parsed: the claims the rules need are captured then,
-//! instead of being looked up again in the finished dict. Nested values are
-//! handed to jiter's own Python builder.
+//! Walking the top-level object ourselves (`json_in`) lets us see each key as
+//! it is parsed: the claims the rules need are captured then, instead of being
+//! looked up again in the finished dict. Nested values are handed to jiter's
+//! own Python builder.
 
 use std::borrow::Cow;
 use std::cell::RefCell;
 
-use jiter::{Jiter, JsonValue, NumberAny, NumberInt, Peek, PythonParse, StringCacheMode};
+use jiter::{JsonValue, NumberAny, NumberInt, PythonParse, StringCacheMode};
 use pyo3::IntoPyObjectExt;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
+use super::json_in::{Object, Value, invalid};
 use crate::claims::{ClaimSource, ClaimValue, Kind, Requirements, RuleClaims, Time, TokenType};
 use crate::error::{Error, malformed};
 
@@ -270,10 +271,6 @@ fn cached_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
     })
 }
 
-fn invalid(_: impl std::fmt::Debug) -> Error {
-    malformed("invalid payload JSON")
-}
-
 fn text<'py>(py: Python<'py>, s: &str) -> Bound<'py, PyString> {
     PyString::new(py, s)
 }
@@ -286,69 +283,45 @@ pub fn parse<'py, 'r>(
     captured: &mut Captured<'r>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
-    let mut jiter = Jiter::new(json);
-    let mut key = match jiter.peek().map_err(invalid)? {
-        Peek::Object => jiter.known_object().map_err(invalid)?,
-        _ => return Err(malformed("the payload must be a JSON object").into()),
-    };
-    // One call site for the name's roles and string, so both inline.
-    while let Some(k) = key {
-        let roles = captured.roles(k);
-        let name = claim_name(py, k, roles.fixed);
-        let peek = jiter.peek().map_err(invalid)?;
-        let (value, seen) = match peek {
-            Peek::String => {
-                let s = jiter.known_str().map_err(invalid)?;
+    let mut object = Object::open(json)?;
+    while let Some(k) = object.next_key()? {
+        let roles = captured.roles(&k);
+        let name = claim_name(py, &k, roles.fixed);
+        let value = object.value()?;
+        let (value, seen) = match &value {
+            Value::Str(s) => {
                 // The token type holds the same few values in every token: cached, like a name.
-                let value = if roles.token_type && s == captured.expected_type {
+                let value = if roles.token_type && *s == captured.expected_type {
                     cached_name(py, s)
                 } else {
                     text(py, s)
                 };
                 (value.into_any(), Seen::Str(s))
             }
-            Peek::True | Peek::False => {
-                let b = jiter.known_bool(peek).map_err(invalid)?;
-                (b.into_bound_py_any(py)?, Seen::Other)
-            }
-            Peek::Null => {
-                jiter.known_null().map_err(invalid)?;
-                (py.None().into_bound(py), Seen::Other)
-            }
-            Peek::Array | Peek::Object => {
-                let start = jiter.current_index();
-                jiter.known_skip(peek).map_err(invalid)?;
-                let span = jiter.slice_to_current(start);
-                (nested(py, span)?, Seen::Nested(span))
-            }
-            _ if peek.is_num() => {
-                let start = jiter.current_index();
-                match jiter.known_number(peek).map_err(invalid)? {
-                    NumberAny::Int(NumberInt::Int(n)) => (n.into_bound_py_any(py)?, Seen::Number(n as f64)),
-                    NumberAny::Float(f) if f.is_finite() => (PyFloat::new(py, f).into_any(), Seen::Number(f)),
-                    NumberAny::Float(_) => return Err(out_of_range().into()),
-                    // Beyond 64 bits: far future or far past; Python gets the exact int.
-                    NumberAny::Int(NumberInt::BigInt(_)) => {
-                        let span = jiter.slice_to_current(start);
-                        let negative = span.first() == Some(&b'-');
-                        let saturated = if negative {
-                            f64::NEG_INFINITY
-                        } else {
-                            f64::INFINITY
-                        };
-                        (nested(py, span)?, Seen::Number(saturated))
-                    }
+            Value::Bool(b) => (b.into_bound_py_any(py)?, Seen::Other),
+            Value::Null => (py.None().into_bound(py), Seen::Other),
+            Value::Nested(span) => (nested(py, span)?, Seen::Nested(span)),
+            Value::Number(number, span) => match number {
+                NumberAny::Int(NumberInt::Int(n)) => (n.into_bound_py_any(py)?, Seen::Number(*n as f64)),
+                NumberAny::Float(f) if f.is_finite() => (PyFloat::new(py, *f).into_any(), Seen::Number(*f)),
+                NumberAny::Float(_) => return Err(out_of_range().into()),
+                // Beyond 64 bits: far future or far past; Python gets the exact int.
+                NumberAny::Int(NumberInt::BigInt(_)) => {
+                    let saturated = if span.first() == Some(&b'-') {
+                        f64::NEG_INFINITY
+                    } else {
+                        f64::INFINITY
+                    };
+                    (nested(py, span)?, Seen::Number(saturated))
                 }
-            }
-            _ => return Err(invalid(peek).into()),
+            },
         };
         if roles.any() {
             captured.record(roles, &seen);
         }
         dict.set_item(name, value)?;
-        key = jiter.next_key().map_err(invalid)?;
     }
-    jiter.finish().map_err(invalid)?;
+    object.finish()?;
     Ok(dict)
 }
 

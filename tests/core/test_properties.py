@@ -43,7 +43,11 @@ def b64(data: bytes) -> str:
 
 
 def sign(payload_json: str) -> str:
-    signing_input = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(payload_json.encode("utf-8", "surrogatepass"))
+    return sign_bytes(payload_json.encode("utf-8", "surrogatepass"))
+
+
+def sign_bytes(payload: bytes) -> str:
+    signing_input = b64(b'{"alg":"HS256","typ":"JWT"}') + "." + b64(payload)
     tag = hmac.new(SECRET, signing_input.encode(), hashlib.sha256).digest()
     return f"{signing_input}.{b64(tag)}"
 
@@ -178,3 +182,130 @@ def test_payload_json_is_json_dumps(payload):
     segment = token.split(".")[1]
     written = base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
     assert written == json.dumps(payload, separators=(",", ":")).encode()
+
+
+# ---- the payload scanner against json.loads --------------------------------------------------------
+# src/python/json_in.rs reads the payload's top-level object itself (names, plain strings, plain
+# integers) and hands the rest to jiter.  Whatever JSON text a sibling service signs, the claims must
+# be what json.loads makes of it, or the token is refused where Python's reading is not a JSON object
+# or holds what the README says we refuse (a number beyond float range, NaN or Infinity, a lone
+# surrogate).
+
+space = st.sampled_from(["", "", "", " ", "\n", "\t", "\r\n  "])
+
+
+def spaced(strategy: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    return st.tuples(space, strategy, space).map("".join)
+
+
+def spaced_objects(children: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
+    member = st.tuples(spaced(names), spaced(children)).map(lambda kv: f"{kv[0]}:{kv[1]}")
+    return st.tuples(space, st.lists(member, max_size=6), space).map(
+        lambda t: t[0] + "{" + (",".join(t[1]) if t[1] else t[0]) + "}" + t[2]
+    )
+
+
+# Literals json.loads takes and JSON (and we) do not, and bytes that are not UTF-8 inside a string.
+odd_values = st.one_of(
+    st.sampled_from(["NaN", "Infinity", "-Infinity", "01", "-", "1.", ".5", "1e", "+1", "0x10", "tru", "nul"]),
+    st.binary(min_size=1, max_size=4).map(lambda b: '"' + b.decode("latin-1") + '"'),
+)
+scanned_values = st.one_of(values, odd_values)
+JSON_BYTES = '{}[]":,\\ \t\n\x0b\x0c\x00\x1f\x7f0123456789eE.+-tfnulé"'
+
+
+@st.composite
+def mutated(draw: st.DrawFn, texts: st.SearchStrategy[str]) -> str:
+    """A text with one character deleted, inserted or replaced, or cut short."""
+    text = draw(texts)
+    if not text:
+        return text
+    at = draw(st.integers(min_value=0, max_value=len(text) - 1))
+    edit = draw(st.sampled_from(["delete", "insert", "replace", "cut"]))
+    char = draw(st.sampled_from(JSON_BYTES))
+    if edit == "delete":
+        return text[:at] + text[at + 1 :]
+    if edit == "insert":
+        return text[:at] + char + text[at:]
+    if edit == "replace":
+        return text[:at] + char + text[at + 1 :]
+    return text[:at]
+
+
+scanner_inputs = st.one_of(payloads, spaced_objects(scanned_values), mutated(payloads), mutated(spaced_objects(values)))
+
+
+def same(ours: object, theirs: object) -> bool:
+    """Equal with equal types all the way down (1 is not 1.0, -0.0 is not 0.0)."""
+    if type(ours) is not type(theirs):
+        return False
+    if isinstance(ours, dict):
+        return ours.keys() == theirs.keys() and all(same(ours[k], theirs[k]) for k in ours)
+    if isinstance(ours, list):
+        return len(ours) == len(theirs) and all(map(same, ours, theirs))
+    if isinstance(ours, float):
+        return ours == theirs and math.copysign(1, ours) == math.copysign(1, theirs)
+    return ours == theirs
+
+
+def depth(value: object) -> int:
+    """How many arrays/objects deep `value` nests (without recursion: it may be thousands)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level + 1)
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def refused_by_us(value: object) -> bool:
+    """What the README says we refuse although json.loads reads it: non-finite numbers, lone
+    surrogates, claim values nested more than 200 deep (the payload object itself is one more)."""
+    return depth(value) > 201 or has_refused_scalar(value)
+
+
+def has_refused_scalar(value: object) -> bool:
+    if isinstance(value, float):
+        return not math.isfinite(value)
+    if isinstance(value, str):
+        return any("\ud800" <= c <= "\udfff" for c in value)
+    if isinstance(value, dict):
+        return any(has_refused_scalar(k) or has_refused_scalar(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(has_refused_scalar(v) for v in value)
+    return False
+
+
+@settings(
+    max_examples=EXAMPLES,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much, HealthCheck.data_too_large],
+)
+@given(scanner_inputs)
+@example(' {"a" : 1 , "b":[ 2 ] }\n')
+@example('{"a":1,}')
+@example('{"a":1}x')
+@example('{"a":"\\u00e9\\n","b":"é"}')
+@example('{"a":"x\x01"}')
+@example('{"exp":123456789012345678,"iat":1234567890123456789,"n":-99999999999999999999}')
+@example('{"a":-0,"b":-0.0,"c":0,"d":10000000,"e":12345678.5}')
+def test_payload_is_what_json_loads_reads(text):
+    raw = text.encode("utf-8", "surrogatepass")
+    try:
+        text = raw.decode("utf-8")
+        theirs = json.loads(text)
+        # Every name and value, those a duplicate name overwrote too: each object as one flat list.
+        everything = json.loads(text, object_pairs_hook=lambda pairs: [x for pair in pairs for x in pair])
+    except (ValueError, RecursionError):  # not UTF-8 (an encoded surrogate), not JSON, or too deep for Python
+        theirs = everything = None
+    try:
+        ours = plain.decode(sign_bytes(raw), verify=False)
+    except exc.InvalidTokenError:
+        ours = None
+    if not isinstance(theirs, dict):
+        assert ours is None, f"{text!r}: json.loads gives {theirs!r}, we read {ours!r}"
+    elif refused_by_us(everything):
+        assert ours is None or same(ours, theirs), f"{text!r}: {ours!r}"
+    else:
+        assert ours is not None and same(ours, theirs), f"{text!r}: json.loads {theirs!r}, ours {ours!r}"
