@@ -124,6 +124,9 @@ impl HmacKey {
     }
 
     pub fn sign(&self, message: &[u8]) -> Tag {
+        if let (State::Sha256(inner), State::Sha256(outer)) = (&self.inner, &self.outer) {
+            return sha256_hmac(inner, outer, message);
+        }
         let mut inner = self.inner;
         inner.update(message);
         let inner = inner.finish();
@@ -136,6 +139,29 @@ impl HmacKey {
     pub fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
         verify_slices_are_equal(self.sign(message).as_ref(), tag).is_ok()
     }
+}
+
+/// `HmacKey::sign` for SHA-256 (every HS256 token): copies the two 112-byte
+/// states rather than the whole `State` (sized for SHA-512), and writes the
+/// inner digest and the tag into one buffer.
+fn sha256_hmac(inner: &SHA256_CTX, outer: &SHA256_CTX, message: &[u8]) -> Tag {
+    let mut tag = Tag {
+        bytes: [0; 64],
+        len: 32,
+    };
+    let out = tag.bytes.as_mut_ptr();
+    // SAFETY: as for `State` above; `out` has room for the 32-byte digest, and
+    // the inner digest is absorbed by `SHA256_Update` before the final digest
+    // overwrites it.
+    unsafe {
+        let mut ctx = *inner;
+        SHA256_Update(&mut ctx, message.as_ptr().cast(), message.len());
+        SHA256_Final(out, &mut ctx);
+        let mut ctx = *outer;
+        SHA256_Update(&mut ctx, out.cast_const().cast(), 32);
+        SHA256_Final(out, &mut ctx);
+    }
+    tag
 }
 
 #[cfg(test)]

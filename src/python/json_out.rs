@@ -39,6 +39,73 @@ pub fn recycle_token_buffer(buf: Vec<u8>) {
     keep(&SPARE_TOKEN, buf);
 }
 
+/// A claim name as written, `"name":`, padded to a fixed size so that it is
+/// copied with a few fixed moves rather than a `memcpy` call.
+const RENDERED_MAX: usize = 32;
+
+struct RenderedName {
+    /// A strong reference: while it is held, no other object can have this
+    /// address, so an equal pointer is this same (immutable) str.
+    key: Py<PyString>,
+    json: [u8; RENDERED_MAX],
+    len: u8,
+    time_claim: bool,
+}
+
+impl RenderedName {
+    fn write_to(&self, out: &mut Vec<u8>) {
+        out.extend_from_slice(&self.json);
+        out.truncate(out.len() - (RENDERED_MAX - usize::from(self.len)));
+    }
+}
+
+const RENDERED_SLOTS: usize = 64;
+
+/// The claim names of recent payloads, by the identity of their key object.
+/// simplejwt's payloads use the same few names, as interned literals, in every
+/// token: a hit skips asking Python for the text and scanning it for escapes.
+struct RenderedNames([Option<RenderedName>; RENDERED_SLOTS]);
+
+impl RenderedNames {
+    fn slot(key: Borrowed<'_, '_, PyAny>) -> usize {
+        // Objects are 16-byte aligned; mix in higher bits for distinct slots.
+        let address = key.as_ptr() as usize;
+        ((address >> 4) ^ (address >> 10)) % RENDERED_SLOTS
+    }
+
+    fn get(&self, key: Borrowed<'_, '_, PyAny>) -> Option<&RenderedName> {
+        self.0[Self::slot(key)]
+            .as_ref()
+            .filter(|name| name.key.as_ptr() == key.as_ptr())
+    }
+
+    /// Keeps `rendered` (`"name":`) for `key`, an exact str, if it fits.
+    fn insert(&mut self, key: Borrowed<'_, '_, PyAny>, rendered: &[u8], time_claim: bool) {
+        let (Ok(len), Ok(key)) = (u8::try_from(rendered.len()), key.cast::<PyString>()) else {
+            return;
+        };
+        if rendered.len() > RENDERED_MAX {
+            return;
+        }
+        let mut json = [0u8; RENDERED_MAX];
+        json[..rendered.len()].copy_from_slice(rendered);
+        // The entry it replaces (a collision) is dropped with the GIL held: a decref.
+        self.0[Self::slot(key.as_any().as_borrowed())] = Some(RenderedName {
+            key: key.to_owned().unbind(),
+            json,
+            len,
+            time_claim,
+        });
+    }
+}
+
+thread_local! {
+    /// Per thread, so a lookup takes no lock. Entries left at thread exit are
+    /// released by pyo3's deferred decref.
+    static RENDERED_NAMES: std::cell::RefCell<RenderedNames> =
+        const { std::cell::RefCell::new(RenderedNames([const { None }; RENDERED_SLOTS])) };
+}
+
 /// Deeper than this is almost certainly a cycle; Python's own encoder would
 /// report "Circular reference detected".
 const MAX_DEPTH: usize = 256;
@@ -80,6 +147,18 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
     /// A JWT payload: like `write`, except that `exp`/`iat`/`nbf` given as a
     /// `datetime` become epoch seconds, as PyJWT converts them.
     pub fn write_claims(&mut self, claims: &Bound<'py, PyDict>) -> PyResult<()> {
+        RENDERED_NAMES.with(|names| match names.try_borrow_mut() {
+            Ok(mut names) => self.write_claims_with(claims, Some(&mut names)),
+            // A nested encode (from an encoder's `default`): without the cache.
+            Err(_) => self.write_claims_with(claims, None),
+        })
+    }
+
+    fn write_claims_with(
+        &mut self,
+        claims: &Bound<'py, PyDict>,
+        mut names: Option<&mut RenderedNames>,
+    ) -> PyResult<()> {
         self.out.push(b'{');
         let mut first = true;
         for_each_item(claims, |key, value| {
@@ -87,19 +166,35 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
                 self.out.push(b',');
             }
             first = false;
-            // The name as text once: written, then tested for a time claim.
-            let key_str = key.cast::<PyString>().ok();
-            let name = key_str.as_ref().and_then(|k| k.to_str().ok());
-            let is_time_claim = name.is_some_and(|k| matches!(k, "exp" | "iat" | "nbf"));
             let mut ran_python = false;
-            match name {
-                Some(name) => write_str(&mut self.out, name),
-                None => {
-                    self.key(&key.to_owned())?;
-                    ran_python = true;
+            let is_time_claim = match names.as_deref_mut().and_then(|names| names.get(key)) {
+                Some(name) => {
+                    name.write_to(&mut self.out);
+                    name.time_claim
                 }
-            }
-            self.out.push(b':');
+                None => {
+                    // The name as text once: written, then tested for a time claim.
+                    let key_str = key.cast::<PyString>().ok();
+                    let name = key_str.as_ref().and_then(|k| k.to_str().ok());
+                    let start = self.out.len();
+                    match name {
+                        Some(name) => write_str(&mut self.out, name),
+                        None => {
+                            self.key(&key.to_owned())?;
+                            ran_python = true;
+                        }
+                    }
+                    self.out.push(b':');
+                    let is_time_claim = name.is_some_and(|k| matches!(k, "exp" | "iat" | "nbf"));
+                    if let Some(names) = names.as_deref_mut()
+                        && name.is_some()
+                        && key.is_exact_instance_of::<PyString>()
+                    {
+                        names.insert(key, &self.out[start..], is_time_claim);
+                    }
+                    is_time_claim
+                }
+            };
             if self.scalar(value)? {
                 return Ok(ran_python);
             }
@@ -382,9 +477,12 @@ fn write_int(out: &mut Vec<u8>, n: i64) {
         4041424344454647484950515253545556575859\
         6061626364656667686970717273747576777879\
         8081828384858687888990919293949596979899";
+    // Written at the front of a fixed-size buffer, then appended whole and cut
+    // back: a copy of constant size compiles to a few moves, not a `memcpy` call.
     let mut digits = [0u8; 20];
-    let mut pos = digits.len();
     let mut rest = n.unsigned_abs();
+    let len = rest.checked_ilog10().unwrap_or(0) as usize + 1;
+    let mut pos = len;
     while rest >= 100 {
         let pair = (rest % 100) as usize * 2;
         rest /= 100;
@@ -393,16 +491,15 @@ fn write_int(out: &mut Vec<u8>, n: i64) {
     }
     if rest >= 10 {
         let pair = rest as usize * 2;
-        pos -= 2;
-        digits[pos..pos + 2].copy_from_slice(&PAIRS[pair..pair + 2]);
+        digits[..2].copy_from_slice(&PAIRS[pair..pair + 2]);
     } else {
-        pos -= 1;
-        digits[pos] = b'0' + rest as u8;
+        digits[0] = b'0' + rest as u8;
     }
     if n < 0 {
         out.push(b'-');
     }
-    out.extend_from_slice(&digits[pos..]);
+    out.extend_from_slice(&digits);
+    out.truncate(out.len() - (digits.len() - len));
 }
 
 /// Bytes `json.dumps` writes as they are: printable ASCII but `"` and `\\`.

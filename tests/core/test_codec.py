@@ -105,6 +105,36 @@ def test_datetime_time_claims_become_epoch_seconds_like_pyjwt():
     assert isinstance(payload["exp"], dt.datetime)  # the caller's dict is untouched
 
 
+class Name(str):
+    """A str subclass as a claim name: written as its text, never taken into the name cache."""
+
+
+def test_names_written_again_from_the_name_cache_mean_the_same():
+    # The first encode writes each name and keeps it (by object) in json_out's RenderedNames; the
+    # later ones copy it from there. Both must be PyJWT's bytes, time claims still converted.
+    exp = dt.datetime(2031, 5, 6, 7, 8, 9, tzinfo=dt.timezone.utc)
+    names = ["exp", "iat", "nbf", "user_id", "é", 'a"b', "x" * 40, Name("exp"), Name("other")]
+    for round_ in range(3):
+        for name in names:
+            payload = {name: exp, "n": round_} if name in ("exp", "iat", "nbf") else {name: round_, "exp": exp}
+            expected = jwt.encode(payload, SECRET, algorithm="HS256")
+            assert codec().encode(payload) == expected, (round_, name)
+
+
+def test_a_nested_encode_from_default_writes_the_same_names():
+    # The encoder's default encodes again on the same thread, while the outer encode holds the cache.
+    inner = codec()
+
+    class Nested(json.JSONEncoder):
+        def default(self, o):
+            return inner.encode({"exp": 1, "user_id": str(o)})
+
+    payload = {"exp": 2, "user_id": uuid.UUID(int=9)}
+    expected = jwt.encode(payload, SECRET, algorithm="HS256", json_encoder=Nested)
+    for _ in range(2):
+        assert codec(json_encoder=Nested).encode(payload) == expected
+
+
 class Encoder(json.JSONEncoder):
     def default(self, o):
         if isinstance(o, (uuid.UUID, decimal.Decimal)):
