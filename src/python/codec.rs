@@ -6,7 +6,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
 use super::convert::{self, KeyMaterial, key_material, mapping, parse_json_object, seconds, token_bytes};
-use super::json_out::{self, JsonWriter};
+use super::json_out::{self, JsonWriter, Spares};
 use super::{payload as payload_json, refresh};
 use crate::algorithm::Algorithm;
 use crate::claims::{self, Requirements, Validation};
@@ -186,10 +186,13 @@ impl Codec {
         payload: &Bound<'py, PyAny>,
         headers: Option<&Bound<'py, PyDict>>,
     ) -> PyResult<Bound<'py, PyString>> {
-        let token = self.encode_dict(py, &*convert::payload(payload)?, headers)?;
-        let token_str = convert::token_str(py, &token);
-        json_out::recycle_token_buffer(token.into_bytes());
-        token_str
+        let payload = convert::payload(payload)?;
+        json_out::with_spares(|spares| {
+            let token = self.encode_in(py, &payload, headers, spares)?;
+            let token_str = convert::token_str(py, &token);
+            spares.token = token.into_bytes();
+            token_str
+        })
     }
 
     /// Verify `token` (str or bytes) and return its claims (dict).
@@ -337,6 +340,17 @@ impl Codec {
         payload: &Bound<'_, PyDict>,
         headers: Option<&Bound<'_, PyDict>>,
     ) -> PyResult<String> {
+        json_out::with_spares(|spares| self.encode_in(py, payload, headers, spares))
+    }
+
+    /// The token for `payload`, built in the spare buffers.
+    fn encode_in(
+        &self,
+        py: Python<'_>,
+        payload: &Bound<'_, PyDict>,
+        headers: Option<&Bound<'_, PyDict>>,
+        spares: &mut Spares,
+    ) -> PyResult<String> {
         if !self.core.can_sign() {
             return Err(Error::InvalidKey("this codec has no signing key".into()).into());
         }
@@ -345,14 +359,13 @@ impl Codec {
             Some(headers) => Some(self.header_json(py, headers, encoder)?),
             None => None,
         };
-        let mut writer = JsonWriter::reusing(encoder);
+        let mut writer = JsonWriter::reusing(encoder, spares);
         writer.write_claims(payload)?;
-        let signing_input = self.core.signing_input_in(
-            header_json.as_deref(),
-            &writer.out,
-            json_out::spare_token_buffer(),
-        );
-        writer.recycle();
+        let json = writer.into_output();
+        let signing_input =
+            self.core
+                .signing_input_in(header_json.as_deref(), &json, std::mem::take(&mut spares.token));
+        spares.keep_json(json);
         if self.core.signer().is_some_and(|s| is_slow_crypto(s.algorithm())) {
             Ok(py.detach(|| self.core.sign(signing_input))?)
         } else {

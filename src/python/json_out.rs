@@ -11,32 +11,43 @@ use pyo3::{Borrowed, PyTypeInfo, ffi};
 /// A larger buffer is not kept: one huge payload should not pin its memory.
 const SPARE_MAX: usize = 4096;
 
-type Spare = std::thread::LocalKey<std::cell::Cell<Vec<u8>>>;
-
-thread_local! {
-    /// The buffers of this thread's last encode, emptied: the JSON's and the
-    /// token's. Their malloc and free were ~230 instructions of an HS256 encode,
-    /// two thread-local accesses are ~10. A nested encode (from an encoder's
-    /// `default`) finds them taken and allocates its own.
-    static SPARE_JSON: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
-    static SPARE_TOKEN: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+/// What an encode leaves for the next one on its thread: its JSON and token
+/// buffers, emptied (their malloc and free were ~230 instructions of an HS256
+/// encode), and the claim names it wrote. One thread-local, taken and put back
+/// once per encode (each thread-local access is a `__tls_get_addr` call).
+#[derive(Default)]
+pub struct Spares {
+    json: Vec<u8>,
+    pub token: Vec<u8>,
+    names: Option<Box<RenderedNames>>,
 }
 
-fn keep(spare: &'static Spare, mut buf: Vec<u8>) {
-    if buf.capacity() <= SPARE_MAX {
-        buf.clear();
-        spare.set(buf);
+impl Spares {
+    /// Puts back the JSON buffer a `JsonWriter::reusing` took.
+    pub fn keep_json(&mut self, json: Vec<u8>) {
+        self.json = json;
     }
 }
 
-/// This thread's spare token buffer (empty; perhaps without capacity).
-pub fn spare_token_buffer() -> Vec<u8> {
-    SPARE_TOKEN.take()
+thread_local! {
+    /// Entries left at thread exit are released by pyo3's deferred decref.
+    static SPARES: std::cell::Cell<Spares> = std::cell::Cell::new(Spares::default());
 }
 
-/// Gives a token's buffer back, once its `str` is made.
-pub fn recycle_token_buffer(buf: Vec<u8>) {
-    keep(&SPARE_TOKEN, buf);
+/// Runs `f` with this thread's spares. A nested encode (from an encoder's
+/// `default`) finds them taken and starts from empty ones.
+pub fn with_spares<R>(f: impl FnOnce(&mut Spares) -> R) -> R {
+    let mut spares = SPARES.try_with(std::cell::Cell::take).unwrap_or_default();
+    let result = f(&mut spares);
+    for buf in [&mut spares.json, &mut spares.token] {
+        if buf.capacity() > SPARE_MAX {
+            *buf = Vec::new();
+        }
+        buf.clear();
+    }
+    // At thread exit there is nowhere to keep them: dropped.
+    let _ = SPARES.try_with(|cell| cell.set(spares));
+    result
 }
 
 /// A claim name as written, `"name":`, padded to a fixed size so that it is
@@ -67,6 +78,10 @@ const RENDERED_SLOTS: usize = 64;
 struct RenderedNames([Option<RenderedName>; RENDERED_SLOTS]);
 
 impl RenderedNames {
+    fn new() -> Box<Self> {
+        Box::new(RenderedNames([const { None }; RENDERED_SLOTS]))
+    }
+
     fn slot(key: Borrowed<'_, '_, PyAny>) -> usize {
         // Objects are 16-byte aligned; mix in higher bits for distinct slots.
         let address = key.as_ptr() as usize;
@@ -99,13 +114,6 @@ impl RenderedNames {
     }
 }
 
-thread_local! {
-    /// Per thread, so a lookup takes no lock. Entries left at thread exit are
-    /// released by pyo3's deferred decref.
-    static RENDERED_NAMES: std::cell::RefCell<RenderedNames> =
-        const { std::cell::RefCell::new(RenderedNames([const { None }; RENDERED_SLOTS])) };
-}
-
 /// Deeper than this is almost certainly a cycle; Python's own encoder would
 /// report "Circular reference detected".
 const MAX_DEPTH: usize = 256;
@@ -115,6 +123,8 @@ pub struct JsonWriter<'a, 'py> {
     /// An instance of the configured `JSONEncoder` subclass; its `default`
     /// handles types JSON does not know.
     encoder: Option<&'a Bound<'py, PyAny>>,
+    /// Claim names already written (see `RenderedNames`); a payload's only.
+    names: Option<&'a mut RenderedNames>,
 }
 
 impl<'a, 'py> JsonWriter<'a, 'py> {
@@ -122,22 +132,26 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
         JsonWriter {
             out: Vec::with_capacity(256),
             encoder,
+            names: None,
         }
     }
 
-    /// Like `new`, writing into this thread's spare JSON buffer when there is
-    /// one (see `recycle`).
-    pub fn reusing(encoder: Option<&'a Bound<'py, PyAny>>) -> Self {
-        let mut out = SPARE_JSON.take();
+    /// Like `new`, writing into the spare JSON buffer and using the spare
+    /// names; `into_output` gives the buffer back to put in `spares` again.
+    pub fn reusing(encoder: Option<&'a Bound<'py, PyAny>>, spares: &'a mut Spares) -> Self {
+        let mut out = std::mem::take(&mut spares.json);
         if out.capacity() == 0 {
             out.reserve(256);
         }
-        JsonWriter { out, encoder }
+        JsonWriter {
+            out,
+            encoder,
+            names: Some(spares.names.get_or_insert_with(RenderedNames::new)),
+        }
     }
 
-    /// Gives the buffer back as this thread's spare JSON buffer.
-    pub fn recycle(self) {
-        keep(&SPARE_JSON, self.out);
+    pub fn into_output(self) -> Vec<u8> {
+        self.out
     }
 
     pub fn write(&mut self, obj: &Bound<'py, PyAny>) -> PyResult<()> {
@@ -147,11 +161,11 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
     /// A JWT payload: like `write`, except that `exp`/`iat`/`nbf` given as a
     /// `datetime` become epoch seconds, as PyJWT converts them.
     pub fn write_claims(&mut self, claims: &Bound<'py, PyDict>) -> PyResult<()> {
-        RENDERED_NAMES.with(|names| match names.try_borrow_mut() {
-            Ok(mut names) => self.write_claims_with(claims, Some(&mut names)),
-            // A nested encode (from an encoder's `default`): without the cache.
-            Err(_) => self.write_claims_with(claims, None),
-        })
+        // Out of `self` while the closure below borrows it; put back after.
+        let mut names = self.names.take();
+        let written = self.write_claims_with(claims, names.as_deref_mut());
+        self.names = names;
+        written
     }
 
     fn write_claims_with(

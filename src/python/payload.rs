@@ -185,7 +185,12 @@ impl ClaimSource for Captured<'_> {
 /// jiter's `cached_py_string` did this job before: a 16k-entry cache taken
 /// from an atomic pool per string, hashed with ahash and compared through
 /// `PyUnicode_AsUTF8AndSize`; ~120 instructions a name against ~30 here.
-fn claim_name<'py>(py: Python<'py>, name: &str, fixed: u8) -> Bound<'py, PyString> {
+fn claim_name<'py>(
+    py: Python<'py>,
+    name: &str,
+    fixed: u8,
+    cache: Option<&mut NameCache>,
+) -> Bound<'py, PyString> {
     static FIXED_NAMES: PyOnceLock<[Py<PyString>; 7]> = PyOnceLock::new();
     if let Some(slot) = FIXED.get(usize::from(fixed)) {
         let names = FIXED_NAMES.get_or_init(py, || FIXED.map(|n| PyString::intern(py, n).unbind()));
@@ -194,7 +199,7 @@ fn claim_name<'py>(py: Python<'py>, name: &str, fixed: u8) -> Bound<'py, PyStrin
             return cached.bind(py).clone();
         }
     }
-    cached_name(py, name)
+    cached_name(py, name, cache)
 }
 
 /// Names up to this long are cached (longer ones are rare and made afresh).
@@ -240,39 +245,31 @@ fn name_slot(key: &NameKey) -> usize {
 /// A cached name: its key and its interned string.
 type NameEntry = Option<(NameKey, Py<PyString>)>;
 
+type NameCache = [NameEntry; NAME_CACHE_SLOTS];
+
 thread_local! {
     /// Per thread, so that a lookup takes no lock: an uncontended `Mutex` still
-    /// cost two atomic read-modify-writes (~20 cycles each) per name. An entry
-    /// left at thread exit is released by pyo3's deferred decref.
-    static NAME_CACHE: RefCell<[NameEntry; NAME_CACHE_SLOTS]> =
-        const { RefCell::new([const { None }; NAME_CACHE_SLOTS]) };
+    /// cost two atomic read-modify-writes (~20 cycles each) per name. Borrowed
+    /// once per payload (each thread-local access is a `__tls_get_addr` call).
+    /// An entry left at thread exit is released by pyo3's deferred decref.
+    static NAME_CACHE: RefCell<NameCache> = const { RefCell::new([const { None }; NAME_CACHE_SLOTS]) };
 }
 
-fn cached_name<'py>(py: Python<'py>, name: &str) -> Bound<'py, PyString> {
-    let Some(key) = name_key(name) else {
+/// `name` as an interned `str`, from `cache` when it is there (and put there when it is not).
+fn cached_name<'py>(py: Python<'py>, name: &str, cache: Option<&mut NameCache>) -> Bound<'py, PyString> {
+    let (Some(key), Some(cache)) = (name_key(name), cache) else {
         return PyString::new(py, name);
     };
-    let slot = name_slot(&key);
-    NAME_CACHE.with(|cache| {
-        // Nothing below re-enters, but should it, the name is simply not cached.
-        let Ok(mut cache) = cache.try_borrow_mut() else {
-            return PyString::new(py, name);
-        };
-        let entry = &mut cache[slot];
-        if let Some((cached_key, cached)) = entry
-            && *cached_key == key
-        {
-            return cached.bind(py).clone();
-        }
-        let fresh = PyString::intern(py, name);
-        // The entry it replaces (a collision) is dropped with the GIL held: a decref.
-        *entry = Some((key, fresh.clone().unbind()));
-        fresh
-    })
-}
-
-fn text<'py>(py: Python<'py>, s: &str) -> Bound<'py, PyString> {
-    PyString::new(py, s)
+    let entry = &mut cache[name_slot(&key)];
+    if let Some((cached_key, cached)) = entry
+        && *cached_key == key
+    {
+        return cached.bind(py).clone();
+    }
+    let fresh = PyString::intern(py, name);
+    // The entry it replaces (a collision) is dropped with the GIL held: a decref.
+    *entry = Some((key, fresh.clone().unbind()));
+    fresh
 }
 
 /// Parses a JSON object into a `dict`, capturing the claims `captured` asks for.
@@ -282,19 +279,38 @@ pub fn parse<'py, 'r>(
     json: &[u8],
     captured: &mut Captured<'r>,
 ) -> PyResult<Bound<'py, PyDict>> {
+    let mut parse = |cache: Option<&mut NameCache>| parse_with(py, json, captured, cache);
+    // Without the cache when it is in use (a parse re-entered from a destructor
+    // run by an allocation) or gone (thread exit).
+    match NAME_CACHE.try_with(|cell| {
+        cell.try_borrow_mut()
+            .ok()
+            .map(|mut cache| parse(Some(&mut cache)))
+    }) {
+        Ok(Some(parsed)) => parsed,
+        _ => parse(None),
+    }
+}
+
+fn parse_with<'py>(
+    py: Python<'py>,
+    json: &[u8],
+    captured: &mut Captured<'_>,
+    mut cache: Option<&mut NameCache>,
+) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     let mut object = Object::open(json)?;
     while let Some(k) = object.next_key()? {
         let roles = captured.roles(&k);
-        let name = claim_name(py, &k, roles.fixed);
+        let name = claim_name(py, &k, roles.fixed, cache.as_deref_mut());
         let value = object.value()?;
         let (value, seen) = match &value {
             Value::Str(s) => {
                 // The token type holds the same few values in every token: cached, like a name.
                 let value = if roles.token_type && *s == captured.expected_type {
-                    cached_name(py, s)
+                    cached_name(py, s, cache.as_deref_mut())
                 } else {
-                    text(py, s)
+                    PyString::new(py, s)
                 };
                 (value.into_any(), Seen::Str(s))
             }
