@@ -179,8 +179,11 @@ impl ClaimSource for Captured<'_> {
 
 /// Claim names as Python strings, made once: the registered names in a
 /// table, the others (the token-type claim, the user id claim, ...) in a
-/// small direct-mapped cache. Both are interned, so Python's own lookups of
-/// these names in the dict find them by identity.
+/// small direct-mapped cache. The registered names are interned, so Python's
+/// own lookups of them in the dict find them by identity. The cached ones are
+/// not: their text comes from the token, and since CPython 3.12 an interned
+/// string is immortal, so a stream of `verify=False` decodes with made-up
+/// claim names would grow the process for good. Evicted, they are freed.
 ///
 /// jiter's `cached_py_string` did this job before: a 16k-entry cache taken
 /// from an atomic pool per string, hashed with ahash and compared through
@@ -242,7 +245,7 @@ fn name_slot(key: &NameKey) -> usize {
     (mixed >> 58) as usize % NAME_CACHE_SLOTS
 }
 
-/// A cached name: its key and its interned string.
+/// A cached name: its key and its string.
 type NameEntry = Option<(NameKey, Py<PyString>)>;
 
 type NameCache = [NameEntry; NAME_CACHE_SLOTS];
@@ -255,7 +258,7 @@ thread_local! {
     static NAME_CACHE: RefCell<NameCache> = const { RefCell::new([const { None }; NAME_CACHE_SLOTS]) };
 }
 
-/// `name` as an interned `str`, from `cache` when it is there (and put there when it is not).
+/// `name` as a `str`, from `cache` when it is there (and put there when it is not).
 fn cached_name<'py>(py: Python<'py>, name: &str, cache: Option<&mut NameCache>) -> Bound<'py, PyString> {
     let (Some(key), Some(cache)) = (name_key(name), cache) else {
         return PyString::new(py, name);
@@ -266,7 +269,7 @@ fn cached_name<'py>(py: Python<'py>, name: &str, cache: Option<&mut NameCache>) 
     {
         return cached.bind(py).clone();
     }
-    let fresh = PyString::intern(py, name);
+    let fresh = PyString::new(py, name);
     // The entry it replaces (a collision) is dropped with the GIL held: a decref.
     *entry = Some((key, fresh.clone().unbind()));
     fresh

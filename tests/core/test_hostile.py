@@ -6,7 +6,9 @@ import base64
 import hashlib
 import hmac
 import json
+import sys
 import time
+import uuid
 
 import jwt
 import pytest
@@ -205,3 +207,17 @@ def test_large_finite_numbers_with_exponents_are_kept():
 
 def test_by_code_maps_every_class():
     assert {cls.code: cls for cls in (getattr(exc, name) for name in exc.__all__)} == exc.BY_CODE
+
+
+def test_claim_names_a_token_chose_are_never_interned():
+    # Since CPython 3.12 an interned str is immortal: if names taken from tokens were interned, a
+    # stream of verify=False decodes with made-up names would grow the process for good. sys.intern
+    # of an equal, fresh string returns the object already interned, if there is one.
+    name = "n" + uuid.uuid4().hex[:12]
+    token = hs256({"alg": "HS256"}, {name: 1, "exp": NOW + 60})
+    for _ in range(2):  # the second decode takes the name from the cache
+        claims = HS.decode(token, verify=False)
+        chosen, registered = (next(k for k in claims if k == n) for n in (name, "exp"))
+        assert sys.intern("".join(list(name))) is not chosen
+        # The control: the registered names are interned (a fixed set), and this way of asking sees it.
+        assert sys.intern("".join(list("exp"))) is registered
