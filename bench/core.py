@@ -11,6 +11,8 @@ medians are compared with PyJWT measured in the same run.
 from __future__ import annotations
 
 import json
+import os
+import statistics
 import subprocess
 import sys
 import time
@@ -31,6 +33,8 @@ ALGORITHMS = ("HS256", "RS256", "ES256", "ES512", "EdDSA")
 SECRET = "bench-secret-0123456789abcdef-0123456789abcdef-0123456789abcdef"
 RSA_FLOOR = Path(__file__).resolve().parent.parent / "target" / "release" / "rsa-floor"
 BASELINE = "PyJWT"
+CORE_ROUNDS = int(os.environ.get("BENCH_CORE_ROUNDS", "21"))
+CORE_SAMPLE_SECONDS = float(os.environ.get("BENCH_CORE_SAMPLE_SECONDS", "0.04"))
 OURS = "simplejwt-rs"
 
 
@@ -273,8 +277,11 @@ def main() -> None:
         for op in ("decode", "encode"):
             cases = [decode_case(lib, token) if op == "decode" else encode_case(lib, claims) for lib in timed]
             print(f"{alg} {op}: {', '.join(c.key for c in cases)}", file=sys.stderr)
-            round_robin(cases)
+            # More, shorter rounds than the default (the same time in all): the paired ratios
+            # below need many rounds, and µs calls need no long samples.
+            round_robin(cases, rounds=CORE_ROUNDS, target=CORE_SAMPLE_SECONDS)
             base = next((median_us(c) for c in cases if c.key == BASELINE), None)
+            ours_case = next((c for c in cases if c.key == OURS), None)
             rows = {}
             for case in cases:
                 us = median_us(case)
@@ -284,6 +291,11 @@ def main() -> None:
                     "samples_us": [round(s * 1e6, 3) for s in case.samples],
                     "n": case.n,
                 }
+                if ours_case is not None and case is not ours_case:
+                    # Its time over ours in the same round, median over rounds: each round times
+                    # every library back to back, so load that drifts between rounds cancels out.
+                    paired = [theirs / mine for theirs, mine in zip(case.samples, ours_case.samples, strict=True)]
+                    rows[case.key]["ours_speed_paired"] = round(statistics.median(paired), 3)
             entry[op] = rows
         result["algorithms"][alg] = entry
         if alg == "RS256" and RSA_FLOOR.exists():
