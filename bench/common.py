@@ -52,13 +52,21 @@ def machine() -> dict[str, Any]:
         except PackageNotFoundError:
             versions[name] = None
     try:
-        commit = subprocess.run(
-            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True, check=True
-        ).stdout.strip()
+        git = ["git", "-C", str(ROOT)]
+        commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=True)
+        # What the benchmarks write (their JSON, the READMEs) does not make the measured code dirty:
+        # one bench target's report would otherwise mark every later one's.
+        changed = subprocess.run(
+            [*git, "status", "--porcelain", "--", ".", ":!docs/benchmarks", ":!README.md"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        commit_label = commit.stdout.strip() + ("-dirty" if changed.stdout.strip() else "")
     except (OSError, subprocess.CalledProcessError):
-        commit = None
+        commit_label = None
     return {
-        "commit": commit,  # "-dirty": the wheel was built from a working tree with uncommitted changes
+        "commit": commit_label,  # "-dirty": measured code with uncommitted changes
         "cpu": model,
         "cores": os.cpu_count(),
         "python": platform.python_version(),
