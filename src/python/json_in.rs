@@ -13,6 +13,7 @@ use std::borrow::Cow;
 
 use jiter::{Jiter, JiterResult, NumberAny, NumberInt, Peek};
 
+use super::swar;
 use crate::error::{Error, malformed};
 
 /// One member's value; numbers keep their text (a huge integer is handed on as it is written).
@@ -183,16 +184,6 @@ impl<'j> Object<'j> {
     }
 }
 
-const ONES: u64 = 0x0101_0101_0101_0101;
-const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
-
-/// The high bit of each byte of `word` below `limit` (`limit` at most 0x80). Bytes
-/// above the first such byte may be flagged wrongly (a borrow); the first is exact.
-#[inline]
-fn bytes_below(word: u64, limit: u8) -> u64 {
-    word.wrapping_sub(ONES * u64::from(limit)) & !word & HIGH_BITS
-}
-
 /// From `start` (just after an opening quote): the index of the first quote,
 /// backslash or control character (the input's length if none), and whether
 /// any byte before it is non-ASCII.
@@ -201,22 +192,21 @@ fn scan_string(json: &[u8], start: usize) -> (usize, bool) {
     let mut at = start;
     let mut seen = 0u64;
     while let Some(chunk) = json.get(at..at + 8) {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(chunk);
-        let word = u64::from_le_bytes(le);
-        let stops = bytes_below(word ^ (ONES * u64::from(b'"')), 1)
-            | bytes_below(word ^ (ONES * u64::from(b'\\')), 1)
-            | bytes_below(word, 0x20);
+        let word = swar::word(chunk);
+        let stops = swar::string_breaks(word);
         if stops != 0 {
             let before = stops.trailing_zeros() / 8;
             // The bytes before the stop (none when it is the first).
             let mask = (1u64 << (8 * before)).wrapping_sub(1);
-            return (at + before as usize, (seen | (word & mask)) & HIGH_BITS != 0);
+            return (
+                at + before as usize,
+                (seen | (word & mask)) & swar::HIGH_BITS != 0,
+            );
         }
         seen |= word;
         at += 8;
     }
-    let mut high = seen & HIGH_BITS != 0;
+    let mut high = seen & swar::HIGH_BITS != 0;
     while let Some(&b) = json.get(at) {
         if b == b'"' || b == b'\\' || b < 0x20 {
             break;
@@ -267,9 +257,7 @@ fn plain_integer(json: &[u8], start: usize) -> Option<(i64, usize)> {
 /// Each step multiplies adjacent groups into one: 8 digits, 4 pairs, 2 quads, 1.
 #[inline]
 fn eight_digits(chunk: &[u8]) -> Option<u64> {
-    let mut le = [0u8; 8];
-    le.copy_from_slice(chunk);
-    let word = u64::from_le_bytes(le);
+    let word = swar::word(chunk);
     // A digit is 0x30..=0x39: high nibble 3, and still 3 after adding 6.
     let nibbles = (word & 0xF0F0_F0F0_F0F0_F0F0)
         | ((word.wrapping_add(0x0606_0606_0606_0606) & 0xF0F0_F0F0_F0F0_F0F0) >> 4);

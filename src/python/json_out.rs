@@ -8,6 +8,8 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use pyo3::{Borrowed, PyTypeInfo, ffi};
 
+use super::swar;
+
 /// A larger buffer is not kept: one huge payload should not pin its memory.
 const SPARE_MAX: usize = 4096;
 
@@ -526,7 +528,7 @@ fn plain_run(bytes: &[u8]) -> usize {
     let mut run = 0;
     let mut words = bytes.chunks_exact(8);
     for w in &mut words {
-        let special = special(word(w));
+        let special = special(swar::word(w));
         if special != 0 {
             // The lowest flagged byte is the first to escape (earlier bytes' flags are exact).
             return run + (special.trailing_zeros() / 8) as usize;
@@ -540,20 +542,7 @@ fn plain_run(bytes: &[u8]) -> usize {
 /// `\\`, 0x7f, or non-ASCII (top bit set). Flags above the lowest flagged
 /// byte may be false (borrows), so only "any" and "the lowest" are exact.
 fn special(v: u64) -> u64 {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
-    let has_zero = |v: u64| v.wrapping_sub(ONES) & !v & HIGH;
-    v.wrapping_sub(ONES * 0x20) & !v & HIGH
-        | has_zero(v ^ (ONES * u64::from(b'"')))
-        | has_zero(v ^ (ONES * u64::from(b'\\')))
-        | has_zero(v ^ (ONES * 0x7f))
-        | v & HIGH
-}
-
-fn word(bytes: &[u8]) -> u64 {
-    let mut le = [0u8; 8];
-    le.copy_from_slice(bytes);
-    u64::from_le_bytes(le)
+    swar::string_breaks(v) | swar::bytes_equal(v, 0x7f) | v & swar::HIGH_BITS
 }
 
 /// Whether no byte of `bytes` needs escaping: eight at a time, the last word
@@ -574,24 +563,17 @@ fn all_plain(bytes: &[u8]) -> bool {
                 b'a',
                 b'a',
             ]),
-            _ => {
-                let half = |at: usize| {
-                    let mut le = [0u8; 4];
-                    le.copy_from_slice(&bytes[at..at + 4]);
-                    u64::from(u32::from_le_bytes(le))
-                };
-                half(0) | half(len - 4) << 32
-            }
+            _ => swar::half(&bytes[..4]) | swar::half(&bytes[len - 4..]) << 32,
         };
         return special(v) == 0;
     }
     let mut words = bytes.chunks_exact(8);
     let mut found = 0;
     for w in &mut words {
-        found |= special(word(w));
+        found |= special(swar::word(w));
     }
     if !words.remainder().is_empty() {
-        found |= special(word(&bytes[len - 8..]));
+        found |= special(swar::word(&bytes[len - 8..]));
     }
     found == 0
 }

@@ -8,6 +8,7 @@ mod json_in; // JSON bytes -> the members of the payload object
 mod json_out; // Python objects -> JSON bytes, as json.dumps writes them
 mod payload; // JSON bytes -> dict, capturing the registered claims
 mod refresh; // Codec.refresh: the core's refresh over dicts
+mod swar; // eight bytes at a time: the byte tests the JSON reader and writer share
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;

@@ -16,6 +16,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
 use super::json_in::{Object, Value, invalid};
+use super::swar;
 use crate::claims::{ClaimSource, ClaimValue, Kind, Requirements, RuleClaims, Time, TokenType};
 use crate::error::{Error, malformed};
 
@@ -217,16 +218,8 @@ type NameKey = [u64; 3];
 fn name_key(name: &str) -> Option<NameKey> {
     let bytes = name.as_bytes();
     let len = bytes.len();
-    let word = |at: usize| {
-        let mut le = [0u8; 8];
-        le.copy_from_slice(&bytes[at..at + 8]);
-        u64::from_le_bytes(le)
-    };
-    let half = |at: usize| {
-        let mut le = [0u8; 4];
-        le.copy_from_slice(&bytes[at..at + 4]);
-        u64::from(u32::from_le_bytes(le))
-    };
+    let word = |at: usize| swar::word(&bytes[at..at + 8]);
+    let half = |at: usize| swar::half(&bytes[at..at + 4]);
     let (first, last) = match len {
         0 => (0, 0),
         1..=3 => (
