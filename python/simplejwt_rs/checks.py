@@ -19,7 +19,6 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
 from rest_framework.views import APIView
 from rest_framework_simplejwt import authentication as up_auth
-from rest_framework_simplejwt import serializers as up_serializers
 from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt import views as up_views
 from rest_framework_simplejwt.exceptions import TokenBackendError
@@ -506,16 +505,10 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
 # --- another package's subclasses of upstream's classes (SIMPLE_JWT["PATCH_UPSTREAM_CLASSES"]) --------------
 
-# Upstream's classes whose token paths PATCH_UPSTREAM_CLASSES routes through ours, and the methods routed.
-UPSTREAM_BASES: dict[type, tuple[str, ...]] = {
-    up_auth.JWTAuthentication: ("get_validated_token", "get_user"),
-    up_serializers.TokenRefreshSerializer: ("validate",),
-    up_serializers.TokenRefreshSlidingSerializer: ("validate",),
-    up_serializers.TokenVerifySerializer: ("validate",),
-    up_serializers.TokenBlacklistSerializer: ("validate",),
-    up_serializers.TokenObtainSerializer: ("validate", "get_token"),
-}
-OURS = (authentication.JWTAuthentication, *OUR_SERIALIZERS, serializers.TokenObtainSerializer)
+# Upstream's classes whose token paths PATCH_UPSTREAM_CLASSES routes through ours, and the methods routed:
+# the patch's own list, so that the checks accept exactly what the patch routes.
+UPSTREAM_BASES: dict[type, tuple[str, ...]] = {base: names for base, (_ours, names) in upstream_patch.ROUTED.items()}
+OURS = tuple(ours for ours, _names in upstream_patch.ROUTED.values())
 UPSTREAM_PACKAGES = ("rest_framework_simplejwt", "simplejwt_rs")
 
 
@@ -539,20 +532,23 @@ def _calls_on(code: Any, name: str) -> bool:
 
 
 def _override_without_super(cls: type, base: type) -> str | None:
-    """``Class.method`` of ``cls``'s own (not upstream's) overrides of ``base``'s routed methods that never
-    reach ``base``'s method (so not ours either, even with the opt-in)."""
+    """``Class.method``: the definition of one of ``base``'s routed methods that runs for ``cls`` and never
+    reaches a method the opt-in routes (so not ours either, even with the opt-in); upstream's own classes
+    count too (its ``JWTStatelessUserAuthentication.get_user`` skips ours unless the patch routes it)."""
     for name in UPSTREAM_BASES[base]:
         for klass in cls.__mro__:
             if name not in klass.__dict__:
                 continue
-            if klass is base:
-                break  # upstream's method, routed through ours
+            if upstream_patch.routes(klass, name) or _package(klass) == "simplejwt_rs":
+                break  # routed through ours, or ours
             func = klass.__dict__[name]
             func = getattr(func, "__func__", func)
             code = getattr(func, "__code__", None)
-            if _package(klass) not in UPSTREAM_PACKAGES and code is not None and not _calls_on(code, name):
+            if code is not None and not _calls_on(code, name):
                 return f"{_name(klass)}.{name}"
-            break  # the first definition in the MRO is the one that runs
+            if code is None:
+                break
+            # It calls super(): the next definition in the MRO runs too.
     return None
 
 

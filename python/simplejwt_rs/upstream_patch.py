@@ -10,6 +10,8 @@ subclass that does not override them, or calls ``super()``, inherits ours:
 
 - ``JWTAuthentication``: ``get_header``, ``get_raw_token``,
   ``get_validated_token``, ``get_user``, ``authenticate_header``;
+  ``JWTStatelessUserAuthentication`` (alias ``JWTTokenUserAuthentication``):
+  its own ``get_user`` (with ``POLICY_CACHE``, the cached policy);
 - the serializers' ``validate``: obtain (and ``get_token``), refresh,
   sliding refresh, verify, blacklist (logout);
 - the token classes: ``AccessToken(...)``, ``RefreshToken(...)``,
@@ -17,6 +19,11 @@ subclass that does not override them, or calls ``super()``, inherits ours:
   upstream's, so ``isinstance`` holds), and their ``for_user`` mints ours;
   ``BlacklistMixin.blacklist`` (dj-rest-auth's logout) logs out through the
   store as ours does, for a project's own subclass of upstream's too.
+
+:data:`ROUTED` is the one list of upstream's classes and methods replaced:
+:func:`apply` patches exactly it, and the system checks (``checks.py``: E011,
+E013, E014, E020, E021) read it, so that a class the opt-in does not route is
+reported, not assumed safe.
 
 Each replacement is a wrapper that, called on an instance of our own class,
 runs upstream's original: our classes subclass upstream's, and a ``super()``
@@ -47,14 +54,32 @@ TOKEN_CLASSES: dict[type[up_tokens.Token], type[tokens.Token]] = {
     up_tokens.UntypedToken: tokens.UntypedToken,
 }
 
-# (upstream class, method) -> our class whose method replaces it.
 AUTHENTICATION_METHODS = ("get_header", "get_raw_token", "get_validated_token", "get_user", "authenticate_header")
+# Upstream's serializers whose validate() runs one of ours (sharing the caller's context and token class).
 SERIALIZERS: dict[type, type] = {
     up_serializers.TokenRefreshSerializer: serializers.TokenRefreshSerializer,
     up_serializers.TokenRefreshSlidingSerializer: serializers.TokenRefreshSlidingSerializer,
     up_serializers.TokenVerifySerializer: serializers.TokenVerifySerializer,
     up_serializers.TokenBlacklistSerializer: serializers.TokenBlacklistSerializer,
 }
+
+# The one list: upstream class -> (ours, the methods of upstream's class's own __dict__ that ours replace).
+# apply() patches exactly these (and the token classes above); checks.py derives what it accepts from it.
+ROUTED: dict[type, tuple[type, tuple[str, ...]]] = {
+    up_auth.JWTAuthentication: (authentication.JWTAuthentication, AUTHENTICATION_METHODS),
+    # Upstream's stateless class has a get_user of its own (no policy at all): ours applies POLICY_CACHE's.
+    up_auth.JWTStatelessUserAuthentication: (authentication.JWTStatelessUserAuthentication, ("get_user",)),
+    **{upstream_cls: (ours, ("validate",)) for upstream_cls, ours in SERIALIZERS.items()},
+    # Credentials and USER_AUTHENTICATION_RULE as ours; Pair/Sliding then mint through get_token.
+    up_serializers.TokenObtainSerializer: (serializers.TokenObtainSerializer, ("validate", "get_token")),
+}
+
+
+def routes(owner: type, name: str) -> bool:
+    """Whether the opt-in replaces ``owner.name`` (the method defined in ``owner``'s own body) with ours."""
+    entry = ROUTED.get(owner)
+    return entry is not None and name in entry[1]
+
 
 _ABSENT = object()
 # (class, attribute) -> what the class's own __dict__ held before patching (or _ABSENT).
@@ -132,6 +157,16 @@ def _get_token(original: Any) -> classmethod:
     return classmethod(get_token)
 
 
+def _replacement(upstream_cls: type, ours: type, name: str) -> Any:
+    """What replaces ``upstream_cls.name`` (one entry of :data:`ROUTED`)."""
+    if name == "get_token":
+        return _get_token(upstream_cls.__dict__[name])
+    if upstream_cls in SERIALIZERS:
+        return _routed(upstream_cls, name, ours, _delegate_validate(ours))
+    # Authentication, and obtain's validate: our own method, run on upstream's (or a subclass's) instance.
+    return _routed(upstream_cls, name, ours, ours.__dict__[name])
+
+
 def applied() -> bool:
     """Whether upstream's classes are routed through ours right now."""
     return bool(_originals)
@@ -141,20 +176,9 @@ def apply() -> None:
     """Route upstream's token paths through ours (idempotent)."""
     if applied():
         return
-    up, ours_auth = up_auth.JWTAuthentication, authentication.JWTAuthentication
-    for name in AUTHENTICATION_METHODS:
-        _set(up, name, _routed(up, name, ours_auth, ours_auth.__dict__[name]))
-
-    for upstream_cls, ours in SERIALIZERS.items():
-        _set(upstream_cls, "validate", _routed(upstream_cls, "validate", ours, _delegate_validate(ours)))
-    obtain = up_serializers.TokenObtainSerializer
-    # Credentials and USER_AUTHENTICATION_RULE as ours; Pair/Sliding then mint through get_token.
-    _set(
-        obtain,
-        "validate",
-        _routed(obtain, "validate", serializers.TokenObtainSerializer, serializers.TokenObtainSerializer.validate),
-    )
-    _set(obtain, "get_token", _get_token(obtain.__dict__["get_token"]))
+    for upstream_cls, (ours, names) in ROUTED.items():
+        for name in names:
+            _set(upstream_cls, name, _replacement(upstream_cls, ours, name))
 
     _set(up_tokens.Token, "__new__", staticmethod(_token_new))
     for upstream_cls in TOKEN_CLASSES:

@@ -91,3 +91,97 @@ def test_upstream_blacklist_logs_out_through_the_store_for_a_project_subclass(al
     ours = tokens.RefreshToken.for_user(alice)
     assert up_tokens.BlacklistMixin.blacklist(ours)[1] is True
     assert not RotatedRefreshToken.objects.filter(parent_jti=ours["jti"]).exists()
+
+
+# --- upstream's JWTStatelessUserAuthentication (issue 19, item 6) --------------------------------------------
+
+
+@pytest.fixture
+def policy_cache_on(settings):
+    """POLICY_CACHE on a LocMemCache (the cache itself is tested on Redis in tests/django/test_policy_cache.py)."""
+    from django.core.cache import caches
+
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "policy": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "upstream-patch-policy"},
+    }
+    settings.SIMPLE_JWT = {**settings.SIMPLE_JWT, "POLICY_CACHE": "policy"}
+    caches["policy"].clear()
+    yield
+    caches["policy"].clear()
+
+
+def _stateless_user(cls, token):
+    """What upstream's ``authenticate`` does with a request carrying ``token``: (user, token) or the refusal."""
+    from rest_framework.test import APIRequestFactory
+
+    request = APIRequestFactory().get("/", HTTP_AUTHORIZATION=f"Bearer {token}")
+    try:
+        return cls().authenticate(request)[0]
+    except AuthenticationFailed as refused:
+        return refused.detail["code"]
+
+
+@pytest.mark.parametrize("cls", [up_auth.JWTStatelessUserAuthentication, up_auth.JWTTokenUserAuthentication])
+def test_upstream_stateless_authentication_applies_the_cached_policy(
+    alice, policy_cache_on, cls, django_capture_on_commit_callbacks
+):
+    from simplejwt_rs import revoke_user_tokens
+
+    access = up_tokens.AccessToken.for_user(alice)
+    assert str(_stateless_user(cls, access).id) == str(alice.pk)
+    alice.is_active = False
+    alice.save()
+    assert _stateless_user(cls, access) == "user_inactive"
+    alice.is_active = True
+    alice.save()
+    assert str(_stateless_user(cls, access).id) == str(alice.pk)
+    alice.groups.add(Group.objects.create(name="locked"))  # the project's rule, with its cached verdict
+    assert _stateless_user(cls, access) == "user_inactive"
+    alice.groups.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        revoke_user_tokens(alice)  # "log out everywhere"
+    assert _stateless_user(cls, access) == "token_family_revoked"
+
+
+def test_the_checks_read_the_patchs_list():
+    """One list: the checks know exactly the upstream classes and methods the opt-in replaces."""
+    from simplejwt_rs import checks
+
+    assert {base: methods for base, (_ours, methods) in upstream_patch.ROUTED.items()} == checks.UPSTREAM_BASES
+    assert set(checks.OURS) == {ours for ours, _methods in upstream_patch.ROUTED.values()}
+    assert up_auth.JWTStatelessUserAuthentication in upstream_patch.ROUTED
+    routed = {(base, name) for base, (_ours, methods) in upstream_patch.ROUTED.items() for name in methods}
+    patched = {key for key in upstream_patch._originals if not issubclass(key[0], (up_tokens.Token,))}
+    patched -= {(up_tokens.BlacklistMixin, "blacklist")}
+    assert patched == routed  # apply() replaced exactly what the list names, nothing it does not
+    for base, name in routed:
+        assert getattr(base.__dict__[name], "__simplejwt_rs_routed__", False) or name == "get_token"
+
+
+def test_the_checks_report_what_the_patch_does_not_route(settings, monkeypatch):
+    """With the opt-in, upstream's stateless class passes the checks because the patch routes it; a patch
+    that did not would leave it skipping the policy, and the checks, reading the same list, then say so."""
+    from collections import Counter
+
+    from simplejwt_rs.checks import check_classes, check_routes
+
+    settings.ROOT_URLCONF = "tests.clients.urls_stateless"
+    stateless = "rest_framework_simplejwt.authentication.JWTStatelessUserAuthentication"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_AUTHENTICATION_CLASSES": [stateless]}
+
+    def ids():
+        return Counter(message.id for check in (check_classes, check_routes) for message in check())
+
+    assert upstream_patch.applied() and ids() == Counter()
+    unrouted = {k: v for k, v in upstream_patch.ROUTED.items() if k is not up_auth.JWTStatelessUserAuthentication}
+    upstream_patch.remove()
+    monkeypatch.setattr(upstream_patch, "ROUTED", unrouted)
+    upstream_patch.apply()
+    try:
+        assert ids() == Counter({"simplejwt_rs.E011": 1, "simplejwt_rs.E014": 1})
+    finally:
+        upstream_patch.remove()
+        monkeypatch.undo()
+        upstream_patch.apply()
+    assert ids() == Counter()
