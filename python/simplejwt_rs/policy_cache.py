@@ -249,11 +249,19 @@ class _RedisMget:
                 continue
             self.local.used = True
             break
-        loads = self.loads
-        return {key: loads(value) for key, value in zip(keys, values, strict=True) if value is not None}
+        found = {}
+        for key, value in zip(keys, values, strict=True):
+            if value is not None:
+                try:
+                    found[key] = self.loads(value)
+                except Exception:  # noqa: BLE001  (bytes no Django serializer wrote: junk, not an outage)
+                    found[key] = _JUNK
+        return found
 
 
 _READER = "_simplejwt_rs_policy_reader"
+# A value that could not be decoded: an entry of no shape we write, so a miss (the database decides).
+_JUNK = object()
 
 
 def _get_many(cache: Any) -> Callable[[list[str]], dict[str, Any]]:
@@ -288,13 +296,33 @@ def _read(keys: list[str]) -> dict[str, Any]:
 
 
 def _refuse_revoked_family(found: dict[str, Any], family: Any) -> None:
-    """The family's cached answer (a cold entry filled from the database); raises if it is revoked."""
-    revoked = found.get(family_key(family))
+    """The family's cached answer (a cold entry filled from the database); raises if it is revoked.
+
+    An entry that is not a bool (junk: ``0``, ``""``, a string...) is a miss: the database decides, and a
+    revocation it holds is written over the junk (a family is never un-revoked, so that ``set`` cannot
+    race anything into a wrong answer).  Junk over a family the database does not revoke is left to expire:
+    replacing it with ``False`` could land over a concurrent revocation's ``True``.
+    """
+    key = family_key(family)
+    revoked = found.get(key)
     if revoked is None:
         revoked = family_revoked_in_db(family)
-        _fill(family_key(family), revoked)
+        _fill(key, revoked)
+    elif type(revoked) is not bool:
+        _junk(key, revoked)
+        revoked = family_revoked_in_db(family)
+        if revoked:
+            _write({key: True}, ttl())
     if revoked:
         raise errors.TokenFamilyRevoked()
+
+
+def _junk(key: str, value: Any) -> None:
+    log.warning(
+        "Policy cache entry %r holds a value of an unexpected shape (%s): ignored, the database decides",
+        key,
+        type(value).__name__,
+    )
 
 
 _USER_PREFIX = f"{PREFIX}u:"
@@ -315,6 +343,23 @@ def family_key(family: Any) -> str:
 _ENTRY_LENGTH = 4
 
 
+def well_formed(state: Any) -> bool:
+    """Whether ``state`` is a user's entry as :func:`state_of` writes it (a list too: a JSON serializer's
+    tuple).  Anything else (junk, another release's entry) is a miss: never an allow, never an exception."""
+    if type(state) not in (tuple, list) or len(state) != _ENTRY_LENGTH:
+        return False
+    verdict, first, second, mark = state
+    if type(verdict) is not str or not (mark is None or type(mark) is int):  # not a bool, NaN or "123"
+        return False
+    if verdict == DELETED:
+        return first is None and second is None and mark is None
+    if verdict == INACTIVE:
+        return first is None and second is None
+    if verdict == RULE_REFUSED:
+        return type(first) is str and type(second) is str
+    return verdict == _ALLOWED and type(first) is str and second is None
+
+
 def state_of(user: Any, mark: int | None = None) -> tuple[Any, ...]:
     """The policy's verdict on ``user`` (None: no such user) and its "revoked before" mark, as cached."""
     if user is None:
@@ -322,7 +367,7 @@ def state_of(user: Any, mark: int | None = None) -> tuple[Any, ...]:
     try:
         allowed = allows(user)
     except Refuse as refusal:
-        return (RULE_REFUSED, str(refusal.message), refusal.code, mark)
+        return (RULE_REFUSED, str(refusal.message), str(refusal.code), mark)
     if not allowed:
         return (INACTIVE, None, None, mark)
     return (_ALLOWED, get_md5_hash_password(user.password), None, mark)
@@ -356,9 +401,7 @@ def _family(claims: dict[str, Any]) -> str | None:
 
 
 def _refuse(state: Any, claims: dict[str, Any], now: _Settings) -> None:
-    # An entry written by something else (or by a release whose entries had no mark): the database decides.
-    if not isinstance(state, (tuple, list)) or len(state) != _ENTRY_LENGTH:
-        raise Unavailable()
+    """Refuse as a (well-formed, see :func:`_entry`) cached entry says."""
     verdict = state[0]
     if verdict == DELETED:
         raise UserRefused(DELETED)
@@ -367,8 +410,6 @@ def _refuse(state: Any, claims: dict[str, Any], now: _Settings) -> None:
         raise UserRefused(RULE_REFUSED, None, refusal)
     if verdict == INACTIVE:
         raise UserRefused(INACTIVE)
-    if verdict != _ALLOWED:  # an entry written by something else: the database decides
-        raise Unavailable()
     if now.check_revoke and claims.get(now.revoke_claim) != state[1]:
         raise UserRefused(PASSWORD_CHANGED)
 
@@ -415,11 +456,21 @@ def check(claims: dict[str, Any]) -> None:
 
 
 def _entry(found: dict[str, Any], user_id: Any) -> Any:
-    """The user's cached entry, or (cold, evicted) the database's, filled into the cache."""
-    state = found.get(user_key(user_id))
+    """The user's cached entry, or (cold, evicted) the database's, filled into the cache.
+
+    An entry of any other shape (junk, another release's) raises :class:`Unavailable`: the database decides
+    the request, and the entry is rewritten from the database once the transaction commits
+    (:func:`_rewrite`, as a write-through is, so that no concurrent change is overwritten).
+    """
+    key = user_key(user_id)
+    state = found.get(key)
     if state is None:
         state = _state_from_db(user_id)
-        _fill(user_key(user_id), state)
+        _fill(key, state)
+    elif not well_formed(state):
+        _junk(key, state)
+        transaction.on_commit(lambda: _rewrite(user_id))
+        raise Unavailable()
     return state
 
 
@@ -453,9 +504,9 @@ def check_revocations(claims: dict[str, Any]) -> None:
         found = _read(keys)
         mark = None
         if user_id is not None:
-            state = _entry(found, user_id)
-            if not isinstance(state, (tuple, list)) or len(state) != _ENTRY_LENGTH or state[0] == DELETED:
-                # Another shape, or "deleted" for a user the caller just loaded (a rolled-back delete): the database.
+            state = _entry(found, user_id)  # of another shape: Unavailable, the database decides
+            if state[0] == DELETED:
+                # "Deleted" for a user the caller just loaded (a rolled-back delete): the database.
                 mark = _mark_in_db(user_id)
             else:
                 mark = state[3]
