@@ -31,6 +31,7 @@ in this process and replayed before its next use of the cache.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -43,8 +44,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import caches
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.signals import setting_changed
-from django.db import transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
+from django.db import models, transaction
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from rest_framework_simplejwt.utils import datetime_to_epoch, get_md5_hash_password
 
 from . import errors
@@ -568,14 +569,24 @@ def _user_id(user: Any) -> str:
 def forget_user(user: Any) -> None:
     """Write the user's current state through now and once the transaction commits.
 
-    Call it after a change the signals do not see that the rule depends on
-    (``QuerySet.update()``, a related model the rule reads).
+    The one call for a change no signal reports: ``QuerySet.update()``, ``bulk_update()``, raw SQL, a
+    related model the rule reads.  Without ``POLICY_CACHE`` it does nothing, so it is safe to call always.
     """
-    if not enabled():
+    if enabled():
+        _forget([_user_id(user)])
+
+
+def _forget(user_ids: list[str]) -> None:
+    """Delete these users' entries now; rewrite each from the database once the transaction commits."""
+    if not user_ids:
         return
-    user_id = _user_id(user)
-    _write({user_key(user_id): None}, ttl())
-    transaction.on_commit(lambda: _rewrite(user_id))
+    _write({user_key(user_id): None for user_id in user_ids}, ttl())
+    transaction.on_commit(functools.partial(_rewrite_all, user_ids))
+
+
+def _rewrite_all(user_ids: list[str]) -> None:
+    for user_id in user_ids:
+        _rewrite(user_id)
 
 
 # --- signals ------------------------------------------------------------------------------------------
@@ -601,8 +612,75 @@ def _pre_save(sender: Any, instance: Any, **kwargs: Any) -> None:
 
 
 def _post_save(sender: Any, instance: Any, **kwargs: Any) -> None:
-    if enabled() and _is_user_model(sender) and not kwargs.get("raw"):
+    if not enabled() or kwargs.get("raw"):
+        return
+    if _is_user_model(sender):
         forget_user(instance)
+    elif not kwargs.get("created"):  # a group renamed: a rule may read its name
+        _forget(_member_ids(sender, [instance.pk]))
+
+
+@functools.cache
+def _membership_lookups(model: Any, user_model: Any) -> tuple[str, ...]:
+    """The lookups from the user model to ``model`` through an auto-created many-to-many table (``groups``,
+    ``user_permissions``, a ``members`` field of the project's): rows Django deletes without a signal."""
+    if model is user_model:
+        return ()
+    found = []
+    for field in user_model._meta.many_to_many:  # the user's side: User.groups, User.user_permissions
+        if field.remote_field.model is model and field.remote_field.through._meta.auto_created:
+            found.append(field.name)
+    for field in model._meta.many_to_many:  # the other side: e.g. Team.members = ManyToManyField(User)
+        if field.remote_field.model is user_model and field.remote_field.through._meta.auto_created:
+            found.append(field.related_query_name())
+    return tuple(found)
+
+
+def _member_ids(sender: Any, pks: Iterable[Any]) -> list[str]:
+    """The ``USER_ID_FIELD`` values of the users linked by a many-to-many table to the ``sender`` rows ``pks``."""
+    try:
+        User = get_user_model()
+    except Exception:  # noqa: BLE001  (no user model yet: nothing to write through)
+        return []
+    model = getattr(getattr(sender, "_meta", None), "concrete_model", None)
+    pks = [pk for pk in pks if pk is not None]
+    lookups = _membership_lookups(model, User) if model is not None and pks else ()
+    if not lookups:
+        return []
+    members = models.Q()
+    for lookup in lookups:
+        members |= models.Q(**{f"{lookup}__in": pks})
+    ids = User._default_manager.filter(members).values_list(get("USER_ID_FIELD"), flat=True).distinct()
+    return [str(user_id) for user_id in ids]
+
+
+def _linked_pks(through: Any, instance: Any, model: Any) -> list[Any]:
+    """The ``model`` rows a many-to-many table (``through``) links to ``instance`` now."""
+    relations = [f for f in through._meta.fields if f.is_relation]
+    mine = [f for f in relations if f.related_model is type(instance)._meta.concrete_model]
+    other = [f for f in relations if f.related_model is model._meta.concrete_model]
+    if len(mine) != 1 or len(other) != 1 or mine[0] is other[0]:
+        return []  # self-referential (or unusual) tables: only the instance's own members are known
+    rows = through._default_manager.filter(**{mine[0].attname: instance.pk})
+    return list(rows.values_list(other[0].attname, flat=True))
+
+
+def _linked_changed(sender: Any, instance: Any, action: str, model: Any, pk_set: Any) -> None:
+    """A many-to-many between two models users are linked to changed (a group's permissions, from either
+    side): the members of both ends are written through."""
+    if action == "pre_clear":  # post_clear names nobody: look while the rows are there (inside clear()'s atomic)
+        pk_set = _linked_pks(sender, instance, model)
+    elif action not in ("post_add", "post_remove"):
+        return
+    _forget(sorted({*_member_ids(type(instance), [instance.pk]), *_member_ids(model, pk_set or ())}))
+
+
+def _pre_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """A group (a permission, any model users are linked to) deleted, directly or by a cascade: Django
+    deletes the membership rows without ``m2m_changed``, so its members are written through here, while
+    the rows can still be read (and once the deletion commits)."""
+    if enabled() and not _is_user_model(sender):
+        _forget(_member_ids(sender, [instance.pk]))
 
 
 def _post_delete(sender: Any, instance: Any, **kwargs: Any) -> None:
@@ -623,6 +701,7 @@ def _m2m_changed(sender: Any, instance: Any, action: str, reverse: bool, pk_set:
         return
     model: Any = kwargs.get("model")  # Any, not Optional: `is not` would narrow User to it
     if model is not User:
+        _linked_changed(sender, instance, action, model, pk_set)
         return
     if action == "pre_clear":  # group.user_set.clear(): post_clear names nobody, so look now
         accessor = getattr(instance, "_simplejwt_rs_cleared", None)
@@ -645,4 +724,5 @@ setting_changed.connect(_settings_changed, dispatch_uid="simplejwt_rs.policy_cac
 post_save.connect(_post_save, dispatch_uid="simplejwt_rs.policy_cache.post_save")
 pre_save.connect(_pre_save, dispatch_uid="simplejwt_rs.policy_cache.pre_save")
 post_delete.connect(_post_delete, dispatch_uid="simplejwt_rs.policy_cache.post_delete")
+pre_delete.connect(_pre_delete, dispatch_uid="simplejwt_rs.policy_cache.pre_delete")
 m2m_changed.connect(_m2m_changed, dispatch_uid="simplejwt_rs.policy_cache.m2m_changed")

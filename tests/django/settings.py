@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "rest_framework_simplejwt",  # its translation catalogue
     "rest_framework_simplejwt.token_blacklist",
     "simplejwt_rs",
+    "tests.django.cascade_app",  # users deleted through a cascade (test_policy_cache_write_through.py)
 ]
 MIDDLEWARE: list[str] = []
 LANGUAGE_CODE = "en-us"
