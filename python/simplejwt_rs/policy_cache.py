@@ -669,7 +669,8 @@ def _linked_changed(sender: Any, instance: Any, action: str, model: Any, pk_set:
     """A many-to-many between two models users are linked to changed (a group's permissions, from either
     side): the members of both ends are written through."""
     if action == "pre_clear":  # post_clear names nobody: look while the rows are there (inside clear()'s atomic)
-        pk_set = _linked_pks(sender, instance, model)
+        linked = _membership_lookups(model._meta.concrete_model, get_user_model())
+        pk_set = _linked_pks(sender, instance, model) if linked else ()
     elif action not in ("post_add", "post_remove"):
         return
     _forget(sorted({*_member_ids(type(instance), [instance.pk]), *_member_ids(model, pk_set or ())}))
