@@ -14,6 +14,8 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from .errors import DELETED, INACTIVE, PASSWORD_CHANGED, RULE_REFUSED, Refuse, TokenFamilyRevoked, UserRefused
@@ -90,8 +92,40 @@ def canonical_user_id(user_id: Any) -> Any:
     return _canonical(user_id, User._meta.get_field(get("USER_ID_FIELD")))
 
 
-def find_user(user_id: Any) -> Any:
-    """The one user whose ``USER_ID_FIELD`` is exactly ``user_id``; raises :class:`UserRefused` (DELETED)."""
+# Primary keys whose text in SQL (CAST AS text/varchar/char) is ``str(pk)``, on every database: the mark can be
+# read in the user's own query. Others (a UUID is hex without hyphens on SQLite and MySQL) take a query of their own.
+_PK_AS_TEXT = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "CharField",
+    }
+)
+# The attribute a user loaded with its mark carries it in (a datetime, or None: no mark).
+_MARK = "_simplejwt_rs_revoked_before"
+
+
+def _with_mark(queryset: Any) -> Any:
+    """``queryset`` annotated with each user's "revoked before" mark, when the pk allows it in one query."""
+    if queryset.model._meta.pk.get_internal_type() not in _PK_AS_TEXT:
+        return queryset
+    marks = RevokedUserTokens.objects.filter(user_id=Cast(OuterRef("pk"), CharField()))
+    return queryset.annotate(**{_MARK: Subquery(marks.values("revoked_before")[:1])})
+
+
+def find_user(user_id: Any, *, with_mark: bool = False) -> Any:
+    """The one user whose ``USER_ID_FIELD`` is exactly ``user_id``; raises :class:`UserRefused` (DELETED).
+
+    ``with_mark``: its "log out everywhere" mark is read in the same query where the pk's type allows
+    (refresh and verify keep their statement budget); :func:`mark_of` then needs no query.
+    """
     User = get_user_model()
     name = get("USER_ID_FIELD")
     value = _canonical(user_id, User._meta.get_field(name))
@@ -99,7 +133,8 @@ def find_user(user_id: Any) -> Any:
         raise UserRefused(DELETED)
     try:
         # Two rows: a USER_ID_FIELD that is not unique names nobody in particular (check W009).
-        found = list(User.objects.filter(**{name: value})[:2])
+        users = User.objects.filter(**{name: value})
+        found = list((_with_mark(users) if with_mark else users)[:2])
     except (ValidationError, ValueError, TypeError, OverflowError) as exc:
         raise UserRefused(DELETED) from exc
     if len(found) != 1:
@@ -119,15 +154,13 @@ def pk_claim() -> str | None:
     return str(claim)
 
 
-
-
-def token_account(claims: dict[str, Any]) -> Any:
+def token_account(claims: dict[str, Any], *, with_mark: bool = False) -> Any:
     """The one account a token names: by ``USER_ID_CLAIM`` and, where :func:`pk_claim` binds it, by its pk.
 
     Raises :class:`UserRefused` (DELETED) when it names none: a token of a deleted account whose
     ``USER_ID_FIELD`` value another account took since, or one minted without the pk claim, names nobody.
     """
-    user = find_user(claims.get(get("USER_ID_CLAIM")))
+    user = find_user(claims.get(get("USER_ID_CLAIM")), with_mark=with_mark)
     claim = pk_claim()
     if claim is not None and claims.get(claim) != str(user.pk):
         raise UserRefused(DELETED)
@@ -165,7 +198,11 @@ def account_key(user: Any) -> str:
 
 def mark_of(user: Any) -> float | None:
     """The user's "tokens issued at or before T are revoked" mark in the database: T (epoch seconds), or None."""
-    found = RevokedUserTokens.objects.filter(user_id=account_key(user)).values_list("revoked_before", flat=True).first()
+    if _MARK in vars(user):  # loaded with it (find_user's with_mark)
+        found = vars(user)[_MARK]
+    else:
+        marks = RevokedUserTokens.objects.filter(user_id=account_key(user))
+        found = marks.values_list("revoked_before", flat=True).first()
     if found is None:
         return None
     return calendar.timegm(found.utctimetuple()) + found.microsecond / 1_000_000
@@ -212,7 +249,9 @@ def _account_or_none(user: Any) -> Any:
 def account_claims(user: Any) -> dict[str, Any]:
     """The claims ``for_user`` adds to name ``user``'s account beyond ``USER_ID_CLAIM``: its primary key."""
     claim = pk_claim()
-    owner = None if claim is None else _account_or_none(user)
+    if claim is None:
+        return {}
+    owner = _account_or_none(user)
     return {} if owner is None else {claim: str(owner.pk)}
 
 
@@ -241,7 +280,7 @@ def token_user(claims: dict[str, Any], *, revocations: bool = False) -> Any:
     claim = get("USER_ID_CLAIM")
     if claim not in claims:
         return None
-    user = token_account(claims)
+    user = token_account(claims, with_mark=revocations)
     try:
         allowed = allows(user)
     except Refuse as refusal:

@@ -316,7 +316,7 @@ def family_key(family: Any) -> str:
 _ENTRY_LENGTH = 4
 
 
-def state_of(user: Any, mark: int | None = None) -> tuple[Any, ...]:
+def state_of(user: Any, mark: float | None = None) -> tuple[Any, ...]:
     """The policy's verdict on ``user`` (None: no such user) and its "revoked before" mark, as cached."""
     if user is None:
         return (DELETED, None, None, None)
@@ -422,7 +422,7 @@ def check_in_db(claims: dict[str, Any]) -> None:
         raise errors.TokenFamilyRevoked()
 
 
-def _mark_in_db(user_id: Any) -> int | None:
+def _mark_in_db(user_id: Any) -> float | None:
     try:
         return mark_of(find_user(user_id))
     except UserRefused:

@@ -1,4 +1,4 @@
-""""Log out everywhere" and the account a token names, at every entry point (issue 19, items 4, 9 and 13).
+"""Logging out everywhere, and the account a token names, at every entry point (issue 19, items 4, 9 and 13).
 
 - Item 4: the revocation reaches the account whatever ``USER_ID_FIELD`` is and whichever authentication
   class ran ``RevokeUserTokensView`` (a ``TokenUser``'s ``pk`` is the claim value, not the account's key).
