@@ -27,6 +27,7 @@ from simplejwt_rs.tokens import AccessToken, RefreshToken
 from simplejwt_rs.views import RevokeUserTokensView
 
 from tests.django.helpers import PASSWORD, code, me, obtain, refresh, simple_jwt, verify
+from tests.django.test_policy_cache import _caches, redis_server  # noqa: F401  (a fixture)
 
 STATELESS = "/api/me/stateless/"
 ROTATION = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
@@ -34,14 +35,15 @@ CLASSES = {"full": JWTAuthentication, "stateless": JWTStatelessUserAuthenticatio
 LOCMEM = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "policy"}
 
 
-@pytest.fixture(params=[None, "policy"], ids=["no-cache", "policy-cache"])
+@pytest.fixture(params=[None, "locmem", "redis"], ids=["no-cache", "locmem-cache", "redis-cache"])
 def cache(request, db):
-    """POLICY_CACHE off, or on a LocMemCache (the Redis variants are in test_policy_cache.py)."""
-    with override_settings(CACHES={"default": {"BACKEND": LOCMEM["BACKEND"]}, "policy": LOCMEM}):
+    """POLICY_CACHE off, or on a LocMemCache, or on a real Redis (Django's RedisCache)."""
+    backend = LOCMEM if request.param is None else _caches(request.param, request)
+    with override_settings(CACHES={"default": {"BACKEND": LOCMEM["BACKEND"]}, "policy": backend}):
         caches["policy"].clear()
         policy_cache._pending.clear()
         policy_cache._down_until = 0.0
-        yield request.param
+        yield None if request.param is None else "policy"
         caches["policy"].clear()
 
 
