@@ -181,6 +181,21 @@ def test_a_new_account_with_a_deleted_ones_username_is_not_its_tokens_owner(api,
         assert sliding_refresh(api, new_sliding).status_code == 200
 
 
+def test_a_renamed_accounts_old_username_taken_by_another(api, user, cache):
+    """A renames itself; B takes A's old username: A's tokens name neither B nor (by username) A any more."""
+    with simple_jwt(USER_ID_FIELD="username", POLICY_CACHE=cache):
+        old = pair(api)
+        user.username = "alicia"
+        user.save()
+        User.objects.create_user("alice", password=PASSWORD)
+        assert (me(api, old["access"]).status_code, code(me(api, old["access"]))) == (401, "user_not_found")
+        assert refresh(api, old["refresh"]).status_code == 401
+        assert verify(api, old["access"]).status_code == 401
+        if cache is not None:
+            assert stateless(api, old["access"]).status_code == 401
+        assert me(api, pair(api, "alicia")["access"]).data["username"] == "alicia"
+
+
 def test_a_token_without_the_pk_claim_names_no_account(api, user, cache):
     """Tokens minted before the claim existed (or by upstream's classes) are refused: secure by default."""
     with simple_jwt(USER_ID_FIELD="username", POLICY_CACHE=cache):
@@ -299,6 +314,7 @@ def test_the_one_rule(iat, mark, seen, revoked):
 
 
 def test_the_claim_is_written_only_in_the_revocations_second(api, user, clock):
+    assert policy.AFTER_REVOCATION_CLAIM not in claims(pair(api)["access"])  # no mark: tokens as upstream's
     clock.advance(0.25)
     revoke_user_tokens(user)
     clock.advance(0.5)
