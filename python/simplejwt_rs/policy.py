@@ -9,25 +9,42 @@ refusal for each kind of entry point.
 
 from __future__ import annotations
 
+import calendar
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
+from django.db.models import CharField, OuterRef, Subquery
+from django.db.models.functions import Cast
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
-from .errors import DELETED, INACTIVE, PASSWORD_CHANGED, RULE_REFUSED, Refuse, UserRefused
+from .errors import DELETED, INACTIVE, PASSWORD_CHANGED, RULE_REFUSED, Refuse, TokenFamilyRevoked, UserRefused
+from .models import RevokedUserTokens
 from .settings import get, get_ours
 
 __all__ = [
+    "AFTER_REVOCATION_CLAIM",
     "Refuse",
     "UserRefused",
+    "account",
+    "account_claims",
+    "after_revocation_claims",
+    "account_key",
     "allows",
     "canonical_user_id",
     "default_user_authentication_rule",
     "find_user",
+    "mark_of",
     "named_user",
+    "pk_claim",
+    "revoked_by_mark",
+    "token_account",
     "token_user",
 ]
+
+# A token minted in the same second as a "log out everywhere" (its whole-second ``iat`` cannot show
+# that it came after the revocation) carries the mark it was minted after, in microseconds.
+AFTER_REVOCATION_CLAIM = "after_revocation"
 
 # Longer than any id a user model stores; refused before it reaches the database.
 MAX_USER_ID_LENGTH = 255
@@ -75,8 +92,40 @@ def canonical_user_id(user_id: Any) -> Any:
     return _canonical(user_id, User._meta.get_field(get("USER_ID_FIELD")))
 
 
-def find_user(user_id: Any) -> Any:
-    """The one user whose ``USER_ID_FIELD`` is exactly ``user_id``; raises :class:`UserRefused` (DELETED)."""
+# Primary keys whose text in SQL (CAST AS text/varchar/char) is ``str(pk)``, on every database: the mark can be
+# read in the user's own query. Others (a UUID is hex without hyphens on SQLite and MySQL) take a query of their own.
+_PK_AS_TEXT = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "SmallAutoField",
+        "IntegerField",
+        "BigIntegerField",
+        "SmallIntegerField",
+        "PositiveIntegerField",
+        "PositiveBigIntegerField",
+        "PositiveSmallIntegerField",
+        "CharField",
+    }
+)
+# The attribute a user loaded with its mark carries it in (a datetime, or None: no mark).
+_MARK = "_simplejwt_rs_revoked_before"
+
+
+def _with_mark(queryset: Any) -> Any:
+    """``queryset`` annotated with each user's "revoked before" mark, when the pk allows it in one query."""
+    if queryset.model._meta.pk.get_internal_type() not in _PK_AS_TEXT:
+        return queryset
+    marks = RevokedUserTokens.objects.filter(user_id=Cast(OuterRef("pk"), CharField()))
+    return queryset.annotate(**{_MARK: Subquery(marks.values("revoked_before")[:1])})
+
+
+def find_user(user_id: Any, *, with_mark: bool = False) -> Any:
+    """The one user whose ``USER_ID_FIELD`` is exactly ``user_id``; raises :class:`UserRefused` (DELETED).
+
+    ``with_mark``: its "log out everywhere" mark is read in the same query where the pk's type allows
+    (refresh and verify keep their statement budget); :func:`mark_of` then needs no query.
+    """
     User = get_user_model()
     name = get("USER_ID_FIELD")
     value = _canonical(user_id, User._meta.get_field(name))
@@ -84,7 +133,8 @@ def find_user(user_id: Any) -> Any:
         raise UserRefused(DELETED)
     try:
         # Two rows: a USER_ID_FIELD that is not unique names nobody in particular (check W009).
-        found = list(User.objects.filter(**{name: value})[:2])
+        users = User.objects.filter(**{name: value})
+        found = list((_with_mark(users) if with_mark else users)[:2])
     except (ValidationError, ValueError, TypeError, OverflowError) as exc:
         raise UserRefused(DELETED) from exc
     if len(found) != 1:
@@ -92,26 +142,145 @@ def find_user(user_id: Any) -> Any:
     return found[0]
 
 
+def pk_claim() -> str | None:
+    """The claim binding a token to its account's primary key, or None when ``USER_ID_FIELD`` is the key.
+
+    A ``USER_ID_FIELD`` other than the primary key (a username, an e-mail) can be taken by a new account
+    once the old one is deleted or renamed; the primary key is never reused, so tokens carry it as well.
+    """
+    claim = get("USER_PK_CLAIM")
+    if claim is None or get("USER_ID_FIELD") == get_user_model()._meta.pk.name:
+        return None
+    return str(claim)
+
+
+def token_account(claims: dict[str, Any], *, with_mark: bool = False) -> Any:
+    """The one account a token names: by ``USER_ID_CLAIM`` and, where :func:`pk_claim` binds it, by its pk.
+
+    Raises :class:`UserRefused` (DELETED) when it names none: a token of a deleted account whose
+    ``USER_ID_FIELD`` value another account took since, or one minted without the pk claim, names nobody.
+    """
+    user = find_user(claims.get(get("USER_ID_CLAIM")), with_mark=with_mark)
+    claim = pk_claim()
+    if claim is not None and claims.get(claim) != str(user.pk):
+        raise UserRefused(DELETED)
+    return user
+
+
 def named_user(claims: dict[str, Any]) -> Any:
     """The user a token names exactly, or None: for records and signals, never for a decision."""
     try:
-        return find_user(claims.get(get("USER_ID_CLAIM")))
+        return token_account(claims)
     except UserRefused:
         return None
 
 
-def token_user(claims: dict[str, Any]) -> Any:
+def account(user: Any) -> Any:
+    """The user model instance behind ``user``: itself, or for a ``TokenUser`` the account its token names.
+
+    A ``TokenUser``'s ``pk`` is the ``USER_ID_CLAIM`` value, which is not the primary key when
+    ``USER_ID_FIELD`` is another field; whatever is recorded per user must be keyed by the account.
+    Raises :class:`UserRefused` when the token names no account.
+    """
+    if isinstance(user, get_user_model()):
+        return user
+    token = getattr(user, "token", None)
+    claims = getattr(token, "payload", token)
+    if not isinstance(claims, dict):
+        raise TypeError(f"not a user model instance nor a TokenUser: {type(user).__name__}")
+    return token_account(claims)
+
+
+def account_key(user: Any) -> str:
+    """How every per-user revocation record keys ``user``: its account's primary key, as text."""
+    return str(account(user).pk)
+
+
+def mark_of(user: Any) -> float | None:
+    """The user's "tokens issued at or before T are revoked" mark in the database: T (epoch seconds), or None."""
+    if _MARK in vars(user):  # loaded with it (find_user's with_mark)
+        found = vars(user)[_MARK]
+    else:
+        marks = RevokedUserTokens.objects.filter(user_id=account_key(user))
+        found = marks.values_list("revoked_before", flat=True).first()
+    if found is None:
+        return None
+    return calendar.timegm(found.utctimetuple()) + found.microsecond / 1_000_000
+
+
+def _microseconds(mark: Any) -> int | None:
+    if isinstance(mark, bool) or not isinstance(mark, (int, float)):
+        return None
+    try:
+        return round(mark * 1_000_000)
+    except (OverflowError, ValueError):  # not finite
+        return None
+
+
+def revoked_by_mark(claims: dict[str, Any], mark: Any) -> bool:
+    """Whether the user's "revoked before" ``mark`` (epoch seconds, or None) revokes a token: the one rule.
+
+    ``iat`` is in whole seconds: a token whose ``iat`` is after the mark came after the revocation; one
+    whose ``iat`` is at or before it did not, unless it carries :data:`AFTER_REVOCATION_CLAIM` naming this
+    mark or a later one (``for_user`` writes it when minting in the revocation's second, after reading the
+    committed mark).  Refresh, sliding refresh, verify and authentication all judge by this.
+    """
+    if mark is None:
+        return False
+    mark_us = _microseconds(mark)
+    if mark_us is None:
+        return True  # a mark of another shape: refuse rather than guess
+    iat = claims.get("iat")
+    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
+        return True  # no issue time: cannot show it came after the revocation
+    if iat * 1_000_000 > mark_us:
+        return False
+    seen = claims.get(AFTER_REVOCATION_CLAIM)
+    return isinstance(seen, bool) or not isinstance(seen, int) or seen < mark_us
+
+
+def _account_or_none(user: Any) -> Any:
+    try:
+        return account(user)
+    except (UserRefused, TypeError):
+        return None
+
+
+def account_claims(user: Any) -> dict[str, Any]:
+    """The claims ``for_user`` adds to name ``user``'s account beyond ``USER_ID_CLAIM``: its primary key."""
+    claim = pk_claim()
+    if claim is None:
+        return {}
+    owner = _account_or_none(user)
+    return {} if owner is None else {claim: str(owner.pk)}
+
+
+def after_revocation_claims(user: Any, claims: dict[str, Any]) -> dict[str, Any]:
+    """For a token being minted for ``user``: the claim that shows it follows the user's latest revocation,
+    when its ``iat`` alone cannot (it falls in the revocation's second); else nothing.  One query."""
+    owner = _account_or_none(user)
+    mark = None if owner is None else mark_of(owner)
+    if not revoked_by_mark(claims, mark):
+        return {}
+    return {AFTER_REVOCATION_CLAIM: _microseconds(mark)}
+
+
+def token_user(claims: dict[str, Any], *, revocations: bool = False) -> Any:
     """Apply the policy to the user a verified token names.
 
     Returns the user, or None when the token has no user id claim at all
     (nothing to check).  Raises :class:`UserRefused` when the claim is null or
-    names no single user exactly, the user fails the rule, or (with
-    ``CHECK_REVOKE_TOKEN``) changed password since the token was issued.
+    names no single account exactly (:func:`token_account`), the user fails
+    the rule, or (with ``CHECK_REVOKE_TOKEN``) changed password since the
+    token was issued.  With ``revocations`` (refresh, sliding refresh, verify,
+    the policy cache's database path), a token the user's "log out everywhere"
+    mark revokes (:func:`revoked_by_mark`) raises
+    :class:`~simplejwt_rs.errors.TokenFamilyRevoked`.
     """
     claim = get("USER_ID_CLAIM")
     if claim not in claims:
         return None
-    user = find_user(claims[claim])
+    user = token_account(claims, with_mark=revocations)
     try:
         allowed = allows(user)
     except Refuse as refusal:
@@ -120,4 +289,6 @@ def token_user(claims: dict[str, Any]) -> Any:
         raise UserRefused(INACTIVE, user)
     if get("CHECK_REVOKE_TOKEN") and claims.get(get("REVOKE_TOKEN_CLAIM")) != get_md5_hash_password(user.password):
         raise UserRefused(PASSWORD_CHANGED, user)
+    if revocations and revoked_by_mark(claims, mark_of(user)):
+        raise TokenFamilyRevoked()
     return user

@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import math
 import os
 import threading
 import time
@@ -46,12 +47,12 @@ from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 from django.core.signals import setting_changed
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
-from rest_framework_simplejwt.utils import datetime_to_epoch, get_md5_hash_password
+from rest_framework_simplejwt.utils import get_md5_hash_password
 
 from . import errors
 from .errors import DELETED, INACTIVE, PASSWORD_CHANGED, RULE_REFUSED, Refuse, UserRefused
-from .models import RevokedTokenFamily, RevokedUserTokens
-from .policy import allows, canonical_user_id, find_user, token_user
+from .models import RevokedTokenFamily
+from .policy import allows, canonical_user_id, find_user, mark_of, pk_claim, revoked_by_mark, token_user
 from .settings import get
 
 log = logging.getLogger("simplejwt_rs.policy_cache")
@@ -83,7 +84,7 @@ class Unavailable(Exception):
 class _Settings:
     """The settings a check reads, read once per value of ``SIMPLE_JWT`` and ``CACHES`` (not per request)."""
 
-    __slots__ = ("alias", "check_revoke", "family_claim", "revoke_claim", "user_id_claim")
+    __slots__ = ("alias", "check_revoke", "family_claim", "pk_claim", "revoke_claim", "user_id_claim")
 
     def __init__(self) -> None:
         self.alias = get("POLICY_CACHE")
@@ -91,6 +92,7 @@ class _Settings:
         self.family_claim = get("TOKEN_FAMILY_CLAIM")
         self.check_revoke = bool(get("CHECK_REVOKE_TOKEN"))
         self.revoke_claim = get("REVOKE_TOKEN_CLAIM")
+        self.pk_claim = pk_claim()
 
 
 _settings: _Settings | None = None
@@ -350,7 +352,7 @@ def well_formed(state: Any) -> bool:
     if type(state) not in (tuple, list) or len(state) != _ENTRY_LENGTH:
         return False
     verdict, first, second, mark = state
-    if type(verdict) is not str or not (mark is None or type(mark) is int):  # not a bool, NaN or "123"
+    if type(verdict) is not str or not _is_mark(mark):
         return False
     if verdict == DELETED:
         return first is None and second is None and mark is None
@@ -358,10 +360,16 @@ def well_formed(state: Any) -> bool:
         return first is None and second is None
     if verdict == RULE_REFUSED:
         return type(first) is str and type(second) is str
-    return verdict == _ALLOWED and type(first) is str and second is None
+    # An allowed entry names the account's pk (policy.token_account); one without it is an older release's.
+    return verdict == _ALLOWED and type(first) is str and type(second) is str
 
 
-def state_of(user: Any, mark: int | None = None) -> tuple[Any, ...]:
+def _is_mark(mark: Any) -> bool:
+    """None, or a finite time (int or float; never a bool, NaN, an infinity or "123")."""
+    return mark is None or (type(mark) in (int, float) and math.isfinite(mark))
+
+
+def state_of(user: Any, mark: float | None = None) -> tuple[Any, ...]:
     """The policy's verdict on ``user`` (None: no such user) and its "revoked before" mark, as cached."""
     if user is None:
         return (DELETED, None, None, None)
@@ -371,13 +379,8 @@ def state_of(user: Any, mark: int | None = None) -> tuple[Any, ...]:
         return (RULE_REFUSED, str(refusal.message), str(refusal.code), mark)
     if not allowed:
         return (INACTIVE, None, None, mark)
-    return (_ALLOWED, get_md5_hash_password(user.password), None, mark)
-
-
-def mark_of(user: Any) -> int | None:
-    """The user's "tokens issued at or before T are revoked" mark in the database: T, or None."""
-    found = RevokedUserTokens.objects.filter(user_id=str(user.pk)).values_list("revoked_before", flat=True).first()
-    return None if found is None else datetime_to_epoch(found)
+    # The account's pk: a token bound to another account (policy.token_account) names nobody.
+    return (_ALLOWED, get_md5_hash_password(user.password), str(user.pk), mark)
 
 
 def _state_from_db(user_id: Any) -> tuple[Any, ...]:
@@ -411,17 +414,10 @@ def _refuse(state: Any, claims: dict[str, Any], now: _Settings) -> None:
         raise UserRefused(RULE_REFUSED, None, refusal)
     if verdict == INACTIVE:
         raise UserRefused(INACTIVE)
+    if now.pk_claim is not None and claims.get(now.pk_claim) != state[2]:
+        raise UserRefused(DELETED)
     if now.check_revoke and claims.get(now.revoke_claim) != state[1]:
         raise UserRefused(PASSWORD_CHANGED)
-
-
-def _revoked_before(mark: Any, claims: dict[str, Any]) -> bool:
-    if mark is None:
-        return False
-    iat = claims.get("iat")
-    if isinstance(iat, bool) or not isinstance(iat, (int, float)):
-        return True  # no issue time: cannot show it came after the revocation
-    return iat <= mark
 
 
 # --- checks -----------------------------------------------------------------------------------------
@@ -448,7 +444,7 @@ def check(claims: dict[str, Any]) -> None:
         if user_id is not None:
             state = _entry(found, user_id)
             _refuse(state, claims, now)
-            if _revoked_before(state[3], claims):
+            if revoked_by_mark(claims, state[3]):
                 raise errors.TokenFamilyRevoked()
         if family is not None:
             _refuse_revoked_family(found, family)
@@ -477,15 +473,13 @@ def _entry(found: dict[str, Any], user_id: Any) -> Any:
 
 def check_in_db(claims: dict[str, Any]) -> None:
     """The database path: the policy on the user row, the user's "revoked before" mark, the token's family."""
-    user = token_user(claims)
-    if user is not None and _revoked_before(mark_of(user), claims):
-        raise errors.TokenFamilyRevoked()
+    token_user(claims, revocations=True)
     family = _family(claims)
     if family is not None and family_revoked_in_db(family):
         raise errors.TokenFamilyRevoked()
 
 
-def _mark_in_db(user_id: Any) -> int | None:
+def _mark_in_db(user_id: Any) -> float | None:
     try:
         return mark_of(find_user(user_id))
     except UserRefused:
@@ -514,7 +508,7 @@ def check_revocations(claims: dict[str, Any]) -> None:
     except Unavailable:
         mark = None if user_id is None else _mark_in_db(user_id)
         found = None
-    if _revoked_before(mark, claims):
+    if revoked_by_mark(claims, mark):
         raise errors.TokenFamilyRevoked()
     if family is not None:
         if found is None:

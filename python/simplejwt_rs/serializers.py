@@ -76,10 +76,11 @@ class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSl
 def check_user(claims: dict[str, Any], token: str, created_at: Any, *, revoke: bool) -> Any:
     """The policy at a token endpoint; with ``revoke``, a token refused for a password change is blacklisted.
 
-    Returns the user (None when the token names none).
+    Returns the user (None when the token names none).  A token the user's "log out everywhere" mark
+    revokes is refused here too, by the same rule as authentication (``token_family_revoked``).
     """
     try:
-        return policy.token_user(claims)
+        return policy.token_user(claims, revocations=True)
     except policy.UserRefused as refused:
         changed = refused.reason == errors.PASSWORD_CHANGED
         if revoke and changed and jwt_settings.blacklist_installed() and get("JTI_CLAIM") in claims:

@@ -152,6 +152,9 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "JWK_FETCH_TIMEOUT": (2, _positive_seconds),
     # Ours: tokens longer than this are refused before parsing (None = the core's default).
     "MAX_TOKEN_BYTES": (None, _optional_size),
+    # Ours: when USER_ID_FIELD is not the primary key, tokens also carry the account's pk in this claim and
+    # name nobody without it (a new account can take a deleted one's username; see policy.token_account).
+    "USER_PK_CLAIM": ("user_pk", _optional_claim),
     # Ours: single-use rotation and reuse detection (see store.py).
     # The claim that carries a token family id from obtain across every rotation (None: no claim;
     # the family is then known from the rotation records only, so access tokens cannot carry it).

@@ -33,7 +33,7 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from . import errors, policy_cache
+from . import errors, policy, policy_cache
 from . import settings as jwt_settings
 from ._core import new_jti
 from .errors import TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
@@ -216,7 +216,7 @@ def consume(
     params = [
         new_jti() if logged_out else successor_jti,  # a logout's row names no token that was ever issued
         jti,
-        None if user is None else str(user.pk),
+        None if user is None else policy.account_key(user),
         _param(issued_at),
         _param(expires),
         logged_out,
@@ -411,15 +411,22 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
     tokens started or were rotated in is revoked (so verify refuses their
     access tokens too), and the user's "tokens issued at or before now are
     revoked" mark (:class:`~simplejwt_rs.models.RevokedUserTokens`) is moved
-    to now, never back: with ``POLICY_CACHE`` authentication refuses every
+    to now, never back (refresh, sliding refresh and verify judge every token by it:
+    :func:`~simplejwt_rs.policy.revoked_by_mark`): with ``POLICY_CACHE`` authentication refuses every
     earlier access token by it, with or without a family claim, whether the
     cache holds the mark or fills it from here.  Sends
-    :data:`~simplejwt_rs.signals.user_tokens_revoked`.
+    :data:`~simplejwt_rs.signals.user_tokens_revoked`.  ``user`` is a user model instance or a
+    ``TokenUser`` (resolved to the account its token names; :class:`~simplejwt_rs.errors.UserRefused`
+    when it names none).
     """
     if not jwt_settings.blacklist_installed():
         raise ImproperlyConfigured(
             "revoke_user_tokens needs rest_framework_simplejwt.token_blacklist in INSTALLED_APPS"
         )
+    # A TokenUser (JWTStatelessUserAuthentication's request.user) is resolved to its account: its pk is the
+    # USER_ID_CLAIM value, which is not the account's key when USER_ID_FIELD is another field.
+    user = policy.account(user)
+    key = policy.account_key(user)
     now = jwt_settings.now() if now is None else now
     t = _tables()
     revoked_at = _param(_dt(now))
@@ -443,10 +450,11 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
                 f"WHERE o.{outstanding_user} = %s UNION SELECT r.family FROM {t['rotated']} r WHERE r.user_id = %s) f "
                 f"WHERE NOT EXISTS (SELECT 1 FROM {t['revoked']} v WHERE v.family = f.family)"
             ),
-            [revoked_at, expires_at, user.pk, str(user.pk)],
+            [revoked_at, expires_at, user.pk, key],
         )
-        # Access tokens carry no record: the mark refuses every token of the user issued until now.
-        _mark_revoked_before(cursor, str(user.pk), _param(_dt(int(now))))
+        # Access tokens carry no record: the mark refuses every token of the user issued until now, to the
+        # microsecond (policy.revoked_by_mark: a token minted later in this second says so in a claim).
+        _mark_revoked_before(cursor, key, _param(_dt(now)))
     # POLICY_CACHE: the user's cached entry is rewritten from the database once this commits, and the
     # families are cached as revoked (their access tokens are refused without a fill).
     policy_cache.user_tokens_revoked(user, now)
@@ -455,7 +463,7 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
             cursor.execute(
                 f"SELECT o.jti FROM {t['outstanding']} o WHERE o.{outstanding_user} = %s "
                 f"UNION SELECT r.family FROM {t['rotated']} r WHERE r.user_id = %s",
-                [user.pk, str(user.pk)],
+                [user.pk, key],
             )
             policy_cache.families_revoked(row[0] for row in cursor.fetchall())
     user_tokens_revoked.send(sender=sender, user=user)

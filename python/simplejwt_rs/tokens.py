@@ -223,6 +223,10 @@ class Token(upstream.Token):
         token[get("USER_ID_CLAIM")] = user_id
         if get("CHECK_REVOKE_TOKEN"):
             token[get("REVOKE_TOKEN_CLAIM")] = get_md5_hash_password(user.password)
+        # The account itself, not only a USER_ID_FIELD value a later account may take (policy.token_account);
+        # and, minted in the second of a "log out everywhere", that it comes after it (policy.revoked_by_mark).
+        token.payload.update(policy.account_claims(user))
+        token.payload.update(policy.after_revocation_claims(user, token.payload))
         return token
 
     # Ours, unless the class was given another backend (upstream's too) as _token_backend: upstream's type.

@@ -20,7 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as upstream
 
-from . import store
+from . import errors, policy, store
 from .authentication import auth_header_types
 from .backends import token_backend
 from .settings import get, get_ours
@@ -112,7 +112,12 @@ class RevokeUserTokensView(APIView):
     permission_classes = (IsAuthenticated,)
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        store.revoke_user_tokens(request.user, sender=type(self))
+        # Behind JWTStatelessUserAuthentication request.user is a TokenUser: the store revokes the account
+        # its token names (by primary key, whatever USER_ID_FIELD is), or there is none to log out.
+        try:
+            store.revoke_user_tokens(request.user, sender=type(self))
+        except policy.UserRefused as refused:
+            raise errors.request_error(refused) from refused
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

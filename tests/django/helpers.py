@@ -111,8 +111,8 @@ def concurrent_refreshes(token, n, monkeypatch, settings_changes=None, refresh_w
     everyone_checked = threading.Barrier(n, timeout=20)
     real_token_user = policy.token_user
 
-    def token_user_then_wait(claims):
-        user = real_token_user(claims)
+    def token_user_then_wait(claims, **kwargs):
+        user = real_token_user(claims, **kwargs)
         everyone_checked.wait()
         return user
 

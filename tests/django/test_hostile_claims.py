@@ -340,6 +340,8 @@ CLAIMS = [
     "iss",
     "sub",
     "hash_password",
+    "user_pk",
+    "after_revocation",
 ]
 claim_names = st.one_of(st.sampled_from(CLAIMS), st.text(max_size=8))
 
@@ -826,5 +828,9 @@ def test_a_user_id_two_users_share_names_no_user(api, shared_email, now, endpoin
 @pytest.mark.parametrize("endpoint", ["me", "refresh", "verify", "sliding-refresh"])
 def test_a_user_id_one_user_has_names_that_user(api, shared_email, now, endpoint):
     kind = {"me": "access", "sliding-refresh": "sliding"}.get(endpoint, "refresh")
-    response = send(api, endpoint, forge(kind, "dave@example.com", now))
+    dave = shared_email.canonical["str:dave@example.com"]
+    response = send(api, endpoint, forge(kind, "dave@example.com", now, user_pk=str(dave.pk)))
     assert response.status_code == 200, response.data
+    # USER_ID_FIELD is not the primary key: without the account's pk the token names nobody (issue 19, item 9).
+    response = send(api, endpoint, forge(kind, "dave@example.com", now))
+    assert response.status_code == 401, response.data

@@ -44,11 +44,12 @@ VERDICTS = ("ok", "deleted", "inactive", "rule_refused")
 
 def well_formed_user_entry(value) -> bool:
     """What the cache writes for a user (``policy_cache.state_of``): (verdict, detail, detail, mark), the
-    mark an integer time or None.  A value of this shape is an entry, not junk (a forged one is out of scope)."""
+    mark a finite time (int or float, to the microsecond) or None, an allowed entry naming the account's pk.
+    A value of this shape is an entry, not junk (a forged one is out of scope)."""
     if type(value) not in (tuple, list) or len(value) != 4:
         return False
     verdict, first, second, mark = value
-    if type(verdict) is not str or not (mark is None or type(mark) is int):
+    if type(verdict) is not str or not (mark is None or (type(mark) in (int, float) and math.isfinite(mark))):
         return False
     if verdict == "deleted":
         return first is None and second is None and mark is None
@@ -56,7 +57,7 @@ def well_formed_user_entry(value) -> bool:
         return first is None and second is None
     if verdict == "rule_refused":
         return type(first) is str and type(second) is str
-    return verdict == "ok" and type(first) is str and second is None
+    return verdict == "ok" and type(first) is str and type(second) is str
 
 
 def well_formed_family_entry(value) -> bool:
