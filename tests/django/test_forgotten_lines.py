@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 from rest_framework.test import APIClient
-from simplejwt_rs.checks import check_classes, check_routes, check_settings
+from simplejwt_rs.checks import check_classes, check_project_imports, check_routes, check_settings
 from simplejwt_rs.models import RevokedTokenFamily
 
 from tests.django.helpers import code, concurrent_refreshes, logout, me, obtain, refresh, verify
@@ -81,17 +81,37 @@ def test_upstream_authentication_in_rest_framework_is_an_error(settings):
 @pytest.mark.parametrize(
     ("setting", "value", "expected"),
     [
-        ("TOKEN_REFRESH_SERIALIZER", "tests.django.helpers.UpstreamRefreshSubclass", "simplejwt_rs.E010"),
+        # The project's own classes (this repository's code): E015, which names the import to change.
+        ("TOKEN_REFRESH_SERIALIZER", "tests.django.helpers.UpstreamRefreshSubclass", "simplejwt_rs.E015"),
+        ("AUTH_TOKEN_CLASSES", ("tests.django.helpers.UpstreamAccessSubclass",), "simplejwt_rs.E015"),
+        # An installed package's subclass of upstream's: E010 (no import of the project's to change).
+        ("TOKEN_REFRESH_SERIALIZER", "dj_rest_auth.jwt_auth.CookieTokenRefreshSerializer", "simplejwt_rs.E010"),
         ("TOKEN_VERIFY_SERIALIZER", "tests.django.helpers.EchoRefreshSerializer", "simplejwt_rs.E010"),
         ("TOKEN_OBTAIN_SERIALIZER", "no.such.module.Serializer", "simplejwt_rs.E010"),
-        ("AUTH_TOKEN_CLASSES", ("tests.django.helpers.UpstreamAccessSubclass",), "simplejwt_rs.E012"),
+        ("AUTH_TOKEN_CLASSES", ("no.such.module.AccessToken",), "simplejwt_rs.E012"),
+        (
+            "AUTH_TOKEN_CLASSES",
+            ("simplejwt_rs.tokens.AccessToken", "tests.django.helpers.NoSuchToken"),
+            "simplejwt_rs.E012",
+        ),
     ],
 )
 def test_a_class_built_on_upstreams_is_an_error_naming_the_setting(setting, value, expected):
     with override_settings(SIMPLE_JWT={setting: value}):
-        found = messages(check_classes)
+        found = messages(check_classes, check_project_imports)  # (never an ImportError out of the check)
     assert [m.id for m in found] == [expected]
     assert setting in found[0].msg
+
+
+def test_e010_names_ours_of_the_same_name_as_the_base_class():
+    with override_settings(
+        SIMPLE_JWT={"TOKEN_REFRESH_SERIALIZER": "dj_rest_auth.jwt_auth.CookieTokenRefreshSerializer"}
+    ):
+        [found] = messages(check_classes)
+    assert found.hint == "Subclass simplejwt_rs.serializers.TokenRefreshSerializer instead."
+    with override_settings(SIMPLE_JWT={"TOKEN_OBTAIN_SERIALIZER": "tests.django.helpers.EchoRefreshSerializer"}):
+        [found] = messages(check_classes)
+    assert found.hint == "Subclass simplejwt_rs.serializers.TokenObtainPairSerializer instead."  # the default's
 
 
 def test_upstream_class_strings_are_swapped_not_errors():
