@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 from rest_framework_simplejwt import settings as upstream
@@ -491,10 +492,25 @@ def app_installed() -> bool:
     return any(app == "simplejwt_rs" or app.startswith("simplejwt_rs.apps.") for app in django_settings.INSTALLED_APPS)
 
 
+class AppNotInstalled(ImproperlyConfigured, CommandError):
+    """simplejwt_rs is imported but not in INSTALLED_APPS.
+
+    An ImproperlyConfigured, as Django's own; also a CommandError, so that a management command it interrupts
+    (``manage.py check`` importing the URLconf, ``migrate``) prints this one line instead of a traceback.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.returncode = 1
+
+
+# Django prints a CommandError as "<class name>: <message>": the name it is known by.
+AppNotInstalled.__name__ = AppNotInstalled.__qualname__ = "ImproperlyConfigured"
+
 if not app_installed():
     # Without the app nothing registers the system checks, upstream's views keep upstream's
     # serializers and reuse detection has no tables: guarantees would lapse silently.
-    raise ImproperlyConfigured(
+    raise AppNotInstalled(
         "simplejwt_rs is used (a SIMPLE_JWT or REST_FRAMEWORK setting names it) but 'simplejwt_rs' is not in "
         "INSTALLED_APPS: add it and run `manage.py migrate`."
     )
