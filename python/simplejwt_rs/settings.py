@@ -29,6 +29,8 @@ from django.utils.module_loading import import_string
 from rest_framework_simplejwt import settings as upstream
 from rest_framework_simplejwt.utils import aware_utcnow
 
+from ._core import ALGORITHMS
+
 if TYPE_CHECKING:
     from ._core import _KeySetEntry
 
@@ -253,6 +255,14 @@ def _text(value: Any, optional: bool = False) -> Any:
     return value
 
 
+def _algorithm(value: Any) -> str:
+    if not isinstance(value, str) or value not in ALGORITHMS:
+        close = difflib.get_close_matches(value.upper(), ALGORITHMS, n=1) if isinstance(value, str) else []
+        fix = f"did you mean {close[0]!r}?" if close else f"one of {', '.join(ALGORITHMS)}"
+        raise ValueError(f"is not an algorithm simplejwt-rs signs or verifies: {fix}")
+    return value
+
+
 def _key(value: Any) -> Any:
     if value is not None and not _key_material(value):
         raise TypeError("must be a str or bytes (a secret, a PEM, JWK JSON), a JWK dict, or None")
@@ -333,7 +343,7 @@ UPSTREAM_TYPES: dict[str, Callable[[Any], Any]] = {
     "BLACKLIST_AFTER_ROTATION": _upstream_bool,
     "UPDATE_LAST_LOGIN": _upstream_bool,
     "CHECK_REVOKE_TOKEN": _upstream_bool,
-    "ALGORITHM": _text,
+    "ALGORITHM": _algorithm,
     "SIGNING_KEY": _key,
     "VERIFYING_KEY": _key,
     "AUDIENCE": _audience,
