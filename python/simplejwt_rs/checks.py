@@ -93,7 +93,7 @@ def _unless_a_setting_is_unreadable(check: _Check) -> _Check:
                 return []
             raise
 
-    return guarded
+    return cast("_Check", guarded)
 
 
 @register(Tags.security)
@@ -120,7 +120,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 f"SIMPLE_JWT[{name!r}] is not a setting of simplejwt or simplejwt-rs: it is ignored"
                 + (f". Did you mean {close!r}?" if close else "."),
                 hint=f"Rename it to {close!r}." if close else "Remove it, or see the README's settings tables.",
-                id="simplejwt_rs.W006",
+                id="simplejwt_rs.W050",
             )
         )
     return messages + _setting_messages()

@@ -373,13 +373,13 @@ UPSTREAM_TYPES: dict[str, Callable[[Any], Any]] = {
 }
 
 # Every SIMPLE_JWT key a project may write: upstream's (the installed release's, and those of the releases we
-# support before and after it, e.g. simplejwt 6's login hooks) and ours.  Anything else is a typo (W006).
+# support before and after it, e.g. simplejwt 6's login hooks) and ours.  Anything else is a typo (W050).
 KNOWN_SETTINGS = frozenset(upstream.DEFAULTS) | frozenset(UPSTREAM_TYPES) | frozenset(DEFAULTS)
 
 
 def unknown_settings() -> list[tuple[str, str | None]]:
     """(key, the closest known key or None) for each key of SIMPLE_JWT no release of simplejwt nor we read."""
-    found = []
+    found: list[tuple[str, str | None]] = []
     for name in _user_settings():
         if name in KNOWN_SETTINGS:
             continue
@@ -430,7 +430,7 @@ def explicit(name: str) -> bool:
 
 def problems() -> list[tuple[str, str]]:
     """(setting, what is wrong) for each setting, ours or upstream's, whose value cannot be used."""
-    found = []
+    found: list[tuple[str, str]] = []
     for name, value in _user_settings().items():
         parse = DEFAULTS[name][1] if name in DEFAULTS else UPSTREAM_TYPES.get(name)
         if parse is None:

@@ -95,7 +95,7 @@ def test_misspelt_and_wrongly_typed_settings_in_a_real_project(tmp_path):
     result = manage_py_check(tmp_path, extra=extra)
     output = result.stdout + result.stderr
     assert "Traceback" not in output
-    assert "(simplejwt_rs.W006) SIMPLE_JWT['POLICY_CAHCE'] is not a setting" in output
+    assert "(simplejwt_rs.W050) SIMPLE_JWT['POLICY_CAHCE'] is not a setting" in output
     assert "Did you mean 'POLICY_CACHE'?" in output
     assert "(simplejwt_rs.E008) SIMPLE_JWT['ACCESS_TOKEN_LIFETIME'] must be a datetime.timedelta: use " in output
     assert "timedelta(minutes=5)" in output

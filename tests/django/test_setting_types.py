@@ -1,4 +1,4 @@
-"""Every SIMPLE_JWT setting a token path reads is type-checked (E008), and every unknown key is W006.
+"""Every SIMPLE_JWT setting a token path reads is type-checked (E008), and every unknown key is W050.
 
 Issue 25 items 3 and 4: ``"ACCESS_TOKEN_LIFETIME": "5m"`` passed ``manage.py check`` and the first login was a
 500; ``"POLICY_CAHCE"`` passed silently.  The property tests write values of every type at every setting, ours
@@ -188,7 +188,7 @@ def test_a_secret_is_never_repeated_in_e008():
     assert "secret-in-a-list" not in found.msg
 
 
-# --- unknown keys: W006 ------------------------------------------------------------------------------------
+# --- unknown keys: W050 ------------------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -203,14 +203,14 @@ def test_a_secret_is_never_repeated_in_e008():
     ],
 )
 def test_a_misspelt_key_is_a_warning_naming_the_closest_known_key(typo, meant):
-    [found] = [m for m in messages_for({typo: True}) if m.id == "simplejwt_rs.W006"]
+    [found] = [m for m in messages_for({typo: True}) if m.id == "simplejwt_rs.W050"]
     assert isinstance(found, checks.Warning)
     assert f"SIMPLE_JWT[{typo!r}]" in found.msg and f"Did you mean {meant!r}?" in found.msg
     assert found.hint == f"Rename it to {meant!r}."
 
 
 def test_a_key_like_no_other_is_a_warning_without_a_guess():
-    [found] = [m for m in messages_for({"COMPLETELY_DIFFERENT": 1}) if m.id == "simplejwt_rs.W006"]
+    [found] = [m for m in messages_for({"COMPLETELY_DIFFERENT": 1}) if m.id == "simplejwt_rs.W050"]
     assert "Did you mean" not in found.msg
 
 
@@ -218,14 +218,14 @@ def test_a_key_like_no_other_is_a_warning_without_a_guess():
 @given(name=st.sampled_from(sorted(jwt_settings.KNOWN_SETTINGS)))
 def test_no_known_key_is_a_warning(name):
     # (upstream's keys of every supported release, e.g. simplejwt 6's ON_LOGIN_SUCCESS / ON_LOGIN_FAILED, and ours)
-    assert not [m for m in check_settings_with({name: None}) if m.id == "simplejwt_rs.W006"]
+    assert not [m for m in check_settings_with({name: None}) if m.id == "simplejwt_rs.W050"]
 
 
 @HYPOTHESIS
 @given(name=st.text(min_size=1, max_size=30))
 def test_every_unknown_key_is_a_warning(name):
     assume(name not in jwt_settings.KNOWN_SETTINGS)
-    found = [m for m in check_settings_with({name: None}) if m.id == "simplejwt_rs.W006"]
+    found = [m for m in check_settings_with({name: None}) if m.id == "simplejwt_rs.W050"]
     assert len(found) == 1 and f"SIMPLE_JWT[{name!r}]" in found[0].msg
 
 
