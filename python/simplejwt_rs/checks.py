@@ -708,7 +708,13 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
             continue
         if not patched:
             if not _project_import(cls):  # the project's own class: E015 says which import to change
-                by_package.setdefault(package, {})[_name(cls)] = _name(base)
+                # Keyed by the installed package whose class is built on upstream's (a class of yours may be
+                # built on that package's): the opt-in is the fix, as no import of yours can change.
+                owner = next(
+                    (_package(k) for k in cls.__mro__ if _package(k) not in UPSTREAM_PACKAGES and _third_party(k)),
+                    package,
+                )
+                by_package.setdefault(owner, {})[_name(cls)] = _name(base)
             continue
         override = _override_without_super(cls, base)
         if override is not None:
@@ -724,10 +730,10 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
         listed = ", ".join(f"{cls} (a {base})" for cls, base in sorted(classes.items()))
         messages.append(
             Error(
-                f"The installed package {package!r} routes tokens through its own subclasses of upstream's classes: "
-                f"{listed}. No settings line can point them at simplejwt_rs, so their requests skip the user policy "
-                "(USER_AUTHENTICATION_RULE, deleted users, password changes) and single-use rotation with reuse "
-                "detection.",
+                f"The installed package {package!r} routes tokens through its subclasses of upstream's classes (or "
+                f"yours built on them): {listed}. No settings line can point them at simplejwt_rs, so their "
+                "requests skip the user policy (USER_AUTHENTICATION_RULE, deleted users, password changes) and "
+                "single-use rotation with reuse detection.",
                 hint="Set SIMPLE_JWT['PATCH_UPSTREAM_CLASSES'] = True: upstream's base classes then take these "
                 "paths through simplejwt_rs (see the README's section on dj-rest-auth).",
                 id="simplejwt_rs.E020",

@@ -30,9 +30,13 @@ def opt_in(on):
 
 def test_without_the_opt_in_every_subclass_is_reported(routes):
     with opt_in(False):
-        # upstream's own classes routed (E013, E014); this project's own subclasses (the module is this
-        # repository's code): one E015 per import to change, naming every class built on it, no E020.
-        assert ids() == {"simplejwt_rs.E013": 1, "simplejwt_rs.E014": 1, "simplejwt_rs.E015": 3}
+        # upstream's own classes routed (E013, E014); this project's own subclasses of upstream's (the module is
+        # this repository's code): one E015 per import to change, naming every class built on it; the one built
+        # on dj-rest-auth's class: E013 for its route and E020 naming dj_rest_auth (the opt-in is the fix).
+        assert ids() == {"simplejwt_rs.E013": 2, "simplejwt_rs.E014": 1, "simplejwt_rs.E015": 3, "simplejwt_rs.E020": 1}
+        [installed] = messages("simplejwt_rs.E020")
+        assert installed.startswith("The installed package 'dj_rest_auth' ")
+        assert "tests.clients.urls_checks.ProjectCookieRefreshSerializer" in installed
         found = {m.hint.split("`")[1]: (m.msg, m.hint) for m in check_project_imports()}
         assert set(found) == {
             "from rest_framework_simplejwt.authentication import JWTAuthentication",
