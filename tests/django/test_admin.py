@@ -126,3 +126,10 @@ def test_a_superuser_cannot_delete_a_revocation_or_a_rotation_record(api, user, 
     assert rows.objects.count() == before
     assert verify(api, second["access"]).status_code == 401
     assert refresh(api, second["refresh"]).status_code == 401
+
+
+def test_the_admin_classes_pass_djangos_own_admin_checks():
+    from django.contrib import admin
+
+    for model in (RotatedRefreshToken, RevokedTokenFamily, RevokedUserTokens):
+        assert admin.site._registry[model].check() == []
