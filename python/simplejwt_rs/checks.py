@@ -133,7 +133,9 @@ def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     signing_key = get("SIGNING_KEY")
 
     keys = _keys_or_none()
-    if keys:
+    if {"ALGORITHM", "SIGNING_KEY", "VERIFYING_KEY"} & {name for name, _ in problems()}:
+        pass  # E008 says what to fix first; the keys cannot be judged under an unusable algorithm or key
+    elif keys:
         messages.extend(_fallback_key_messages(algorithm))  # the entries are check_keys's
     elif keys is not None:  # (None: KEYS cannot be read, E008; which keys are in use is unknown)
         messages.extend(_top_level_key_messages(algorithm, signing_key))
@@ -484,7 +486,7 @@ def _jwks_routes() -> list[str]:
 def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """SIMPLE_JWT["KEYS"]: kids, which entry signs, keys that fit, what is handed to verify-only servers."""
     keys = _keys_or_none()
-    if not keys:
+    if not keys or "ALGORITHM" in {name for name, _ in problems()}:
         return []  # not set, or E008
     messages: list[CheckMessage] = []
     algorithm = get("ALGORITHM")

@@ -296,8 +296,8 @@ def _imported(value: Any, what: str) -> Any:
         return value
     try:
         return import_string(value)
-    except ImportError as exc:
-        raise ValueError(f"cannot be imported ({exc}); name {what} by its dotted path") from None
+    except Exception as exc:  # noqa: BLE001  (a module that fails to import, however: reported, never raised)
+        raise ValueError(f"cannot be imported ({type(exc).__name__}: {exc}); name {what} by its dotted path") from None
 
 
 def _callable(value: Any) -> Any:

@@ -264,3 +264,22 @@ def test_w044_reads_well_with_one_key_and_with_two():
     with simple_jwt(KEYS=keys, SIGNING_KEY="b" * 64, VERIFYING_KEY="b" * 64):
         [two] = [m.msg for m in check_settings() if m.id == "simplejwt_rs.W044"]
     assert "they only verify tokens without a 'kid'" in two and "no longer sign:" in two
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("ALGORITHM", "HS257"), ("ALGORITHM", "rs256"), ("SIGNING_KEY", ["x"]), ("VERIFYING_KEY", 7)],
+)
+def test_an_unusable_algorithm_or_key_is_one_e008_not_more_messages_about_the_keys(name, value):
+    found = messages_for({name: value, "KEYS": [{"kid": "a", "signing_key": "a" * 64}]})
+    found = [m for m in found if m.id != "simplejwt_rs.W046"]  # (an HMAC key set while JWKSView is routed)
+    assert [m.id for m in found] == ["simplejwt_rs.E008"], [(m.id, m.msg) for m in found]
+    found = messages_for({name: value})
+    assert [m.id for m in found] == ["simplejwt_rs.E008"], [(m.id, m.msg) for m in found]
+
+
+def test_a_dotted_path_whose_module_fails_to_import_is_e008(tmp_path, monkeypatch):
+    (tmp_path / "broken_rules.py").write_text("raise RuntimeError('the module fails')\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    [found] = messages_for({"USER_AUTHENTICATION_RULE": "broken_rules.rule"})
+    assert found.id == "simplejwt_rs.E008" and "RuntimeError: the module fails" in found.msg
