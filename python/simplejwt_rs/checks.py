@@ -259,9 +259,11 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     for setting, ours in SERIALIZER_SETTINGS.items():
         path = get_ours(setting)
+        if not isinstance(path, (str, type)):
+            continue  # E008
         try:
             cls = import_string(path) if isinstance(path, str) else path
-        except ImportError as exc:
+        except Exception as exc:  # noqa: BLE001  (ImportError, or the module itself fails)
             messages.append(Error(f"SIMPLE_JWT[{setting!r}] cannot be imported: {exc}", id="simplejwt_rs.E010"))
             continue
         if not (isinstance(cls, type) and issubclass(cls, ours)) and not _project_import(cls):  # (that is E015)
@@ -279,7 +281,7 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     for entry in token_classes if isinstance(token_classes, (list, tuple)) else ():  # (not a list: E008)
         try:
             cls = import_string(jwt_settings.counterpart(entry)) if isinstance(entry, str) else entry
-        except ImportError as exc:
+        except Exception as exc:  # noqa: BLE001  (ImportError, or the module itself fails)
             messages.append(
                 Error(
                     f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {entry!r}, which cannot be imported: {exc}. Every "
@@ -290,7 +292,16 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             )
             continue
         cls = jwt_settings.counterpart(cls)
-        if (
+        if not (isinstance(cls, type) and issubclass(cls, (up_tokens.Token, tokens.Token))):
+            messages.append(
+                Error(
+                    f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {entry!r}, which is not a token class: every request "
+                    "with a token then fails.",
+                    hint="Name a token class by its dotted path, e.g. 'simplejwt_rs.tokens.AccessToken'.",
+                    id="simplejwt_rs.E012",
+                )
+            )
+        elif (
             isinstance(cls, type)
             and issubclass(cls, up_tokens.Token)
             and not issubclass(cls, tokens.Token)
@@ -309,7 +320,7 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     for path in drf.get("DEFAULT_AUTHENTICATION_CLASSES", ()) if isinstance(drf, dict) else ():
         try:
             cls = import_string(path) if isinstance(path, str) else path
-        except ImportError:
+        except Exception:  # noqa: BLE001
             continue  # DRF itself reports it at the first request
         if _bypasses_authentication(cls) and not _project_import(cls):
             messages.append(
@@ -645,7 +656,7 @@ def _classes_in_use() -> list[tuple[str, Any]]:
     for path in drf.get("DEFAULT_AUTHENTICATION_CLASSES", ()) if isinstance(drf, dict) else ():
         try:
             found.append(("REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']", import_string(path)))
-        except ImportError:
+        except Exception:  # noqa: BLE001
             continue
     try:
         routes = _routes(get_resolver().url_patterns)
@@ -825,14 +836,14 @@ def _uses() -> list[tuple[str, Any]]:
         path = get_ours(setting)
         try:
             found.append((f"SIMPLE_JWT[{setting!r}]", import_string(path) if isinstance(path, str) else path))
-        except ImportError:
+        except Exception:  # noqa: BLE001
             continue  # E010
     token_classes = jwt_settings.raw("AUTH_TOKEN_CLASSES")
     for entry in token_classes if isinstance(token_classes, (list, tuple)) else ():
         try:
             cls = import_string(entry) if isinstance(entry, str) else entry
             found.append(("SIMPLE_JWT['AUTH_TOKEN_CLASSES']", cls))
-        except ImportError:
+        except Exception:  # noqa: BLE001
             continue  # E012
     return found + _classes_in_use()
 

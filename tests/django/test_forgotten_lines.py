@@ -89,6 +89,7 @@ def test_upstream_authentication_in_rest_framework_is_an_error(settings):
         ("TOKEN_VERIFY_SERIALIZER", "tests.django.helpers.EchoRefreshSerializer", "simplejwt_rs.E010"),
         ("TOKEN_OBTAIN_SERIALIZER", "no.such.module.Serializer", "simplejwt_rs.E010"),
         ("AUTH_TOKEN_CLASSES", ("no.such.module.AccessToken",), "simplejwt_rs.E012"),
+        ("AUTH_TOKEN_CLASSES", ("simplejwt_rs.tokens.Token", "simplejwt_rs.new_jti"), "simplejwt_rs.E012"),
         (
             "AUTH_TOKEN_CLASSES",
             ("simplejwt_rs.tokens.AccessToken", "tests.django.helpers.NoSuchToken"),
