@@ -81,17 +81,24 @@ def test_the_readme_lists_every_check_id_and_no_other():
     assert listed == sorted(listed, key=lambda check_id: check_id[-3:])  # in number order
 
 
-def test_what_counts_as_the_projects_own_code(settings, tmp_path):
-    from dj_rest_auth.jwt_auth import CookieTokenRefreshSerializer
+def test_what_counts_as_the_projects_own_code(settings, tmp_path, monkeypatch):
     from rest_framework.views import APIView
     from simplejwt_rs.checks import _third_party
 
     from tests.django.helpers import UpstreamRefreshSubclass
 
-    assert _third_party(CookieTokenRefreshSerializer) and _third_party(APIView)  # site-packages
+    package = tmp_path / "site-packages" / "vendor_jwt_checks"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("class Installed:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site-packages"))
+    from vendor_jwt_checks import Installed
+
+    assert _third_party(Installed) and _third_party(APIView)  # in a site-packages directory
     assert not _third_party(UpstreamRefreshSubclass)  # this repository: the working directory
     assert not _third_party(type("Defined", (), {"__module__": "generated"}))  # no file: generated code
     settings.BASE_DIR = Path(__file__).resolve().parents[2]
-    assert not _third_party(UpstreamRefreshSubclass) and _third_party(CookieTokenRefreshSerializer)
+    assert not _third_party(UpstreamRefreshSubclass) and _third_party(Installed)
     settings.BASE_DIR = tmp_path  # not installed either: still the project's (never the opt-in's advice)
     assert not _third_party(UpstreamRefreshSubclass)
+    settings.BASE_DIR = tmp_path / "site-packages"  # a site-packages directory is never the project's
+    assert _third_party(Installed)
