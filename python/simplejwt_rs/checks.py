@@ -6,10 +6,14 @@ URL route or class at fault.
 
 from __future__ import annotations
 
+import functools
 import json
+import sys
 from collections import Counter
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, cast
+from collections.abc import Callable, Mapping
+from importlib.metadata import packages_distributions
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
@@ -25,12 +29,15 @@ from rest_framework_simplejwt.exceptions import TokenBackendError
 
 from . import authentication, serializers, store, tokens, upstream_patch, views
 from . import exceptions as core_exc
+from . import settings as jwt_settings
 from ._core import Codec
 from .backends import token_backend
-from .settings import blacklist_installed, explicit, get, get_ours, problems
+from .settings import blacklist_installed, explicit, get, get_ours, problems, unknown_settings, upstream_setting
 
 if TYPE_CHECKING:
     from ._core import _KeySetEntry
+
+_Check = TypeVar("_Check", bound=Callable[..., list[CheckMessage]])
 
 # RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output.
 HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
@@ -68,25 +75,66 @@ def _bypasses_authentication(cls: Any) -> bool:
     )
 
 
+def _unless_a_setting_is_unreadable(check: _Check) -> _Check:
+    """Run ``check``; if it fails on a setting of the wrong type (reported by E008), report nothing more.
+
+    A check reads settings that E008 may have just refused (an ALGORITHM that is a list, a LEEWAY that is a
+    string): ``manage.py check`` must then print E008, never a traceback.  Without an E008 an exception is a
+    bug of the check and is raised.
+    """
+
+    @functools.wraps(check)
+    def guarded(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+        try:
+            return check(app_configs, **kwargs)
+        except Exception:
+            if problems():
+                return []
+            raise
+
+    return cast("_Check", guarded)
+
+
 @register(Tags.security)
 def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
-    """Keys, rotation and the types of our settings."""
+    """Keys, rotation, the types of every setting a token path reads, and unknown (misspelt) keys."""
+    messages: list[CheckMessage] = []
+    for name, problem in problems():
+        if upstream_setting(name):
+            consequence = "every request that reads it fails with a server error (500)"
+        else:
+            consequence = (
+                "its default applies" if name != "KEYS" else "every token operation raises ImproperlyConfigured"
+            )
+        messages.append(
+            Error(
+                f"SIMPLE_JWT[{name!r}] {problem}; until it is fixed {consequence}.",
+                hint="See the README's settings tables (upstream's settings and the ones simplejwt-rs adds).",
+                id="simplejwt_rs.E008",
+            )
+        )
+    for name, close in unknown_settings():
+        messages.append(
+            Warning(
+                f"SIMPLE_JWT[{name!r}] is not a setting of simplejwt or simplejwt-rs: it is ignored"
+                + (f". Did you mean {close!r}?" if close else "."),
+                hint=f"Rename it to {close!r}." if close else "Remove it, or see the README's settings tables.",
+                id="simplejwt_rs.W050",
+            )
+        )
+    return messages + _setting_messages()
+
+
+@_unless_a_setting_is_unreadable
+def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     messages: list[CheckMessage] = []
     algorithm = get("ALGORITHM")
     signing_key = get("SIGNING_KEY")
 
-    for name, problem in problems():
-        consequence = "its default applies" if name != "KEYS" else "every token operation raises ImproperlyConfigured"
-        messages.append(
-            Error(
-                f"SIMPLE_JWT[{name!r}] {problem}; until it is fixed {consequence}.",
-                hint="See the README's table of the settings simplejwt-rs adds.",
-                id="simplejwt_rs.E008",
-            )
-        )
-
     keys = _keys_or_none()
-    if keys:
+    if {"ALGORITHM", "SIGNING_KEY", "VERIFYING_KEY"} & {name for name, _ in problems()}:
+        pass  # E008 says what to fix first; the keys cannot be judged under an unusable algorithm or key
+    elif keys:
         messages.extend(_fallback_key_messages(algorithm))  # the entries are check_keys's
     elif keys is not None:  # (None: KEYS cannot be read, E008; which keys are in use is unknown)
         messages.extend(_top_level_key_messages(algorithm, signing_key))
@@ -158,8 +206,8 @@ def _fallback_key_messages(algorithm: str) -> list[CheckMessage]:
     messages: list[CheckMessage] = [
         Warning(
             f"SIMPLE_JWT['KEYS'] is set, so {listed} no longer sign{'s' if len(named) == 1 else ''}: "
-            f"{'it' if len(named) == 1 else 'they'} only verify tokens without a 'kid' (minted before the switch "
-            "to KEYS), under ALGORITHM.",
+            f"{'it only verifies' if len(named) == 1 else 'they only verify'} tokens without a 'kid' (minted "
+            "before the switch to KEYS), under ALGORITHM.",
             hint="Remove them once REFRESH_TOKEN_LIFETIME (and SLIDING_TOKEN_REFRESH_LIFETIME, if you use sliding "
             "tokens) has passed since every server switched: no token without a kid is valid by then.",
             id="simplejwt_rs.W044",
@@ -204,29 +252,60 @@ def _keys_or_none() -> tuple[_KeySetEntry, ...] | None:
 
 
 @register(Tags.security)
+@_unless_a_setting_is_unreadable
 def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Every class a setting names for a token path must be ours (upstream's are swapped for ours)."""
     messages: list[CheckMessage] = []
     for setting, ours in SERIALIZER_SETTINGS.items():
         path = get_ours(setting)
+        if not isinstance(path, (str, type)):
+            continue  # E008
         try:
             cls = import_string(path) if isinstance(path, str) else path
-        except ImportError as exc:
+        except Exception as exc:  # noqa: BLE001  (ImportError, or the module itself fails)
             messages.append(Error(f"SIMPLE_JWT[{setting!r}] cannot be imported: {exc}", id="simplejwt_rs.E010"))
             continue
-        if not (isinstance(cls, type) and issubclass(cls, ours)):
+        if not (isinstance(cls, type) and issubclass(cls, ours)) and not _project_import(cls):  # (that is E015)
+            base = _our_counterpart(cls) or jwt_settings.counterpart(jwt_settings.upstream.DEFAULTS[setting])
             messages.append(
                 Error(
                     f"SIMPLE_JWT[{setting!r}] is {_name(cls)}, which is not built on {_name(ours)}: "
                     "requests through it skip the user policy and single-use rotation.",
-                    hint=f"Subclass {_name(ours)} instead.",
+                    hint=f"Subclass {base if isinstance(base, str) else _name(base)} instead.",
                     id="simplejwt_rs.E010",
                 )
             )
 
-    for cls in get_ours("AUTH_TOKEN_CLASSES"):
-        cls = import_string(cls) if isinstance(cls, str) else cls
-        if isinstance(cls, type) and issubclass(cls, up_tokens.Token) and not issubclass(cls, tokens.Token):
+    token_classes = jwt_settings.raw("AUTH_TOKEN_CLASSES")
+    for entry in token_classes if isinstance(token_classes, (list, tuple)) else ():  # (not a list: E008)
+        try:
+            cls = import_string(jwt_settings.counterpart(entry)) if isinstance(entry, str) else entry
+        except Exception as exc:  # noqa: BLE001  (ImportError, or the module itself fails)
+            messages.append(
+                Error(
+                    f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {entry!r}, which cannot be imported: {exc}. Every "
+                    "request with a token then fails.",
+                    hint="Name a token class by its dotted path, e.g. 'simplejwt_rs.tokens.AccessToken'.",
+                    id="simplejwt_rs.E012",
+                )
+            )
+            continue
+        cls = jwt_settings.counterpart(cls)
+        if not (isinstance(cls, type) and issubclass(cls, (up_tokens.Token, tokens.Token))):
+            messages.append(
+                Error(
+                    f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {entry!r}, which is not a token class: every request "
+                    "with a token then fails.",
+                    hint="Name a token class by its dotted path, e.g. 'simplejwt_rs.tokens.AccessToken'.",
+                    id="simplejwt_rs.E012",
+                )
+            )
+        elif (
+            isinstance(cls, type)
+            and issubclass(cls, up_tokens.Token)
+            and not issubclass(cls, tokens.Token)
+            and not _project_import(cls)
+        ):
             messages.append(
                 Error(
                     f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {_name(cls)}, which is built on upstream's token "
@@ -240,9 +319,9 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     for path in drf.get("DEFAULT_AUTHENTICATION_CLASSES", ()) if isinstance(drf, dict) else ():
         try:
             cls = import_string(path) if isinstance(path, str) else path
-        except ImportError:
+        except Exception:  # noqa: BLE001
             continue  # DRF itself reports it at the first request
-        if _bypasses_authentication(cls):
+        if _bypasses_authentication(cls) and not _project_import(cls):
             messages.append(
                 Error(
                     f"REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES'] names {_name(cls)}: it authenticates "
@@ -281,6 +360,7 @@ def _routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
 
 
 @register(Tags.security, Tags.urls)
+@_unless_a_setting_is_unreadable
 def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Routed views that would take a token past our serializers or our authentication."""
     messages: list[CheckMessage] = []
@@ -313,7 +393,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     )
                 )
                 continue
-            if not _serializer_is_ours(serializer):
+            if not _serializer_is_ours(serializer) and not _project_import(serializer):
                 messages.append(
                     Error(
                         f"URL route {route!r} ({_name(view_class)}) uses {_name(serializer)}, which is not built on "
@@ -325,7 +405,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         classes = getattr(view_class, "authentication_classes", ())
         if issubclass(view_class, APIView) and classes is not APIView.authentication_classes:
             for cls in initkwargs.get("authentication_classes", classes) or ():
-                if _bypasses_authentication(cls):
+                if _bypasses_authentication(cls) and not _project_import(cls):
                     messages.append(
                         Error(
                             f"URL route {route!r} ({_name(view_class)}) authenticates with {_name(cls)}, which "
@@ -338,6 +418,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
 
 @register(Tags.security)
+@_unless_a_setting_is_unreadable
 def check_jwk_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Under JWK_URL, tokens minted here carry no ``kid``, so this very service refuses them."""
     algorithm = get("ALGORITHM")
@@ -411,10 +492,11 @@ def _jwks_routes() -> list[str]:
 
 
 @register(Tags.security, Tags.urls)
+@_unless_a_setting_is_unreadable
 def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """SIMPLE_JWT["KEYS"]: kids, which entry signs, keys that fit, what is handed to verify-only servers."""
     keys = _keys_or_none()
-    if not keys:
+    if not keys or "ALGORITHM" in {name for name, _ in problems()}:
         return []  # not set, or E008
     messages: list[CheckMessage] = []
     algorithm = get("ALGORITHM")
@@ -570,7 +652,7 @@ def _classes_in_use() -> list[tuple[str, Any]]:
     for path in drf.get("DEFAULT_AUTHENTICATION_CLASSES", ()) if isinstance(drf, dict) else ():
         try:
             found.append(("REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']", import_string(path)))
-        except ImportError:
+        except Exception:  # noqa: BLE001
             continue
     try:
         routes = _routes(get_resolver().url_patterns)
@@ -601,6 +683,7 @@ def _classes_in_use() -> list[tuple[str, Any]]:
 
 
 @register(Tags.security, Tags.urls)
+@_unless_a_setting_is_unreadable
 def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Another package's subclasses of upstream's classes, in use: without the opt-in they bypass ours."""
     messages: list[CheckMessage] = []
@@ -633,7 +716,14 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
         if base is None:
             continue
         if not patched:
-            by_package.setdefault(package, {})[_name(cls)] = _name(base)
+            if not _project_import(cls):  # the project's own class: E015 says which import to change
+                # Keyed by the installed package whose class is built on upstream's (a class of yours may be
+                # built on that package's): the opt-in is the fix, as no import of yours can change.
+                owner = next(
+                    (_package(k) for k in cls.__mro__ if _package(k) not in UPSTREAM_PACKAGES and _third_party(k)),
+                    package,
+                )
+                by_package.setdefault(owner, {})[_name(cls)] = _name(base)
             continue
         override = _override_without_super(cls, base)
         if override is not None:
@@ -649,13 +739,139 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
         listed = ", ".join(f"{cls} (a {base})" for cls, base in sorted(classes.items()))
         messages.append(
             Error(
-                f"The installed package {package!r} routes tokens through its own subclasses of upstream's classes: "
-                f"{listed}. No settings line can point them at simplejwt_rs, so their requests skip the user policy "
-                "(USER_AUTHENTICATION_RULE, deleted users, password changes) and single-use rotation with reuse "
-                "detection.",
+                f"The installed package {package!r} routes tokens through its subclasses of upstream's classes (or "
+                f"yours built on them): {listed}. No settings line can point them at simplejwt_rs, so their "
+                "requests skip the user policy (USER_AUTHENTICATION_RULE, deleted users, password changes) and "
+                "single-use rotation with reuse detection.",
                 hint="Set SIMPLE_JWT['PATCH_UPSTREAM_CLASSES'] = True: upstream's base classes then take these "
                 "paths through simplejwt_rs (see the README's section on dj-rest-auth).",
                 id="simplejwt_rs.E020",
+            )
+        )
+    return messages
+
+
+# --- the project's own classes built on upstream's (one import to change) --------------------------------------
+
+
+def _source(cls: Any) -> Path | None:
+    """The file that defines ``cls`` (None: defined in a shell, a script or generated code)."""
+    file = getattr(sys.modules.get(getattr(cls, "__module__", "")), "__file__", None)
+    try:
+        return Path(file).resolve() if file else None
+    except (OSError, RuntimeError, TypeError):
+        return None
+
+
+def _project_dir() -> Path:
+    """BASE_DIR, as Django's project template sets it; else the working directory (where manage.py runs)."""
+    base = getattr(django_settings, "BASE_DIR", None)
+    try:
+        return Path(base).resolve() if base else Path.cwd().resolve()
+    except (OSError, RuntimeError, TypeError):
+        return Path.cwd().resolve()
+
+
+def _third_party(cls: Any) -> bool:
+    """Whether ``cls`` comes from an installed package rather than the project's own code.
+
+    Installed: in a site-packages (or Debian's dist-packages) directory; or outside the project directory and
+    either inside the Python installation or virtualenv (``pip install -e`` checkouts under ``venv/src``) or a
+    module an installed distribution provides.  Everything under the project directory is the project's.
+    """
+    path = _source(cls)
+    if path is None:
+        return False
+    if {"site-packages", "dist-packages"} & set(path.parts):
+        return True
+    project = _project_dir()
+    if path.is_relative_to(project):
+        return False
+    for prefix in {Path(p).resolve() for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)}:
+        if path.is_relative_to(prefix) and not project.is_relative_to(prefix):
+            return True
+    return _package(cls) in packages_distributions()
+
+
+def _project_import(cls: Any) -> tuple[type, type, type] | None:
+    """For a class of the project's own code built on one of upstream's classes that has a counterpart of ours
+    (and not reaching ours through PATCH_UPSTREAM_CLASSES): (the project's class whose module imports upstream's,
+    upstream's class, ours of the same name).  None otherwise."""
+    if not isinstance(cls, type) or issubclass(cls, (*OURS, tokens.Token)) or upstream_patch.applied():
+        return None  # (with the opt-in, E021/E022 say what still bypasses ours)
+    for klass in cls.__mro__:
+        if _package(klass) in UPSTREAM_PACKAGES or _third_party(klass):
+            continue
+        for base in klass.__bases__:
+            ours = jwt_settings.counterpart(base) if _package(base) == "rest_framework_simplejwt" else base
+            if ours is not base and isinstance(ours, type):
+                return klass, base, ours
+    return None
+
+
+def _our_counterpart(cls: Any) -> type | None:
+    """Our class of the same name as the first of upstream's classes ``cls`` is built on (the base to use)."""
+    for klass in getattr(cls, "__mro__", ()):
+        ours = jwt_settings.counterpart(klass) if _package(klass) == "rest_framework_simplejwt" else klass
+        if ours is not klass and isinstance(ours, type):
+            return ours
+    return None
+
+
+def _where(path: Path | None) -> str:
+    if path is None:
+        return "the module that defines it"
+    project = _project_dir()
+    return str(path.relative_to(project)) if path.is_relative_to(project) else str(path)
+
+
+def _uses() -> list[tuple[str, Any]]:
+    """(where, class) for every class a setting or route puts on a token path."""
+    found: list[tuple[str, Any]] = []
+    for setting in SERIALIZER_SETTINGS:
+        path = get_ours(setting)
+        try:
+            found.append((f"SIMPLE_JWT[{setting!r}]", import_string(path) if isinstance(path, str) else path))
+        except Exception:  # noqa: BLE001
+            continue  # E010
+    token_classes = jwt_settings.raw("AUTH_TOKEN_CLASSES")
+    for entry in token_classes if isinstance(token_classes, (list, tuple)) else ():
+        try:
+            cls = import_string(entry) if isinstance(entry, str) else entry
+            found.append(("SIMPLE_JWT['AUTH_TOKEN_CLASSES']", cls))
+        except Exception:  # noqa: BLE001
+            continue  # E012
+    return found + _classes_in_use()
+
+
+@register(Tags.security, Tags.urls)
+@_unless_a_setting_is_unreadable
+def check_project_imports(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """E015: the project's own subclass of an upstream class, wherever it is used: one message, the import to change.
+
+    (E010-E014 and E020 leave such classes to this check, so that one cause gives one message.)
+    """
+    # One message per import statement: (the module that imports, upstream's class it imports).
+    by_import: dict[tuple[str, type], tuple[type, type, dict[str, None], dict[str, None]]] = {}
+    for where, cls in _uses():
+        found = _project_import(cls)
+        if found is None:
+            continue
+        klass, base, ours = found
+        _, _, classes, places = by_import.setdefault((klass.__module__, base), (klass, ours, {}, {}))
+        classes[_name(cls)] = None
+        places[where.split(" (")[0]] = None
+    messages: list[CheckMessage] = []
+    for (_, base), (klass, ours, classes, places) in by_import.items():
+        module = _where(_source(klass))
+        messages.append(
+            Error(
+                f"{', '.join(classes)} (your project's code) {'is' if len(classes) == 1 else 'are'} built on "
+                f"upstream's {_name(base)}, so requests through {'it' if len(classes) == 1 else 'them'} skip the "
+                f"user policy and single-use rotation. Used by {', '.join(places)}.",
+                hint=f"In {module}, change `from {base.__module__} import {base.__name__}` to "
+                f"`from {ours.__module__} import {ours.__name__}` (the same class, with our guarantees).",
+                id="simplejwt_rs.E015",
             )
         )
     return messages

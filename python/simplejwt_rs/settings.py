@@ -9,8 +9,11 @@ value, and the :func:`on_change` hooks drop whatever was built from the old one
 
 from __future__ import annotations
 
+import difflib
 import importlib
+import json
 import math
+import re
 import time
 import types
 from collections.abc import Callable, Mapping
@@ -20,9 +23,13 @@ from typing import TYPE_CHECKING, Any, cast
 
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.base import CommandError
 from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
 from rest_framework_simplejwt import settings as upstream
 from rest_framework_simplejwt.utils import aware_utcnow
+
+from ._core import ALGORITHMS
 
 if TYPE_CHECKING:
     from ._core import _KeySetEntry
@@ -110,29 +117,49 @@ def _keys(value: Any) -> tuple[_KeySetEntry, ...]:
     if isinstance(value, (str, bytes, Mapping)) or not isinstance(value, (list, tuple)):
         raise TypeError("must be a list of key entries (dicts with 'kid' and 'signing_key' and/or 'verifying_key')")
     entries: list[_KeySetEntry] = []
+    errors: list[str] = []  # every bad entry, not only the first (several unset environment variables)
     for index, entry in enumerate(value):
-        where = f"entry {index}"
-        if not isinstance(entry, Mapping):
-            raise TypeError(f"{where} must be a dict, not {type(entry).__name__}")
-        unknown = sorted(str(name) for name in entry if name not in KEY_MEMBERS)
-        if unknown:
-            raise ValueError(f"{where} has unknown members {unknown}; an entry has {list(KEY_MEMBERS)}")
-        kid = entry.get("kid")
-        if not isinstance(kid, str) or not kid:
-            raise TypeError(f"{where} needs a 'kid': a non-empty string")
-        where = f"entry {kid!r}"
-        algorithm = entry.get("algorithm")
-        if algorithm is not None and not isinstance(algorithm, str):
-            raise TypeError(f"{where}: 'algorithm' must be an algorithm name such as 'RS256'")
-        if entry.get("signing_key") is None and entry.get("verifying_key") is None:
-            raise ValueError(f"{where} has neither 'signing_key' nor 'verifying_key'")
-        for member in ("signing_key", "verifying_key"):
-            key = entry.get(member)
-            if key is not None and not _key_material(key):
-                raise TypeError(f"{where}: {member!r} must be a str or bytes (secret, PEM, JWK JSON) or a JWK dict")
-        # The shape of _KeySetEntry, checked member by member above.
-        entries.append(cast("_KeySetEntry", {name: entry[name] for name in KEY_MEMBERS if entry.get(name) is not None}))
+        try:
+            entries.append(_key_entry(index, entry))
+        except (TypeError, ValueError) as exc:
+            errors.append(str(exc))
+    if errors:
+        raise KeySetError(errors)
     return tuple(entries)
+
+
+class KeySetError(ValueError):
+    """Every entry of KEYS that cannot be used, each with its own message (``problems`` reports each)."""
+
+    def __init__(self, errors: list[str]) -> None:
+        super().__init__("; ".join(errors))
+        self.errors = errors
+
+
+def _key_entry(index: int, entry: Any) -> _KeySetEntry:
+    where = f"entry {index}"
+    if not isinstance(entry, Mapping):
+        raise TypeError(f"{where} must be a dict, not {type(entry).__name__}")
+    unknown = sorted(str(name) for name in entry if name not in KEY_MEMBERS)
+    if unknown:
+        raise ValueError(f"{where} has unknown members {unknown}; an entry has {list(KEY_MEMBERS)}")
+    kid = entry.get("kid")
+    if not isinstance(kid, str) or not kid:
+        raise TypeError(f"{where} needs a 'kid': a non-empty string")
+    where = f"entry {kid!r}"
+    algorithm = entry.get("algorithm")
+    if algorithm is not None and not isinstance(algorithm, str):
+        raise TypeError(f"{where}: 'algorithm' must be an algorithm name such as 'RS256'")
+    if entry.get("signing_key") is None and entry.get("verifying_key") is None:
+        unset = [member for member in ("signing_key", "verifying_key") if member in entry]
+        why = f" ({' and '.join(map(repr, unset))} None: an environment variable that is not set?)" if unset else ""
+        raise ValueError(f"{where} has neither 'signing_key' nor 'verifying_key'{why}")
+    for member in ("signing_key", "verifying_key"):
+        key = entry.get(member)
+        if key is not None and not _key_material(key):
+            raise TypeError(f"{where}: {member!r} must be a str or bytes (secret, PEM, JWK JSON) or a JWK dict")
+    # The shape of _KeySetEntry, checked member by member above.
+    return cast("_KeySetEntry", {name: entry[name] for name in KEY_MEMBERS if entry.get(name) is not None})
 
 
 def _max_age(value: Any) -> int:
@@ -183,6 +210,189 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
 # operation raises ImproperlyConfigured until it is fixed (and `manage.py check` says E008).
 NO_FALLBACK = frozenset({"KEYS"})
 
+# --- upstream's settings: the type each token path needs (E008 in `manage.py check`) -------------------------
+# Upstream reads these as they are, so a value of the wrong type is a 500 at the first request that reads
+# it.  Each validator raises TypeError/ValueError whose message says how to write the value instead.
+
+_UNITS = {"s": "seconds", "sec": "seconds", "second": "seconds", "seconds": "seconds", "m": "minutes",
+          "min": "minutes", "minute": "minutes", "minutes": "minutes", "h": "hours", "hour": "hours",
+          "hours": "hours", "d": "days", "day": "days", "days": "days", "w": "weeks", "week": "weeks",
+          "weeks": "weeks", "": "seconds"}  # fmt: skip
+
+
+def _timedelta_fix(value: Any) -> str:
+    """How to write ``value`` (a number, "5m", "300") as the timedelta it probably meant."""
+    amount: Any = None
+    unit = "seconds"
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        amount = value
+    elif isinstance(value, str):
+        match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([A-Za-z]*)\s*", value)
+        if match and match.group(2).lower() in _UNITS:
+            amount, unit = match.group(1), _UNITS[match.group(2).lower()]
+    if amount is None:
+        return "e.g. timedelta(minutes=5) (from datetime import timedelta)"
+    return f"use timedelta({unit}={amount}) (from datetime import timedelta)"
+
+
+def _timedelta(value: Any) -> timedelta:
+    if not isinstance(value, timedelta):
+        raise TypeError(f"must be a datetime.timedelta: {_timedelta_fix(value)}")
+    return value
+
+
+def _upstream_bool(value: Any) -> bool:
+    if not isinstance(value, bool):
+        quoted = isinstance(value, str) and value.strip().lower() in ("true", "false")
+        fix = f"use {value.strip().capitalize()} without quotes" if quoted else "use True or False"
+        raise TypeError(f"must be True or False: {fix}")
+    return value
+
+
+def _text(value: Any, optional: bool = False) -> Any:
+    """A claim name, header name or field name: a non-empty string (or None where upstream allows it)."""
+    if value is None and optional:
+        return value
+    if not isinstance(value, str) or not value:
+        raise TypeError(f"must be {'None or ' if optional else ''}a non-empty string")
+    return value
+
+
+def _algorithm(value: Any) -> str:
+    if not isinstance(value, str) or value not in ALGORITHMS:
+        close = difflib.get_close_matches(value.upper(), ALGORITHMS, n=1) if isinstance(value, str) else []
+        fix = f"did you mean {close[0]!r}?" if close else f"one of {', '.join(ALGORITHMS)}"
+        raise ValueError(f"is not an algorithm simplejwt-rs signs or verifies: {fix}")
+    return value
+
+
+def _key(value: Any) -> Any:
+    if value is not None and not _key_material(value):
+        raise TypeError("must be a str or bytes (a secret, a PEM, JWK JSON), a JWK dict, or None")
+    return value
+
+
+def _audience(value: Any) -> Any:
+    if value is None or (isinstance(value, str) and value):
+        return value
+    if isinstance(value, (list, tuple, set, frozenset)) and all(isinstance(item, str) and item for item in value):
+        return value
+    raise TypeError("must be None, an audience string such as 'my-api', or a list of them")
+
+
+def _optional_str(value: Any) -> Any:
+    if value is not None and not (isinstance(value, str) and value):
+        raise TypeError("must be None or a non-empty string")
+    return value
+
+
+def _header_types(value: Any) -> Any:
+    items = (value,) if isinstance(value, str) else value
+    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(item, str) and item for item in items):
+        raise TypeError("must be a non-empty tuple of header words, e.g. ('Bearer',)")
+    return value
+
+
+def _imported(value: Any, what: str) -> Any:
+    """A dotted path (imported here) or the object itself."""
+    if not isinstance(value, str):
+        return value
+    try:
+        return import_string(value)
+    except Exception as exc:  # noqa: BLE001  (a module that fails to import, however: reported, never raised)
+        raise ValueError(f"cannot be imported ({type(exc).__name__}: {exc}); name {what} by its dotted path") from None
+
+
+def _callable(value: Any) -> Any:
+    if not callable(_imported(value, "a function")):
+        raise TypeError("must be a function or the dotted path of one")
+    return value
+
+
+def _class(value: Any) -> Any:
+    if not isinstance(_imported(value, "a class"), type):
+        raise TypeError("must be a class or the dotted path of one")
+    return value
+
+
+def _optional_encoder(value: Any) -> Any:
+    if value is not None and not (
+        isinstance(cls := _imported(value, "a class"), type) and issubclass(cls, json.JSONEncoder)
+    ):
+        raise TypeError("must be None or a json.JSONEncoder subclass (or its dotted path)")
+    return value
+
+
+def _class_path(value: Any) -> Any:
+    """A serializer setting: its dotted path or class (whether it imports and what it is built on: E010)."""
+    if not isinstance(value, (str, type)):
+        raise TypeError("must be the dotted path of a serializer class, e.g. 'myapp.serializers.MySerializer'")
+    return value
+
+
+def _token_classes(value: Any) -> Any:
+    """Each entry's import and base class are E012's; here only the shape (a str alone is iterated by letter)."""
+    if not isinstance(value, (list, tuple)) or not all(isinstance(item, (str, type)) for item in value):
+        raise TypeError("must be a tuple of token classes (or dotted paths), e.g. ('simplejwt_rs.tokens.AccessToken',)")
+    return value
+
+
+UPSTREAM_TYPES: dict[str, Callable[[Any], Any]] = {
+    "ACCESS_TOKEN_LIFETIME": _timedelta,
+    "REFRESH_TOKEN_LIFETIME": _timedelta,
+    "SLIDING_TOKEN_LIFETIME": _timedelta,
+    "SLIDING_TOKEN_REFRESH_LIFETIME": _timedelta,
+    "ROTATE_REFRESH_TOKENS": _upstream_bool,
+    "BLACKLIST_AFTER_ROTATION": _upstream_bool,
+    "UPDATE_LAST_LOGIN": _upstream_bool,
+    "CHECK_REVOKE_TOKEN": _upstream_bool,
+    "ALGORITHM": _algorithm,
+    "SIGNING_KEY": _key,
+    "VERIFYING_KEY": _key,
+    "AUDIENCE": _audience,
+    "ISSUER": _optional_str,
+    "JSON_ENCODER": _optional_encoder,
+    "JWK_URL": _optional_str,
+    "LEEWAY": _seconds,
+    "AUTH_HEADER_TYPES": _header_types,
+    "AUTH_HEADER_NAME": _text,
+    "USER_ID_FIELD": _text,
+    "USER_ID_CLAIM": _text,
+    "USER_AUTHENTICATION_RULE": _callable,
+    "ON_LOGIN_SUCCESS": _callable,
+    "ON_LOGIN_FAILED": _callable,
+    "AUTH_TOKEN_CLASSES": _token_classes,
+    "TOKEN_TYPE_CLAIM": _text,
+    "JTI_CLAIM": lambda value: _text(value, optional=True),
+    "TOKEN_USER_CLASS": _class,
+    "SLIDING_TOKEN_REFRESH_EXP_CLAIM": _text,
+    "REVOKE_TOKEN_CLAIM": _text,
+    "TOKEN_OBTAIN_SERIALIZER": _class_path,
+    "TOKEN_REFRESH_SERIALIZER": _class_path,
+    "TOKEN_VERIFY_SERIALIZER": _class_path,
+    "TOKEN_BLACKLIST_SERIALIZER": _class_path,
+    "SLIDING_TOKEN_OBTAIN_SERIALIZER": _class_path,
+    "SLIDING_TOKEN_REFRESH_SERIALIZER": _class_path,
+}
+
+# Every SIMPLE_JWT key a project may write: upstream's (the installed release's, and those of the releases we
+# support before and after it, e.g. simplejwt 6's login hooks) and ours.  Anything else is a typo (W050).
+KNOWN_SETTINGS = frozenset(upstream.DEFAULTS) | frozenset(UPSTREAM_TYPES) | frozenset(DEFAULTS)
+
+
+def unknown_settings() -> list[tuple[str, str | None]]:
+    """(key, the closest known key or None) for each key of SIMPLE_JWT no release of simplejwt nor we read."""
+    found: list[tuple[str, str | None]] = []
+    for name in _user_settings():
+        if name in KNOWN_SETTINGS:
+            continue
+        text = str(name)
+        close = text.upper() if text.upper() in KNOWN_SETTINGS else None
+        close = close or next(iter(difflib.get_close_matches(text.upper(), sorted(KNOWN_SETTINGS), n=1)), None)
+        found.append((text, close))
+    return found
+
+
 BLACKLIST_APP = "rest_framework_simplejwt.token_blacklist"
 
 # Where upstream releases differ in what they put in a token, we follow the installed one.
@@ -211,22 +421,46 @@ def _user_settings() -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def raw(name: str) -> Any:
+    """The project's value of an upstream setting as written (a dotted path not imported), or upstream's default."""
+    return _user_settings().get(name, upstream.DEFAULTS.get(name))
+
+
 def explicit(name: str) -> bool:
     """Whether the project's ``SIMPLE_JWT`` names ``name`` (rather than leaving it at its default)."""
     return name in _user_settings()
 
 
 def problems() -> list[tuple[str, str]]:
-    """(setting, what is wrong) for each of our settings whose value cannot be used."""
-    found = []
+    """(setting, what is wrong) for each setting, ours or upstream's, whose value cannot be used."""
+    found: list[tuple[str, str]] = []
     for name, value in _user_settings().items():
-        if name in DEFAULTS:
-            try:
-                DEFAULTS[name][1](value)
-            except (TypeError, ValueError) as exc:
-                # A key set holds private keys: its message names entries by kid, never the value.
-                found.append((name, str(exc) if name in NO_FALLBACK else f"{exc} (got {value!r})"))
+        parse = DEFAULTS[name][1] if name in DEFAULTS else UPSTREAM_TYPES.get(name)
+        if parse is None:
+            continue
+        try:
+            parse(value)
+        except KeySetError as exc:
+            found.extend((name, error) for error in exc.errors)  # each bad entry (never its key material)
+        except (TypeError, ValueError) as exc:
+            # A key holds private material: its message names entries by kid, never the value.
+            shown = "" if name in NO_FALLBACK or name in SECRET_SETTINGS else f" (got {_shown(value)})"
+            found.append((name, f"{exc}{shown}"))
     return found
+
+
+# Settings whose value is never repeated in a message (key material).
+SECRET_SETTINGS = frozenset({"SIGNING_KEY", "VERIFYING_KEY", "KEYS"})
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else f"{text[:77]}..."
+
+
+def upstream_setting(name: str) -> bool:
+    """Whether ``name`` is read by upstream's code as it is (no default stands in for a wrong value)."""
+    return name not in DEFAULTS
 
 
 def get_ours(name: str) -> Any:
@@ -244,6 +478,11 @@ def get_ours(name: str) -> Any:
 MIRRORED = {
     f"rest_framework_simplejwt.{name}": f"simplejwt_rs.{name}" for name in ("tokens", "serializers", "authentication")
 }
+
+
+def counterpart(obj: Any) -> Any:
+    """Our class of the same name for one of upstream's (a class or its dotted path); anything else unchanged."""
+    return _ours(obj)
 
 
 def _ours(obj: Any) -> Any:
@@ -266,10 +505,25 @@ def app_installed() -> bool:
     return any(app == "simplejwt_rs" or app.startswith("simplejwt_rs.apps.") for app in django_settings.INSTALLED_APPS)
 
 
+class AppNotInstalled(ImproperlyConfigured, CommandError):
+    """simplejwt_rs is imported but not in INSTALLED_APPS.
+
+    An ImproperlyConfigured, as Django's own; also a CommandError, so that a management command it interrupts
+    (``manage.py check`` importing the URLconf, ``migrate``) prints this one line instead of a traceback.
+    """
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.returncode = 1
+
+
+# Django prints a CommandError as "<class name>: <message>": the name it is known by.
+AppNotInstalled.__name__ = AppNotInstalled.__qualname__ = "ImproperlyConfigured"
+
 if not app_installed():
     # Without the app nothing registers the system checks, upstream's views keep upstream's
     # serializers and reuse detection has no tables: guarantees would lapse silently.
-    raise ImproperlyConfigured(
+    raise AppNotInstalled(
         "simplejwt_rs is used (a SIMPLE_JWT or REST_FRAMEWORK setting names it) but 'simplejwt_rs' is not in "
         "INSTALLED_APPS: add it and run `manage.py migrate`."
     )

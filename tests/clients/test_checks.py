@@ -5,16 +5,17 @@ from collections import Counter
 import pytest
 from django.conf import settings as django_settings
 from django.test import override_settings
-from simplejwt_rs.checks import check_classes, check_routes, check_upstream_subclasses
+from simplejwt_rs.checks import check_classes, check_project_imports, check_routes, check_upstream_subclasses
 
 
 def ids():
-    found = (message.id for check in (check_classes, check_routes, check_upstream_subclasses) for message in check())
+    checks = (check_classes, check_routes, check_upstream_subclasses, check_project_imports)
+    found = (message.id for check in checks for message in check())
     return Counter(found)
 
 
-def messages(check_id):
-    return [m.msg for m in check_upstream_subclasses() if m.id == check_id]
+def messages(check_id, check=check_upstream_subclasses):
+    return [m.msg for m in check() if m.id == check_id]
 
 
 @pytest.fixture
@@ -29,12 +30,26 @@ def opt_in(on):
 
 def test_without_the_opt_in_every_subclass_is_reported(routes):
     with opt_in(False):
-        # upstream's own, the subclass calling super(), the one not calling it, the one with its own token class
-        assert ids() == {"simplejwt_rs.E013": 4, "simplejwt_rs.E014": 3, "simplejwt_rs.E020": 1}
-        [package] = messages("simplejwt_rs.E020")
-        for name in ("HeaderOrCookieAuthentication", "OwnUserAuthentication", "CookieRefreshSerializer"):
-            assert f"tests.clients.urls_checks.{name}" in package
-        assert "PATCH_UPSTREAM_CLASSES" in [m.hint for m in check_upstream_subclasses()][0]
+        # upstream's own classes routed (E013, E014); this project's own subclasses of upstream's (the module is
+        # this repository's code): one E015 per import to change, naming every class built on it; the one built
+        # on dj-rest-auth's class: E013 for its route and E020 naming dj_rest_auth (the opt-in is the fix).
+        assert ids() == {"simplejwt_rs.E013": 2, "simplejwt_rs.E014": 1, "simplejwt_rs.E015": 3, "simplejwt_rs.E020": 1}
+        [installed] = messages("simplejwt_rs.E020")
+        assert installed.startswith("The installed package 'dj_rest_auth' ")
+        assert "tests.clients.urls_checks.ProjectCookieRefreshSerializer" in installed
+        found = {m.hint.split("`")[1]: (m.msg, m.hint) for m in check_project_imports()}
+        assert set(found) == {
+            "from rest_framework_simplejwt.authentication import JWTAuthentication",
+            "from rest_framework_simplejwt.serializers import TokenRefreshSerializer",
+            "from rest_framework_simplejwt.tokens import RefreshToken",
+        }
+        auth_msg, auth_hint = found["from rest_framework_simplejwt.authentication import JWTAuthentication"]
+        for name in ("HeaderOrCookieAuthentication", "OwnUserAuthentication"):
+            assert f"tests.clients.urls_checks.{name}" in auth_msg
+        assert "'good/me/'" in auth_msg and "'bad/me/'" in auth_msg
+        assert auth_hint.startswith("In tests/clients/urls_checks.py, change")
+        assert "`from simplejwt_rs.authentication import JWTAuthentication`" in auth_hint
+        assert all("PATCH_UPSTREAM_CLASSES" not in hint for _, hint in found.values())
 
 
 def test_with_the_opt_in_only_what_still_bypasses_is_reported(routes):

@@ -1,5 +1,6 @@
 """A URLconf of subclasses of upstream's classes, for the PATCH_UPSTREAM_CLASSES system-check tests only."""
 
+from dj_rest_auth.jwt_auth import CookieTokenRefreshSerializer
 from django.urls import path
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -41,6 +42,11 @@ class ProjectTokenRefreshSerializer(up_serializers.TokenRefreshSerializer):
     token_class = ProjectRefreshToken
 
 
+class ProjectCookieRefreshSerializer(CookieTokenRefreshSerializer):
+    """The project's own class built on an installed package's (dj-rest-auth's): no import of the project's to
+    change, so E020 (naming dj_rest_auth) and the opt-in, not E015."""
+
+
 def authenticated_with(cls):
     return type(f"View{cls.__name__}", (APIView,), {"authentication_classes": [cls], "get": lambda s, r: Response({})})
 
@@ -54,5 +60,6 @@ urlpatterns = [
     path("good/me/", authenticated_with(HeaderOrCookieAuthentication).as_view()),
     path("bad/refresh/", up_views.TokenRefreshView.as_view(serializer_class=OwnRefreshSerializer)),
     path("bad/me/", authenticated_with(OwnUserAuthentication).as_view()),
+    path("dj/refresh/", up_views.TokenRefreshView.as_view(serializer_class=ProjectCookieRefreshSerializer)),
     path("token-class/refresh/", up_views.TokenRefreshView.as_view(serializer_class=ProjectTokenRefreshSerializer)),
 ]

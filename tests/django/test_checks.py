@@ -1,5 +1,8 @@
 """System checks for risky configuration."""
 
+import re
+from pathlib import Path
+
 from django.core import checks
 from simplejwt_rs.checks import check_classes, check_routes, check_settings
 
@@ -62,3 +65,40 @@ def test_rotation_checks(settings):
         assert ids() == []
     with simple_jwt(ROTATE_REFRESH_TOKENS=True):
         assert ids() == []
+
+
+def test_the_readme_lists_every_check_id_and_no_other():
+    """One table lists the check ids: the README's, which every id the code emits must be in (and only those)."""
+    root = Path(__file__).resolve().parents[2]
+    emitted = set()
+    for source in (root / "python" / "simplejwt_rs").rglob("*.py"):
+        emitted |= set(re.findall(r'id="(simplejwt_rs\.[EW]\d{3})"', source.read_text()))
+    readme = (root / "README.md").read_text()
+    section = readme.split("### System checks (`manage.py check`)", 1)[1].split("\n### ", 1)[0]
+    listed = re.findall(r"^- `(simplejwt_rs\.[EW]\d{3})`", section, flags=re.MULTILINE)
+    assert len(listed) == len(set(listed))
+    assert set(listed) == emitted
+    assert listed == sorted(listed, key=lambda check_id: check_id[-3:])  # in number order
+
+
+def test_what_counts_as_the_projects_own_code(settings, tmp_path, monkeypatch):
+    from rest_framework.views import APIView
+    from simplejwt_rs.checks import _third_party
+
+    from tests.django.helpers import UpstreamRefreshSubclass
+
+    package = tmp_path / "site-packages" / "vendor_jwt_checks"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text("class Installed:\n    pass\n")
+    monkeypatch.syspath_prepend(str(tmp_path / "site-packages"))
+    from vendor_jwt_checks import Installed
+
+    assert _third_party(Installed) and _third_party(APIView)  # in a site-packages directory
+    assert not _third_party(UpstreamRefreshSubclass)  # this repository: the working directory
+    assert not _third_party(type("Defined", (), {"__module__": "generated"}))  # no file: generated code
+    settings.BASE_DIR = Path(__file__).resolve().parents[2]
+    assert not _third_party(UpstreamRefreshSubclass) and _third_party(Installed)
+    settings.BASE_DIR = tmp_path  # not installed either: still the project's (never the opt-in's advice)
+    assert not _third_party(UpstreamRefreshSubclass)
+    settings.BASE_DIR = tmp_path / "site-packages"  # a site-packages directory is never the project's
+    assert _third_party(Installed)

@@ -15,7 +15,7 @@ from django.core.management import call_command
 from django.core.management.base import SystemCheckError
 from django.test import override_settings
 from rest_framework.test import APIClient
-from simplejwt_rs.checks import check_classes, check_routes, check_settings
+from simplejwt_rs.checks import check_classes, check_project_imports, check_routes, check_settings
 from simplejwt_rs.models import RevokedTokenFamily
 
 from tests.django.helpers import code, concurrent_refreshes, logout, me, obtain, refresh, verify
@@ -78,20 +78,54 @@ def test_upstream_authentication_in_rest_framework_is_an_error(settings):
     assert "rest_framework_simplejwt.authentication.JWTAuthentication" in message.msg
 
 
+@pytest.fixture
+def installed_package(tmp_path, monkeypatch):
+    """``vendor_jwt``: a package installed in a site-packages directory, with its own subclass of upstream's
+    refresh serializer (as dj-rest-auth has)."""
+    package = tmp_path / "site-packages" / "vendor_jwt"
+    package.mkdir(parents=True)
+    (package / "__init__.py").write_text(
+        "from rest_framework_simplejwt.serializers import TokenRefreshSerializer\n\n\n"
+        "class CookieRefreshSerializer(TokenRefreshSerializer):\n    pass\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path / "site-packages"))
+    yield
+    sys.modules.pop("vendor_jwt", None)
+
+
 @pytest.mark.parametrize(
     ("setting", "value", "expected"),
     [
-        ("TOKEN_REFRESH_SERIALIZER", "tests.django.helpers.UpstreamRefreshSubclass", "simplejwt_rs.E010"),
+        # The project's own classes (this repository's code): E015, which names the import to change.
+        ("TOKEN_REFRESH_SERIALIZER", "tests.django.helpers.UpstreamRefreshSubclass", "simplejwt_rs.E015"),
+        ("AUTH_TOKEN_CLASSES", ("tests.django.helpers.UpstreamAccessSubclass",), "simplejwt_rs.E015"),
+        # An installed package's subclass of upstream's (in a site-packages directory): E010, no import to change.
+        ("TOKEN_REFRESH_SERIALIZER", "vendor_jwt.CookieRefreshSerializer", "simplejwt_rs.E010"),
         ("TOKEN_VERIFY_SERIALIZER", "tests.django.helpers.EchoRefreshSerializer", "simplejwt_rs.E010"),
         ("TOKEN_OBTAIN_SERIALIZER", "no.such.module.Serializer", "simplejwt_rs.E010"),
-        ("AUTH_TOKEN_CLASSES", ("tests.django.helpers.UpstreamAccessSubclass",), "simplejwt_rs.E012"),
+        ("AUTH_TOKEN_CLASSES", ("no.such.module.AccessToken",), "simplejwt_rs.E012"),
+        ("AUTH_TOKEN_CLASSES", ("simplejwt_rs.tokens.Token", "simplejwt_rs.new_jti"), "simplejwt_rs.E012"),
+        (
+            "AUTH_TOKEN_CLASSES",
+            ("simplejwt_rs.tokens.AccessToken", "tests.django.helpers.NoSuchToken"),
+            "simplejwt_rs.E012",
+        ),
     ],
 )
-def test_a_class_built_on_upstreams_is_an_error_naming_the_setting(setting, value, expected):
+def test_a_class_built_on_upstreams_is_an_error_naming_the_setting(setting, value, expected, installed_package):
     with override_settings(SIMPLE_JWT={setting: value}):
-        found = messages(check_classes)
+        found = messages(check_classes, check_project_imports)  # (never an ImportError out of the check)
     assert [m.id for m in found] == [expected]
     assert setting in found[0].msg
+
+
+def test_e010_names_ours_of_the_same_name_as_the_base_class(installed_package):
+    with override_settings(SIMPLE_JWT={"TOKEN_REFRESH_SERIALIZER": "vendor_jwt.CookieRefreshSerializer"}):
+        [found] = messages(check_classes)
+    assert found.hint == "Subclass simplejwt_rs.serializers.TokenRefreshSerializer instead."
+    with override_settings(SIMPLE_JWT={"TOKEN_OBTAIN_SERIALIZER": "tests.django.helpers.EchoRefreshSerializer"}):
+        [found] = messages(check_classes)
+    assert found.hint == "Subclass simplejwt_rs.serializers.TokenObtainPairSerializer instead."  # the default's
 
 
 def test_upstream_class_strings_are_swapped_not_errors():
