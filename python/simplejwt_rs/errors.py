@@ -35,6 +35,11 @@ def invalid() -> TokenError:
     return TokenError(MSG_INVALID)
 
 
+def expired() -> TokenError:
+    """Upstream's "Token is expired" (5.5's ExpiredTokenError where it exists)."""
+    return ExpiredTokenError(MSG_EXPIRED)
+
+
 def blacklisted() -> TokenError:
     return TokenError(_("Token is blacklisted"))
 

@@ -134,8 +134,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
 
         def admit(claims: dict[str, Any]) -> bool:
             # Called by the core between verifying the refresh token and minting.
-            if store.is_blacklisted(claims.get(get("JTI_CLAIM"))):
-                raise errors.blacklisted()
+            store.refuse_blacklisted(claims, now)
             admitted["user"] = check_user(claims, raw, created_at, revoke=True)
             return True
 
@@ -194,17 +193,20 @@ class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
         check_user(token.payload, attrs["token"], token.current_time, revoke=True)
         token.set_exp()
         token.set_iat()
+        store.extend_outstanding(token.payload)  # the same jti now lives longer
         return {"token": str(token)}
 
 
 class TokenVerifySerializer(upstream.TokenVerifySerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         token = UntypedToken(attrs["token"])
+        now = jwt_settings.now()
         # A consumed refresh token presented here is a reuse like at refresh; then the family.
-        store.check_presented(token.payload, jwt_settings.now(), type(self), policy.named_user)
+        store.check_presented(token.payload, now, type(self), policy.named_user)
         # Upstream checks the blacklist only with BLACKLIST_AFTER_ROTATION, and answers 400.
-        if store.is_blacklisted(token.get(get("JTI_CLAIM"))):
-            raise errors.blacklisted()
+        token_type = token.get(get("TOKEN_TYPE_CLAIM"))
+        recorded = token_type in (RefreshToken.token_type, SlidingToken.token_type)
+        store.refuse_blacklisted(token.payload, now, recorded=recorded)
         if get("VERIFY_CHECKS_USER"):
             check_user(token.payload, attrs["token"], token.current_time, revoke=False)
         return {}

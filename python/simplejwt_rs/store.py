@@ -31,6 +31,7 @@ from typing import Any, NoReturn
 from django.core.exceptions import ImproperlyConfigured
 from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Exists, OuterRef
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from . import errors, policy_cache
@@ -151,6 +152,54 @@ def is_blacklisted(jti: Any) -> bool:
     return _blacklist_models()[1].objects.filter(token__jti=_id(jti)).exists()
 
 
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value or 0)
+
+
+def leeway() -> timedelta:
+    """``LEEWAY``: how long after its ``exp`` a token is still accepted, so how long its records must stay."""
+    return timedelta(seconds=max(0.0, _seconds(get("LEEWAY"))))
+
+
+def _past_exp(claims: dict[str, Any], now: float) -> bool:
+    """The token is inside its leeway: ``exp`` has passed, ``exp + LEEWAY`` has not (or it would not decode)."""
+    exp = claims.get("exp")
+    return isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp <= now
+
+
+def _record_gone(claims: dict[str, Any], now: float) -> bool:
+    """A token inside its leeway whose OutstandingToken row is gone.
+
+    Upstream's ``flushexpiredtokens`` deletes a row (and its blacklist entry) at the token's ``exp``,
+    not at ``exp + LEEWAY``: whether such a token was blacklisted is no longer known, so it is
+    refused as expired.  Before its ``exp`` a token without a row is judged as before (it may
+    predate the blacklist app).
+    """
+    jti = claims.get(get("JTI_CLAIM"))
+    if jti is None or not _past_exp(claims, now) or not jwt_settings.blacklist_installed():
+        return False
+    return not _blacklist_models()[0].objects.filter(jti=_id(jti)).exists()
+
+
+def refuse_blacklisted(claims: dict[str, Any], now: float, *, recorded: bool = True) -> None:
+    """Raise "Token is blacklisted" for a blacklisted token; with ``recorded`` (a refresh or sliding token,
+    which has an OutstandingToken row), "Token is expired" for one whose row housekeeping deleted
+    inside its leeway (see :func:`_record_gone`)."""
+    if is_blacklisted(claims.get(get("JTI_CLAIM"))):
+        raise errors.blacklisted()
+    if recorded and _record_gone(claims, now):
+        raise errors.expired()
+
+
+def extend_outstanding(claims: dict[str, Any]) -> None:
+    """A sliding refresh keeps the jti and moves ``exp``: the row must live as long as the newest token."""
+    jti = claims.get(get("JTI_CLAIM"))
+    if jti is None or not jwt_settings.blacklist_installed():
+        return
+    expires_at = _dt(claims.get("exp"))
+    _blacklist_models()[0].objects.filter(jti=_id(jti), expires_at__lt=expires_at).update(expires_at=expires_at)
+
+
 def outstand(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> Any:
     """The OutstandingToken row for ``claims``'s jti, created if missing (as upstream)."""
     row, _created = _blacklist_models()[0].objects.get_or_create(
@@ -211,7 +260,10 @@ def consume(
         f"FROM (SELECT COALESCE((SELECT r.family FROM {t['rotated']} r WHERE r.jti = %s), %s) AS family) f "
         f"WHERE NOT EXISTS (SELECT 1 FROM {t['revoked']} v WHERE v.family IN (f.family, %s)) "
         f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b INNER JOIN {t['outstanding']} o "
-        f"ON b.{t['bl_token']} = o.id WHERE o.jti = %s)" + (" RETURNING family" if returning else "")
+        f"ON b.{t['bl_token']} = o.id WHERE o.jti = %s) "
+        # Inside its leeway a token needs its row: housekeeping may have deleted it with its blacklisting.
+        f"AND (%s OR EXISTS (SELECT 1 FROM {t['outstanding']} o WHERE o.jti = %s))"
+        + (" RETURNING family" if returning else "")
     )
     params = [
         new_jti() if logged_out else successor_jti,  # a logout's row names no token that was ever issued
@@ -223,6 +275,8 @@ def consume(
         jti,
         claimed_family,
         claimed_family,
+        jti,
+        not _past_exp(claims, now),
         jti,
     ]
     with connection.cursor() as cursor:
@@ -247,6 +301,8 @@ def consume(
                 raise TokenFamilyRevoked()
             if consumed_in is not None:
                 raise Reused(jti, consumed_in, user, recorded=True)
+            if _record_gone(claims, now):
+                raise errors.expired()
             raise errors.blacklisted()
         if not returning:
             cursor.execute(f"SELECT family FROM {t['rotated']} WHERE parent_jti = %s", [jti])
@@ -304,9 +360,11 @@ def check_blacklist(claims: dict[str, Any], now: float, sender: Any, user_of: Ca
     builds the token before logging it out (dj-rest-auth's logout) detects a
     thief's rotation too.  A token that is not blacklisted costs one query.
     """
-    if is_blacklisted(claims.get(get("JTI_CLAIM"))):
+    try:
+        refuse_blacklisted(claims, now)
+    except TokenError:
         check_presented(claims, now, sender, user_of)
-        raise errors.blacklisted()
+        raise
 
 
 # --- reuse and revocation -----------------------------------------------------------------------
@@ -350,8 +408,7 @@ def revoke_family(family: str, now: float) -> None:
     """Refuse every token of ``family`` from now on and blacklist all its outstanding tokens: two statements."""
     t = _tables()
     revoked_at = _dt(now)
-    lifetime = get("REFRESH_TOKEN_LIFETIME")
-    expires_at = revoked_at + (lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=lifetime))
+    expires_at = revoked_at + longest_lifetime()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             _insert_ignoring_conflicts(
@@ -423,8 +480,7 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
     now = jwt_settings.now() if now is None else now
     t = _tables()
     revoked_at = _param(_dt(now))
-    lifetime = get("REFRESH_TOKEN_LIFETIME")
-    expires_at = _param(_dt(now) + (lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=lifetime)))
+    expires_at = _param(_dt(now) + longest_lifetime())
     outstanding_user = connection.ops.quote_name(_blacklist_models()[0]._meta.get_field("user").column)
     with busy_is_503(), transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
@@ -488,9 +544,18 @@ def check_presented(claims: dict[str, Any], now: float, sender: Any, user_of: Ca
         refuse_reuse(Reused(jti, consumed_in, user_of(claims), recorded=True), now, sender)
 
 
+def longest_lifetime() -> timedelta:
+    """The longest lifetime a token of a family can have (refresh or access): a revoked family's row lasts that long."""
+    return timedelta(seconds=max(_seconds(get("REFRESH_TOKEN_LIFETIME")), _seconds(get("ACCESS_TOKEN_LIFETIME"))))
+
+
 def flush_expired(now: float) -> tuple[int, int]:
-    """Delete rotation records and revoked families that can no longer matter; (rotated, families) deleted."""
-    cutoff = _dt(now)
+    """Delete rotation records and revoked families that can no longer matter; (rotated, families) deleted.
+
+    A row is kept until ``expires_at + LEEWAY``: until then a token it concerns still decodes.
+    The "revoked before" marks (one row per user) are never deleted.
+    """
+    cutoff = _dt(now) - leeway()
     rotated, _unused = RotatedRefreshToken.objects.filter(expires_at__lte=cutoff).delete()
     families, _unused = RevokedTokenFamily.objects.filter(expires_at__lte=cutoff).delete()
     return rotated, families
