@@ -9,7 +9,7 @@ from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework_simplejwt import authentication as upstream
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
-from . import errors, policy, policy_cache
+from . import errors, policy, policy_cache, store
 from .policy import default_user_authentication_rule
 from .settings import get, get_ours
 
@@ -26,6 +26,11 @@ def _claims(validated_token: Any) -> Any:
 
 class JWTAuthentication(upstream.JWTAuthentication):
     """Upstream's, but the user must pass ``USER_AUTHENTICATION_RULE`` (not only ``is_active``)."""
+
+    def authenticate(self, request: Any) -> Any:
+        # A database outage (the user row, the blacklist, the policy cache's fallback) is a 503 with a code.
+        with store.database_guard(type(self).__name__):
+            return super().authenticate(request)
 
     def authenticate_header(self, request: Any) -> str:
         return f'{auth_header_types()[0]} realm="{self.www_authenticate_realm}"'

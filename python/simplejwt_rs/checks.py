@@ -15,6 +15,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.db import DatabaseError
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
 from rest_framework.views import APIView
@@ -662,4 +663,28 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
                 id="simplejwt_rs.E020",
             )
         )
+    return messages
+
+
+@register(Tags.database)
+def check_migrations_applied(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W050 (``manage.py check --database ALIAS``): the token store's migrations not applied on that database.
+
+    A warning, not an error: ``migrate`` runs the database checks before it applies them.
+    """
+    messages: list[CheckMessage] = []
+    for alias in databases or ():
+        try:
+            missing = store.unapplied_migrations(alias)
+        except DatabaseError:  # the database cannot be reached: Django's own checks and commands say so
+            continue
+        if missing:
+            messages.append(
+                Warning(
+                    f"Database {alias!r} lacks the token store's tables: migration(s) {', '.join(missing)} "
+                    "not applied. Refresh, logout and verify fail with a server error until they are.",
+                    hint=f"Run: python manage.py migrate --database {alias}",
+                    id="simplejwt_rs.W050",
+                )
+            )
     return messages

@@ -16,6 +16,7 @@ from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exc
+from rest_framework.fields import empty
 from rest_framework_simplejwt import serializers as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -31,7 +32,17 @@ if TYPE_CHECKING:
     from rest_framework_simplejwt.tokens import RefreshToken as UpstreamRefreshToken
 
 
-class TokenObtainSerializer(upstream.TokenObtainSerializer):
+class DatabaseGuarded:
+    """Every token serializer validates under the one database guard (:func:`store.database_guard`): a database
+    outage is a 503 ``database_unavailable``, a lock timeout a 503 ``token_store_busy``, whichever step
+    (Django's ``authenticate``, the user lookup, the store) met it, in a subclass's ``validate`` too."""
+
+    def run_validation(self, data: Any = empty) -> Any:
+        with store.database_guard(type(self).__name__):
+            return super().run_validation(data)  # type: ignore[misc]
+
+
+class TokenObtainSerializer(DatabaseGuarded, upstream.TokenObtainSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         credentials = {self.username_field: attrs[self.username_field], "password": attrs["password"]}
         if "request" in self.context:
@@ -93,7 +104,7 @@ def verified_for_store(token_class: Any, raw: str) -> Any:
     return token_class(raw) if for_store is None else for_store(raw)
 
 
-class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
+class TokenRefreshSerializer(DatabaseGuarded, upstream.TokenRefreshSerializer):
     token_class = RefreshToken
     default_error_messages = {"no_active_account": _("No active account found for the given token.")}
 
@@ -160,31 +171,30 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         child_jti = new_jti()
         child_exp = math.floor(now + lifetime.total_seconds())
         admitted: dict[str, Any] = {}
-        with store.busy_is_503():
-            try:
-                with ExitStack() as in_transaction:
+        try:
+            with ExitStack() as in_transaction:
 
-                    def admit(claims: dict[str, Any]) -> dict[str, Any]:
-                        """Consume the presented token; returns the claims its successor must carry."""
-                        user = admitted["user"] = check_user(claims, raw, created_at, revoke=True)
-                        # The transaction starts with the consuming INSERT; it ends once the successor is recorded.
-                        in_transaction.enter_context(transaction.atomic())
-                        family = store.consume(
-                            claims, raw, user=user, now=now, successor_jti=child_jti, successor_exp=child_exp
-                        )
-                        family_claim = store.family_claim()
-                        return {get("JTI_CLAIM"): child_jti, **({family_claim: family} if family_claim else {})}
+                def admit(claims: dict[str, Any]) -> dict[str, Any]:
+                    """Consume the presented token; returns the claims its successor must carry."""
+                    user = admitted["user"] = check_user(claims, raw, created_at, revoke=True)
+                    # The transaction starts with the consuming INSERT; it ends once the successor is recorded.
+                    in_transaction.enter_context(transaction.atomic())
+                    family = store.consume(
+                        claims, raw, user=user, now=now, successor_jti=child_jti, successor_exp=child_exp
+                    )
+                    family_claim = store.family_claim()
+                    return {get("JTI_CLAIM"): child_jti, **({family_claim: family} if family_claim else {})}
 
-                    result = self._refresh(raw, admit, now, refresh_lifetime=lifetime, rotate=True)
-                    refresh = result["refresh"]
-                    store.record_outstanding(result["refresh_claims"], refresh, created_at, admitted["user"])
-            except store.Reused as reused:
-                # The consuming transaction has rolled back; revoke outside it.
-                store.refuse_reuse(reused, now, sender=type(self))
+                result = self._refresh(raw, admit, now, refresh_lifetime=lifetime, rotate=True)
+                refresh = result["refresh"]
+                store.record_outstanding(result["refresh_claims"], refresh, created_at, admitted["user"])
+        except store.Reused as reused:
+            # The consuming transaction has rolled back; revoke outside it.
+            store.refuse_reuse(reused, now, sender=type(self))
         return {"access": result["access"], "refresh": refresh}
 
 
-class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
+class TokenRefreshSlidingSerializer(DatabaseGuarded, upstream.TokenRefreshSlidingSerializer):
     token_class = SlidingToken
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
@@ -197,7 +207,7 @@ class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
         return {"token": str(token)}
 
 
-class TokenVerifySerializer(upstream.TokenVerifySerializer):
+class TokenVerifySerializer(DatabaseGuarded, upstream.TokenVerifySerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         token = UntypedToken(attrs["token"])
         now = jwt_settings.now()
@@ -212,7 +222,7 @@ class TokenVerifySerializer(upstream.TokenVerifySerializer):
         return {}
 
 
-class TokenBlacklistSerializer(upstream.TokenBlacklistSerializer):
+class TokenBlacklistSerializer(DatabaseGuarded, upstream.TokenBlacklistSerializer):
     """Logout: with single-use rotation the token is consumed exactly as a refresh consumes it."""
 
     token_class = RefreshToken

@@ -29,7 +29,18 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.migrations.loader import MigrationLoader
 from django.db.models import Exists, OuterRef
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -37,7 +48,7 @@ from rest_framework_simplejwt.utils import datetime_from_epoch
 from . import errors, policy_cache
 from . import settings as jwt_settings
 from ._core import new_jti
-from .errors import TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
+from .errors import DatabaseUnavailable, TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
 from .models import RevokedTokenFamily, RevokedUserTokens, RotatedRefreshToken
 from .settings import get
 from .signals import refresh_token_reused, user_tokens_revoked
@@ -134,13 +145,122 @@ def _insert_ignoring_conflicts(sql: str) -> str:
     return sql
 
 
+# --- when the database fails: one guard for every entry point -----------------------------------
+
+# SQLSTATEs (PostgreSQL) and error numbers (MySQL): a lock not granted in time, a deadlock, a serialization
+# failure, a statement or lock timeout. The transaction rolled back; the same request can be retried.
+BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001", "57014"})
+BUSY_MYSQL_ERRORS = frozenset({1205, 1213})
+BUSY_SQLITE_MESSAGES = ("database is locked", "database table is locked", "database schema is locked")
+# A table or column that is not there: a migration was not applied (a misconfiguration, not an outage).
+MISSING_SQLSTATES = frozenset({"42P01", "42703"})
+MISSING_MYSQL_ERRORS = frozenset({1146, 1054})
+MISSING_SQLITE_MESSAGES = ("no such table", "no such column", "has no column named")
+# The apps whose tables the store reads and writes.
+STORE_APPS = ("simplejwt_rs", "token_blacklist")
+
+database_log = logging.getLogger("simplejwt_rs.database")
+
+
+def _driver_error(exc: BaseException) -> tuple[str | None, int | None, str]:
+    """(SQLSTATE, MySQL error number, message) of a database error Django wrapped."""
+    cause = exc.__cause__ or exc
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    number = cause.args[0] if cause.args and isinstance(cause.args[0], int) else None
+    return state, number, str(exc)
+
+
+def missing_schema(exc: BaseException) -> bool:
+    """The error says a table or column is missing: a migration was not applied."""
+    if not isinstance(exc, (OperationalError, ProgrammingError)):
+        return False
+    state, number, message = _driver_error(exc)
+    return (
+        state in MISSING_SQLSTATES
+        or number in MISSING_MYSQL_ERRORS
+        or any(text in message for text in MISSING_SQLITE_MESSAGES)
+    )
+
+
+def lock_timeout(exc: BaseException) -> bool:
+    """The database was up but could not take the statement in time (a lock, a deadlock, a timeout)."""
+    state, number, message = _driver_error(exc)
+    return state in BUSY_SQLSTATES or number in BUSY_MYSQL_ERRORS or message.startswith(BUSY_SQLITE_MESSAGES)
+
+
+def _unapplied(conn: Any) -> list[str]:
+    loader = MigrationLoader(conn, ignore_no_migrations=True)
+    labels = [label for label in STORE_APPS if label in loader.migrated_apps]
+    plan: list[tuple[str, str]] = []
+    for leaf in loader.graph.leaf_nodes():
+        if leaf[0] in labels:
+            for node in loader.graph.forwards_plan(leaf):
+                if node[0] in labels and node not in loader.applied_migrations and node not in plan:
+                    plan.append(node)
+    return [f"{app}.{name}" for app, name in plan]
+
+
+def unapplied_migrations(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """The migrations of the store's apps (ours, upstream's token_blacklist) not applied on ``using``,
+    as ``app_label.migration_name``, in the order ``migrate`` would apply them."""
+    try:
+        return _unapplied(connections[using])
+    except DatabaseError:
+        # The request's transaction may be aborted by the very error being reported: ask on a connection of its own.
+        fresh = connections.create_connection(using)
+        try:
+            return _unapplied(fresh)
+        finally:
+            fresh.close()
+
+
+def _report_missing_schema(what: str, exc: BaseException) -> None:
+    try:
+        missing = ", ".join(unapplied_migrations()) or "none found (was a table dropped?)"
+    except DatabaseError as lookup:
+        missing = f"unknown ({lookup})"
+    database_log.error(
+        "%s failed: a table or column of the token store is missing (%s). Unapplied migrations: %s. "
+        "Run `python manage.py migrate`.",
+        what,
+        exc,
+        missing,
+    )
+
+
 @contextmanager
-def busy_is_503() -> Iterator[None]:
-    """A write the database could not take in time (SQLite's "database is locked") rolled back: 503, retry."""
+def database_guard(what: str) -> Iterator[None]:
+    """How every entry point (the token serializers, the authentication classes, the views, the store's
+    public writes) answers a failing database; ``what`` names the entry point in the log.
+
+    - a lock not granted in time (SQLite's "database is locked", a PostgreSQL lock or statement timeout,
+      a deadlock): 503 ``token_store_busy``; the transaction rolled back, so a retry is safe;
+    - a missing table or column (``migrate`` not run): the error itself (a 500), logged with the
+      unapplied migrations by name: retrying cannot help;
+    - any other ``OperationalError``/``InterfaceError`` (the database down, restarting, the connection
+      dropped): 503 ``database_unavailable``.
+
+    Both 503s carry ``{"detail", "code"}`` and ``Retry-After: 1``; each is logged once, with the
+    database's own message.
+    """
     try:
         yield
-    except OperationalError as exc:
-        raise TokenStoreBusy() from exc
+    except (OperationalError, InterfaceError, ProgrammingError) as exc:
+        if getattr(exc, "_simplejwt_rs_reported", False):  # an inner guard logged it already
+            raise
+        exc._simplejwt_rs_reported = True  # type: ignore[union-attr]
+        if missing_schema(exc):
+            _report_missing_schema(what, exc)
+            raise
+        if isinstance(exc, ProgrammingError):
+            raise
+        if lock_timeout(exc):
+            database_log.warning("%s: the database could not take it in time (%s): 503 token_store_busy", what, exc)
+            raise TokenStoreBusy() from exc
+        database_log.error(
+            "%s: the database is unavailable (%s: %s): 503 database_unavailable", what, type(exc).__name__, exc
+        )
+        raise DatabaseUnavailable() from exc
 
 
 # --- upstream's tables ---------------------------------------------------------------------------
@@ -329,6 +449,7 @@ def record_outstanding(claims: dict[str, Any], token: str, created_at: datetime,
     )
 
 
+@database_guard("logout")
 def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: Any) -> Any:
     """Log a refresh token out: consumed like a rotation, so a logout and a refresh of one token never both win.
 
@@ -340,13 +461,12 @@ def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: An
     """
     if not rotation_active():
         return blacklist(claims, token, _dt(now), user)  # upstream's idempotent blacklisting
-    with busy_is_503():
-        try:
-            with transaction.atomic():
-                consume(claims, token, user=user, now=now)
-        except Reused as reused:
-            # The logout asked for the session to end: no grace period keeps a successor alive.
-            refuse_reuse(reused, now, sender, grace=False)
+    try:
+        with transaction.atomic():
+            consume(claims, token, user=user, now=now)
+    except Reused as reused:
+        # The logout asked for the session to end: no grace period keeps a successor alive.
+        refuse_reuse(reused, now, sender, grace=False)
     jti = _id(claims.get(get("JTI_CLAIM")))
     return _blacklist_models()[1].objects.select_related("token").get(token__jti=jti), True
 
@@ -393,7 +513,7 @@ def refuse_reuse(reused: Reused, now: float, sender: Any, *, grace: bool = True)
             raise TokenAlreadyRotated()
     # The recorded family wins over the claim (which may have been renamed since).
     family = successor["family"] if successor else reused.family
-    with busy_is_503():
+    with database_guard("revoking a reused token's family"):
         revoke_family(family, now)
     refresh_token_reused.send(sender=sender, user=reused.user, family=family, jti=reused.jti)
     log.warning(
@@ -460,6 +580,7 @@ def _mark_revoked_before(cursor: Any, user_id: str, revoked_before: Any) -> None
                 cursor.execute(update, [revoked_before, user_id, revoked_before])
 
 
+@database_guard("revoke_user_tokens")
 def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) -> None:
     """Log a user out everywhere: blacklist every refresh and sliding token, revoke every family, mark the rest.
 
@@ -482,7 +603,7 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
     revoked_at = _param(_dt(now))
     expires_at = _param(_dt(now) + longest_lifetime())
     outstanding_user = connection.ops.quote_name(_blacklist_models()[0]._meta.get_field("user").column)
-    with busy_is_503(), transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             _insert_ignoring_conflicts(
                 f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "

@@ -112,7 +112,7 @@ class RevokeUserTokensView(APIView):
     permission_classes = (IsAuthenticated,)
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        store.revoke_user_tokens(request.user, sender=type(self))
+        store.revoke_user_tokens(request.user, sender=type(self))  # under the store's database guard
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
