@@ -7,6 +7,7 @@ URL route or class at fault.
 from __future__ import annotations
 
 import json
+import sys
 from collections import Counter
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, cast
@@ -15,6 +16,7 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.commands.migrate import Command as MigrateCommand
 from django.db import DatabaseError
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
@@ -666,13 +668,25 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
     return messages
 
 
+def _migrate_running() -> bool:
+    """Whether Django's ``migrate`` command is what runs the checks (it passes ``databases`` too)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if isinstance(frame.f_locals.get("self"), MigrateCommand):
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
 @register(Tags.database)
 def check_migrations_applied(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """W050 (``manage.py check --database ALIAS``): the token store's migrations not applied on that database.
 
-    A warning, not an error: ``migrate`` runs the database checks before it applies them.
+    A warning, not an error, and not given while ``migrate`` itself runs the checks: it is about to apply them.
     """
     messages: list[CheckMessage] = []
+    if _migrate_running():
+        return messages
     for alias in databases or ():
         try:
             missing = store.unapplied_migrations(alias)
