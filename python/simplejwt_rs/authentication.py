@@ -27,11 +27,6 @@ def _claims(validated_token: Any) -> Any:
 class JWTAuthentication(upstream.JWTAuthentication):
     """Upstream's, but the user must pass ``USER_AUTHENTICATION_RULE`` (not only ``is_active``)."""
 
-    def authenticate(self, request: Any) -> Any:
-        # A database outage (the user row, the blacklist, the policy cache's fallback) is a 503 with a code.
-        with store.database_guard(type(self).__name__):
-            return super().authenticate(request)
-
     def authenticate_header(self, request: Any) -> str:
         return f'{auth_header_types()[0]} realm="{self.www_authenticate_realm}"'
 
@@ -55,6 +50,9 @@ class JWTAuthentication(upstream.JWTAuthentication):
             )
         return parts[1]
 
+    # A database outage (a token's blacklist row, the user row, the policy cache's fallback) is a 503 with a
+    # code, here and in upstream's classes routed to these methods (PATCH_UPSTREAM_CLASSES).
+    @store.database_guard("JWTAuthentication.get_validated_token")
     def get_validated_token(self, raw_token: bytes) -> Any:
         messages = []
         for token_class in get_ours("AUTH_TOKEN_CLASSES"):
@@ -66,6 +64,7 @@ class JWTAuthentication(upstream.JWTAuthentication):
                 )
         raise InvalidToken({"detail": _("Given token not valid for any token type"), "messages": messages})
 
+    @store.database_guard("JWTAuthentication.get_user")
     def get_user(self, validated_token: Any) -> Any:
         if get("USER_ID_CLAIM") not in validated_token:
             raise InvalidToken(_("Token contained no recognizable user identification"))
@@ -88,6 +87,7 @@ class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUse
     changed, revoked family, logged out everywhere), answered by the cache: no SQL query when it is warm.
     """
 
+    @store.database_guard("JWTStatelessUserAuthentication.get_user")
     def get_user(self, validated_token: Any) -> Any:
         if get("USER_ID_CLAIM") not in validated_token:
             raise InvalidToken(_("Token contained no recognizable user identification"))

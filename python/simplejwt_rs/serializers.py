@@ -16,7 +16,6 @@ from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exc
-from rest_framework.fields import empty
 from rest_framework_simplejwt import serializers as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -32,17 +31,13 @@ if TYPE_CHECKING:
     from rest_framework_simplejwt.tokens import RefreshToken as UpstreamRefreshToken
 
 
-class DatabaseGuarded:
-    """Every token serializer validates under the one database guard (:func:`store.database_guard`): a database
-    outage is a 503 ``database_unavailable``, a lock timeout a 503 ``token_store_busy``, whichever step
-    (Django's ``authenticate``, the user lookup, the store) met it, in a subclass's ``validate`` too."""
-
-    def run_validation(self, data: Any = empty) -> Any:
-        with store.database_guard(type(self).__name__):
-            return super().run_validation(data)  # type: ignore[misc]
+# Every token serializer's validate (ours, and upstream's routed to ours by PATCH_UPSTREAM_CLASSES) runs under
+# the one database guard (store.database_guard): an outage, whichever step met it (Django's authenticate, the
+# user lookup, the store), is a 503 ``database_unavailable``, a lock timeout a 503 ``token_store_busy``.
 
 
-class TokenObtainSerializer(DatabaseGuarded, upstream.TokenObtainSerializer):
+class TokenObtainSerializer(upstream.TokenObtainSerializer):
+    @store.database_guard("TokenObtainSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         credentials = {self.username_field: attrs[self.username_field], "password": attrs["password"]}
         if "request" in self.context:
@@ -64,6 +59,7 @@ class TokenObtainSerializer(DatabaseGuarded, upstream.TokenObtainSerializer):
 class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairSerializer):
     token_class = RefreshToken
 
+    @store.database_guard("TokenObtainPairSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
         # Upstream types get_token as returning any Token; a pair serializer's token_class makes refresh tokens.
@@ -77,6 +73,7 @@ class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairS
 class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSlidingSerializer):
     token_class = SlidingToken
 
+    @store.database_guard("TokenObtainSlidingSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
         data["token"] = str(self.get_token(self.user))
@@ -104,7 +101,7 @@ def verified_for_store(token_class: Any, raw: str) -> Any:
     return token_class(raw) if for_store is None else for_store(raw)
 
 
-class TokenRefreshSerializer(DatabaseGuarded, upstream.TokenRefreshSerializer):
+class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
     token_class = RefreshToken
     default_error_messages = {"no_active_account": _("No active account found for the given token.")}
 
@@ -131,6 +128,7 @@ class TokenRefreshSerializer(DatabaseGuarded, upstream.TokenRefreshSerializer):
         except core_exc.JWTError as exc:
             raise tokens.token_error(exc) from exc
 
+    @store.database_guard("TokenRefreshSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         raw = attrs["refresh"]
         token_class = self.token_class
@@ -194,9 +192,10 @@ class TokenRefreshSerializer(DatabaseGuarded, upstream.TokenRefreshSerializer):
         return {"access": result["access"], "refresh": refresh}
 
 
-class TokenRefreshSlidingSerializer(DatabaseGuarded, upstream.TokenRefreshSlidingSerializer):
+class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
     token_class = SlidingToken
 
+    @store.database_guard("TokenRefreshSlidingSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         token = self.token_class(attrs["token"])
         token.check_exp(get("SLIDING_TOKEN_REFRESH_EXP_CLAIM"))
@@ -207,7 +206,8 @@ class TokenRefreshSlidingSerializer(DatabaseGuarded, upstream.TokenRefreshSlidin
         return {"token": str(token)}
 
 
-class TokenVerifySerializer(DatabaseGuarded, upstream.TokenVerifySerializer):
+class TokenVerifySerializer(upstream.TokenVerifySerializer):
+    @store.database_guard("TokenVerifySerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         token = UntypedToken(attrs["token"])
         now = jwt_settings.now()
@@ -222,11 +222,12 @@ class TokenVerifySerializer(DatabaseGuarded, upstream.TokenVerifySerializer):
         return {}
 
 
-class TokenBlacklistSerializer(DatabaseGuarded, upstream.TokenBlacklistSerializer):
+class TokenBlacklistSerializer(upstream.TokenBlacklistSerializer):
     """Logout: with single-use rotation the token is consumed exactly as a refresh consumes it."""
 
     token_class = RefreshToken
 
+    @store.database_guard("TokenBlacklistSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         raw = attrs["refresh"]
         refresh = verified_for_store(self.token_class, raw)

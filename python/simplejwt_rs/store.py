@@ -248,7 +248,7 @@ def database_guard(what: str) -> Iterator[None]:
     except (OperationalError, InterfaceError, ProgrammingError) as exc:
         if getattr(exc, "_simplejwt_rs_reported", False):  # an inner guard logged it already
             raise
-        exc._simplejwt_rs_reported = True  # type: ignore[union-attr]
+        exc._simplejwt_rs_reported = True
         if missing_schema(exc):
             _report_missing_schema(what, exc)
             raise

@@ -8,9 +8,11 @@ from rest_framework_simplejwt import serializers as up_serializers
 from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt.exceptions import TokenError
 from simplejwt_rs import authentication, serializers, tokens, upstream_patch
+from simplejwt_rs.errors import DatabaseUnavailable
 from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
 
 from tests.clients.helpers import PASSWORD
+from tests.django.helpers import database_down
 
 pytestmark = pytest.mark.django_db
 
@@ -91,3 +93,23 @@ def test_upstream_blacklist_logs_out_through_the_store_for_a_project_subclass(al
     ours = tokens.RefreshToken.for_user(alice)
     assert up_tokens.BlacklistMixin.blacklist(ours)[1] is True
     assert not RotatedRefreshToken.objects.filter(parent_jti=ours["jti"]).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upstream_classes_answer_a_database_outage_as_ours_do(alice):
+    """Routed to ours, upstream's authentication and serializers meet an outage with ours: a 503 with a code."""
+    access = up_tokens.AccessToken.for_user(alice)
+    refresh = str(up_serializers.TokenObtainPairSerializer.get_token(alice))
+    auth = up_auth.JWTAuthentication()
+    validated = auth.get_validated_token(str(access).encode())
+    with database_down():
+        with pytest.raises(DatabaseUnavailable) as outage:
+            auth.get_user(validated)
+        assert outage.value.status_code == 503 and outage.value.get_codes()["code"] == "database_unavailable"
+        for serializer in (
+            up_serializers.TokenRefreshSerializer(data={"refresh": refresh}),
+            up_serializers.TokenObtainPairSerializer(data={"username": "alice", "password": PASSWORD}),
+        ):
+            with pytest.raises(DatabaseUnavailable):
+                serializer.is_valid()
+    assert up_serializers.TokenRefreshSerializer(data={"refresh": refresh}).is_valid()  # nothing was consumed

@@ -15,35 +15,17 @@ from contextlib import contextmanager
 import pytest
 from django.core.cache import caches
 from django.core.management import call_command
-from django.db import connections
 from django.test import override_settings
-from rest_framework.test import APIClient
+from rest_framework.test import APIClient, APIRequestFactory
 from simplejwt_rs import policy_cache, store
+from simplejwt_rs.authentication import JWTStatelessUserAuthentication
+from simplejwt_rs.views import RevokeUserTokensView
 
-from harness.server import free_port
-from tests.django.helpers import PASSWORD, code, logout, me, obtain, refresh, simple_jwt, verify
+from tests.django.helpers import PASSWORD, code, database_down, logout, me, obtain, refresh, simple_jwt, verify
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 ROTATING = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
-
-
-@contextmanager
-def database_down():
-    """Every new connection to the default database fails, as while the server is down."""
-    connection = connections["default"]
-    connection.close()
-    saved = dict(connection.settings_dict)
-    if connection.vendor == "sqlite":
-        connection.settings_dict["NAME"] = "/nonexistent/simplejwt-rs/db.sqlite3"  # "unable to open database file"
-    else:
-        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))  # connection refused
-    try:
-        yield
-    finally:
-        connection.close()
-        connection.settings_dict.clear()
-        connection.settings_dict.update(saved)
 
 
 def unavailable(response, caplog, what):
@@ -65,27 +47,33 @@ def sliding_token(api):
 @pytest.mark.parametrize("settings", [{}, ROTATING], ids=["plain", "rotating"])
 def test_every_endpoint_answers_an_outage_with_503_and_a_code(user, caplog, settings):
     api = APIClient(raise_request_exception=False)
-    with simple_jwt(**settings, AUTH_TOKEN_CLASSES=("simplejwt_rs.tokens.AccessToken", "simplejwt_rs.tokens.SlidingToken")):
+    with simple_jwt(
+        **settings, AUTH_TOKEN_CLASSES=("simplejwt_rs.tokens.AccessToken", "simplejwt_rs.tokens.SlidingToken")
+    ):
         pair = obtain(api).data
         sliding = sliding_token(api)
         with database_down(), caplog.at_level(logging.WARNING, logger="simplejwt_rs"):
-            unavailable(obtain(api), caplog, "TokenObtainPairSerializer")  # Django's authenticate
+            unavailable(obtain(api), caplog, "TokenObtainSerializer.validate")  # Django's authenticate
             unavailable(
                 api.post("/api/token/sliding/", {"username": "alice", "password": PASSWORD}, format="json"),
                 caplog,
-                "TokenObtainSlidingSerializer",
+                "TokenObtainSerializer.validate",
             )
-            unavailable(refresh(api, pair["refresh"]), caplog, "TokenRefreshSerializer")
-            unavailable(refresh(api, pair["refresh"], url="/rs/token/refresh/"), caplog, "TokenRefreshSerializer")
+            unavailable(refresh(api, pair["refresh"]), caplog, "TokenRefreshSerializer.validate")
+            unavailable(
+                refresh(api, pair["refresh"], url="/rs/token/refresh/"), caplog, "TokenRefreshSerializer.validate"
+            )
             unavailable(
                 api.post("/api/token/sliding/refresh/", {"token": sliding}, format="json"),
                 caplog,
-                "TokenRefreshSlidingSerializer",
+                "TokenRefreshSlidingSerializer.validate",
             )
-            unavailable(verify(api, pair["refresh"]), caplog, "TokenVerifySerializer")
-            unavailable(logout(api, pair["refresh"]), caplog, "TokenBlacklistSerializer")  # the user lookup
-            unavailable(me(api, pair["access"]), caplog, "JWTAuthentication")
-            unavailable(me(api, sliding), caplog, "JWTAuthentication")  # the sliding token's blacklist
+            unavailable(verify(api, pair["refresh"]), caplog, "TokenVerifySerializer.validate")
+            unavailable(logout(api, pair["refresh"]), caplog, "TokenBlacklistSerializer.validate")  # the user lookup
+            unavailable(me(api, pair["access"]), caplog, "JWTAuthentication.get_user")
+            unavailable(
+                me(api, sliding), caplog, "JWTAuthentication.get_validated_token"
+            )  # the sliding token's blacklist
         # Back up: the same tokens work, nothing was consumed.
         assert refresh(api, pair["refresh"]).status_code == 200
         assert me(api, pair["access"]).status_code == 200
@@ -94,19 +82,21 @@ def test_every_endpoint_answers_an_outage_with_503_and_a_code(user, caplog, sett
 def test_log_out_everywhere_and_the_stateless_class_with_a_cold_cache(user, caplog):
     api = APIClient(raise_request_exception=False)
     policy = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "outage"}
-    with override_settings(CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "policy": policy}):
+    with override_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "policy": policy}
+    ):
         with simple_jwt(POLICY_CACHE="policy", **ROTATING):
             access = obtain(api).data["access"]
             caches["policy"].clear()  # cold: the stateless class must ask the database
             policy_cache._pending.clear()
             with database_down(), caplog.at_level(logging.WARNING, logger="simplejwt_rs"):
-                unavailable(api.get("/api/me/stateless/", HTTP_AUTHORIZATION=f"Bearer {access}"), caplog, "JWTStatelessUserAuthentication")
+                unavailable(
+                    api.get("/api/me/stateless/", HTTP_AUTHORIZATION=f"Bearer {access}"),
+                    caplog,
+                    "JWTStatelessUserAuthentication.get_user",
+                )
             with simple_jwt(**ROTATING):
-                # RevokeUserTokensView behind the stateless class (no user row), the store's write fails
-                from simplejwt_rs.views import RevokeUserTokensView
-                from rest_framework.test import APIRequestFactory
-                from simplejwt_rs.authentication import JWTStatelessUserAuthentication
-
+                # RevokeUserTokensView behind the stateless class (no user row): the store's write fails.
                 view = RevokeUserTokensView.as_view(authentication_classes=[JWTStatelessUserAuthentication])
                 request = APIRequestFactory().post("/revoke/", HTTP_AUTHORIZATION=f"Bearer {access}")
                 with database_down(), caplog.at_level(logging.WARNING, logger="simplejwt_rs"):
@@ -132,7 +122,14 @@ def migrated_back_to(target):
 @pytest.mark.parametrize(
     ("target", "missing"),
     [
-        ("zero", ["simplejwt_rs.0001_initial", "simplejwt_rs.0002_rotatedrefreshtoken_logged_out", "simplejwt_rs.0003_revokedusertokens"]),
+        (
+            "zero",
+            [
+                "simplejwt_rs.0001_initial",
+                "simplejwt_rs.0002_rotatedrefreshtoken_logged_out",
+                "simplejwt_rs.0003_revokedusertokens",
+            ],
+        ),
         ("0001", ["simplejwt_rs.0002_rotatedrefreshtoken_logged_out", "simplejwt_rs.0003_revokedusertokens"]),
     ],
 )

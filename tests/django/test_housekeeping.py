@@ -32,9 +32,7 @@ COMMANDS = ["ours", "upstream", "both"]
 @pytest.fixture(params=COMMANDS)
 def flush(request, clock, monkeypatch):
     """Run the flush command(s) at the test's clock."""
-    monkeypatch.setattr(
-        flushexpiredtokens, "aware_utcnow", lambda: datetime.fromtimestamp(clock.now, tz=timezone.utc)
-    )
+    monkeypatch.setattr(flushexpiredtokens, "aware_utcnow", lambda: datetime.fromtimestamp(clock.now, tz=timezone.utc))
 
     def run():
         if request.param in ("ours", "both"):
