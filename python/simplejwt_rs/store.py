@@ -220,7 +220,7 @@ def _report_missing_schema(what: str, exc: BaseException) -> None:
     except DatabaseError as lookup:
         missing = f"unknown ({lookup})"
     database_log.error(
-        "%s failed: a table or column of the token store is missing (%s). Unapplied migrations: %s. "
+        "%s failed: a table or column is missing (%s). Unapplied migrations of the token store: %s. "
         "Run `python manage.py migrate`.",
         what,
         exc,
