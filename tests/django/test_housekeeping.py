@@ -166,3 +166,15 @@ def test_a_token_in_its_leeway_whose_record_is_gone_is_refused_as_expired(api, u
     # Before its exp a token without a record is judged as before (issued before the blacklist app, say).
     clock.now = exp(token) - 60
     assert verify(api, token).status_code == 200
+
+
+def test_a_sliding_token_in_its_leeway_whose_record_is_gone_is_refused(api, user, clock):
+    with simple_jwt(AUTH_TOKEN_CLASSES=("simplejwt_rs.tokens.SlidingToken",), LEEWAY=LEEWAY):
+        response = api.post("/api/token/sliding/", {"username": "alice", "password": PASSWORD}, format="json")
+        token = response.data["token"]
+        after_expiry(clock, token)
+        assert me(api, token).status_code == 200  # inside its leeway, its row still there
+        OutstandingToken.objects.all().delete()  # what flushexpiredtokens does at exp
+        refused(me(api, token))
+        refused(verify(api, token), "token_not_valid")
+        refused(api.post("/api/token/sliding/refresh/", {"token": token}, format="json"))
