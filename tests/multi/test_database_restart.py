@@ -9,11 +9,17 @@ the servers' persistent connections (CONN_MAX_AGE) are cut and new ones are refu
 Asserted: 0 responses 500 (or any 5xx but 503); every 503 carries ``code`` (``database_unavailable`` or
 ``token_store_busy``) and ``Retry-After``; the outage was seen (some 503s); afterwards every kind of request
 succeeds again; the servers' logs name what failed and hold no traceback. Bounded: about 10 s of load.
+
+And a forgotten ``migrate`` on the command line (issue 25 item 2): ``manage.py check --database default``
+names the unapplied migrations (simplejwt_rs.W050); ``check`` without ``--database`` and ``migrate`` itself
+stay quiet.
 """
 
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -169,3 +175,24 @@ def test_postgres_restart_under_load(two_servers, postgres):
         log = server.read_log()
         assert "Traceback" not in log and "Internal Server Error" not in log, log[-4000:]
         assert "the database is unavailable" in log, log[-4000:]
+
+
+def test_check_names_a_forgotten_migrate_and_migrate_stays_quiet(project_env):
+    def django(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "django", *args], cwd=ROOT, env=project_env, capture_output=True, text=True
+        )
+
+    assert django("migrate", "simplejwt_rs", "zero", "--no-input", "-v", "0").returncode == 0
+    try:
+        checked = django("check", "--database", "default")
+        report = checked.stdout + checked.stderr
+        assert checked.returncode == 0, report  # a warning: nothing else fails the project's check
+        assert "simplejwt_rs.W050" in report and "simplejwt_rs.0003_revokedusertokens" in report, report
+        plain = django("check")
+        assert "W050" not in plain.stdout + plain.stderr
+    finally:
+        migrated = django("migrate", "--no-input")
+    assert migrated.returncode == 0, migrated.stderr
+    assert "Applying simplejwt_rs.0001_initial" in migrated.stdout
+    assert "W050" not in migrated.stdout + migrated.stderr
