@@ -3,6 +3,7 @@
 #
 #   scripts/postgres.sh start DIR PORT   install Debian's postgresql if missing, initdb DIR, start on PORT,
 #                                        create database "simplejwt_rs"; prints the DATABASE_URL
+#   scripts/postgres.sh restart DIR      pg_ctl restart -m fast (what a database restart does to clients)
 #   scripts/postgres.sh stop DIR         stop the cluster and delete DIR
 #
 # The server refuses to run as root, so the cluster belongs to the "postgres"
@@ -45,6 +46,11 @@ start)
     as_postgres "$bin/createdb" -h 127.0.0.1 -p "$port" -U postgres simplejwt_rs
     echo "postgres://postgres@127.0.0.1:$port/simplejwt_rs"
     ;;
+restart)
+    bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
+    # The server's options are read back from DIR/data/postmaster.opts.
+    as_postgres "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -m fast -w restart >&2
+    ;;
 stop)
     if [ -d "$dir/data" ]; then
         bin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)
@@ -53,7 +59,7 @@ stop)
     rm -rf "$dir"
     ;;
 *)
-    echo "usage: $0 start DIR PORT | stop DIR" >&2
+    echo "usage: $0 start DIR PORT | restart DIR | stop DIR" >&2
     exit 2
     ;;
 esac

@@ -19,6 +19,8 @@ from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.core.checks import CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
+from django.core.management.commands.migrate import Command as MigrateCommand
+from django.db import DatabaseError
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
 from rest_framework.views import APIView
@@ -874,4 +876,40 @@ def check_project_imports(app_configs: Any = None, **kwargs: Any) -> list[CheckM
                 id="simplejwt_rs.E015",
             )
         )
+    return messages
+
+
+def _migrate_running() -> bool:
+    """Whether Django's ``migrate`` command is what runs the checks (it passes ``databases`` too)."""
+    frame = sys._getframe(1)
+    while frame is not None:
+        if isinstance(frame.f_locals.get("self"), MigrateCommand):
+            return True
+        frame = frame.f_back  # type: ignore[assignment]
+    return False
+
+
+@register(Tags.database)
+def check_migrations_applied(app_configs: Any = None, databases: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """W051 (``manage.py check --database ALIAS``): the token store's migrations not applied on that database.
+
+    A warning, not an error, and not given while ``migrate`` itself runs the checks: it is about to apply them.
+    """
+    messages: list[CheckMessage] = []
+    if _migrate_running():
+        return messages
+    for alias in databases or ():
+        try:
+            missing = store.unapplied_migrations(alias)
+        except DatabaseError:  # the database cannot be reached: Django's own checks and commands say so
+            continue
+        if missing:
+            messages.append(
+                Warning(
+                    f"Database {alias!r} lacks the token store's tables: migration(s) {', '.join(missing)} "
+                    "not applied. Refresh, logout and verify fail with a server error until they are.",
+                    hint=f"Run: python manage.py migrate --database {alias}",
+                    id="simplejwt_rs.W051",
+                )
+            )
     return messages

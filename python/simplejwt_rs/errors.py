@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exc
 from rest_framework_simplejwt import exceptions as up_exc
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, DetailDictMixin, TokenError
 from rest_framework_simplejwt.utils import format_lazy
 
 from . import exceptions as core_exc
@@ -33,6 +33,11 @@ ExpiredTokenError: type[TokenError] = getattr(up_exc, "ExpiredTokenError", Token
 def invalid() -> TokenError:
     """Upstream's "Token is invalid" for a token whose content we cannot use."""
     return TokenError(MSG_INVALID)
+
+
+def expired() -> TokenError:
+    """Upstream's "Token is expired" (5.5's ExpiredTokenError where it exists)."""
+    return ExpiredTokenError(MSG_EXPIRED)
 
 
 def blacklisted() -> TokenError:
@@ -95,17 +100,29 @@ class TokenAlreadyRotated(AuthenticationFailed):
     default_code = "token_already_rotated"
 
 
-class TokenStoreBusy(drf_exc.APIException):
-    """The database could not take the write in time (e.g. SQLite's "database is locked").
+class TokenStoreBusy(DetailDictMixin, drf_exc.APIException):
+    """The database could not take the write in time (SQLite's "database is locked", a lock timeout, a deadlock).
 
     Nothing was consumed: the transaction rolled back, so the same refresh
-    token can be retried (``Retry-After: 1``).
+    token can be retried (``Retry-After: 1``).  Body ``{"detail", "code"}``.
     """
 
     status_code = 503
     default_detail = _("The token store is busy; retry the request.")
     default_code = "token_store_busy"
     wait = 1  # DRF's exception handler turns this into a Retry-After header
+
+
+class DatabaseUnavailable(DetailDictMixin, drf_exc.APIException):
+    """The database cannot be reached (down, restarting, the connection dropped): nothing was written.
+
+    Every endpoint and authentication class answers it alike (see ``store.database_guard``).
+    """
+
+    status_code = 503
+    default_detail = _("The database is unavailable; retry the request.")
+    default_code = "database_unavailable"
+    wait = 1
 
 
 # --- the user policy (see policy.py) ----------------------------------------------------------

@@ -31,7 +31,13 @@ if TYPE_CHECKING:
     from rest_framework_simplejwt.tokens import RefreshToken as UpstreamRefreshToken
 
 
+# Every token serializer's validate (ours, and upstream's routed to ours by PATCH_UPSTREAM_CLASSES) runs under
+# the one database guard (store.database_guard): an outage, whichever step met it (Django's authenticate, the
+# user lookup, the store), is a 503 ``database_unavailable``, a lock timeout a 503 ``token_store_busy``.
+
+
 class TokenObtainSerializer(upstream.TokenObtainSerializer):
+    @store.database_guard("TokenObtainSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         credentials = {self.username_field: attrs[self.username_field], "password": attrs["password"]}
         if "request" in self.context:
@@ -53,6 +59,7 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
 class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairSerializer):
     token_class = RefreshToken
 
+    @store.database_guard("TokenObtainPairSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
         # Upstream types get_token as returning any Token; a pair serializer's token_class makes refresh tokens.
@@ -66,6 +73,7 @@ class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairS
 class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSlidingSerializer):
     token_class = SlidingToken
 
+    @store.database_guard("TokenObtainSlidingSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
         data["token"] = str(self.get_token(self.user))
@@ -121,6 +129,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         except core_exc.JWTError as exc:
             raise tokens.token_error(exc) from exc
 
+    @store.database_guard("TokenRefreshSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         raw = attrs["refresh"]
         token_class = self.token_class
@@ -135,8 +144,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
 
         def admit(claims: dict[str, Any]) -> bool:
             # Called by the core between verifying the refresh token and minting.
-            if store.is_blacklisted(claims.get(get("JTI_CLAIM"))):
-                raise errors.blacklisted()
+            store.refuse_blacklisted(claims, now)
             admitted["user"] = check_user(claims, raw, created_at, revoke=True)
             return True
 
@@ -162,50 +170,54 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         child_jti = new_jti()
         child_exp = math.floor(now + lifetime.total_seconds())
         admitted: dict[str, Any] = {}
-        with store.busy_is_503():
-            try:
-                with ExitStack() as in_transaction:
+        try:
+            with ExitStack() as in_transaction:
 
-                    def admit(claims: dict[str, Any]) -> dict[str, Any]:
-                        """Consume the presented token; returns the claims its successor must carry."""
-                        user = admitted["user"] = check_user(claims, raw, created_at, revoke=True)
-                        # The transaction starts with the consuming INSERT; it ends once the successor is recorded.
-                        in_transaction.enter_context(transaction.atomic())
-                        family = store.consume(
-                            claims, raw, user=user, now=now, successor_jti=child_jti, successor_exp=child_exp
-                        )
-                        family_claim = store.family_claim()
-                        return {get("JTI_CLAIM"): child_jti, **({family_claim: family} if family_claim else {})}
+                def admit(claims: dict[str, Any]) -> dict[str, Any]:
+                    """Consume the presented token; returns the claims its successor must carry."""
+                    user = admitted["user"] = check_user(claims, raw, created_at, revoke=True)
+                    # The transaction starts with the consuming INSERT; it ends once the successor is recorded.
+                    in_transaction.enter_context(transaction.atomic())
+                    family = store.consume(
+                        claims, raw, user=user, now=now, successor_jti=child_jti, successor_exp=child_exp
+                    )
+                    family_claim = store.family_claim()
+                    return {get("JTI_CLAIM"): child_jti, **({family_claim: family} if family_claim else {})}
 
-                    result = self._refresh(raw, admit, now, refresh_lifetime=lifetime, rotate=True)
-                    refresh = result["refresh"]
-                    store.record_outstanding(result["refresh_claims"], refresh, created_at, admitted["user"])
-            except store.Reused as reused:
-                # The consuming transaction has rolled back; revoke outside it.
-                store.refuse_reuse(reused, now, sender=type(self))
+                result = self._refresh(raw, admit, now, refresh_lifetime=lifetime, rotate=True)
+                refresh = result["refresh"]
+                store.record_outstanding(result["refresh_claims"], refresh, created_at, admitted["user"])
+        except store.Reused as reused:
+            # The consuming transaction has rolled back; revoke outside it.
+            store.refuse_reuse(reused, now, sender=type(self))
         return {"access": result["access"], "refresh": refresh}
 
 
 class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
     token_class = SlidingToken
 
+    @store.database_guard("TokenRefreshSlidingSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         token = self.token_class(attrs["token"])
         token.check_exp(get("SLIDING_TOKEN_REFRESH_EXP_CLAIM"))
         check_user(token.payload, attrs["token"], token.current_time, revoke=True)
         token.set_exp()
         token.set_iat()
+        store.extend_outstanding(token.payload)  # the same jti now lives longer
         return {"token": str(token)}
 
 
 class TokenVerifySerializer(upstream.TokenVerifySerializer):
+    @store.database_guard("TokenVerifySerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         token = UntypedToken(attrs["token"])
+        now = jwt_settings.now()
         # A consumed refresh token presented here is a reuse like at refresh; then the family.
-        store.check_presented(token.payload, jwt_settings.now(), type(self), policy.named_user)
+        store.check_presented(token.payload, now, type(self), policy.named_user)
         # Upstream checks the blacklist only with BLACKLIST_AFTER_ROTATION, and answers 400.
-        if store.is_blacklisted(token.get(get("JTI_CLAIM"))):
-            raise errors.blacklisted()
+        token_type = token.get(get("TOKEN_TYPE_CLAIM"))
+        recorded = token_type in (RefreshToken.token_type, SlidingToken.token_type)
+        store.refuse_blacklisted(token.payload, now, recorded=recorded)
         if get("VERIFY_CHECKS_USER"):
             check_user(token.payload, attrs["token"], token.current_time, revoke=False)
         return {}
@@ -216,6 +228,7 @@ class TokenBlacklistSerializer(upstream.TokenBlacklistSerializer):
 
     token_class = RefreshToken
 
+    @store.database_guard("TokenBlacklistSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         raw = attrs["refresh"]
         refresh = verified_for_store(self.token_class, raw)

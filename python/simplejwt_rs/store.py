@@ -29,14 +29,26 @@ from datetime import datetime, timedelta
 from typing import Any, NoReturn
 
 from django.core.exceptions import ImproperlyConfigured
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import (
+    DEFAULT_DB_ALIAS,
+    DatabaseError,
+    IntegrityError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+    connection,
+    connections,
+    transaction,
+)
+from django.db.migrations.loader import MigrationLoader
 from django.db.models import Exists, OuterRef
+from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
 from . import errors, policy, policy_cache
 from . import settings as jwt_settings
 from ._core import new_jti
-from .errors import TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
+from .errors import DatabaseUnavailable, TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
 from .models import RevokedTokenFamily, RevokedUserTokens, RotatedRefreshToken
 from .settings import get
 from .signals import refresh_token_reused, user_tokens_revoked
@@ -133,13 +145,122 @@ def _insert_ignoring_conflicts(sql: str) -> str:
     return sql
 
 
+# --- when the database fails: one guard for every entry point -----------------------------------
+
+# SQLSTATEs (PostgreSQL) and error numbers (MySQL): a lock not granted in time, a deadlock, a serialization
+# failure, a statement or lock timeout. The transaction rolled back; the same request can be retried.
+BUSY_SQLSTATES = frozenset({"55P03", "40P01", "40001", "57014"})
+BUSY_MYSQL_ERRORS = frozenset({1205, 1213})
+BUSY_SQLITE_MESSAGES = ("database is locked", "database table is locked", "database schema is locked")
+# A table or column that is not there: a migration was not applied (a misconfiguration, not an outage).
+MISSING_SQLSTATES = frozenset({"42P01", "42703"})
+MISSING_MYSQL_ERRORS = frozenset({1146, 1054})
+MISSING_SQLITE_MESSAGES = ("no such table", "no such column", "has no column named")
+# The apps whose tables the store reads and writes.
+STORE_APPS = ("simplejwt_rs", "token_blacklist")
+
+database_log = logging.getLogger("simplejwt_rs.database")
+
+
+def _driver_error(exc: BaseException) -> tuple[str | None, int | None, str]:
+    """(SQLSTATE, MySQL error number, message) of a database error Django wrapped."""
+    cause = exc.__cause__ or exc
+    state = getattr(cause, "sqlstate", None) or getattr(cause, "pgcode", None)
+    number = cause.args[0] if cause.args and isinstance(cause.args[0], int) else None
+    return state, number, str(exc)
+
+
+def missing_schema(exc: BaseException) -> bool:
+    """The error says a table or column is missing: a migration was not applied."""
+    if not isinstance(exc, (OperationalError, ProgrammingError)):
+        return False
+    state, number, message = _driver_error(exc)
+    return (
+        state in MISSING_SQLSTATES
+        or number in MISSING_MYSQL_ERRORS
+        or any(text in message for text in MISSING_SQLITE_MESSAGES)
+    )
+
+
+def lock_timeout(exc: BaseException) -> bool:
+    """The database was up but could not take the statement in time (a lock, a deadlock, a timeout)."""
+    state, number, message = _driver_error(exc)
+    return state in BUSY_SQLSTATES or number in BUSY_MYSQL_ERRORS or message.startswith(BUSY_SQLITE_MESSAGES)
+
+
+def _unapplied(conn: Any) -> list[str]:
+    loader = MigrationLoader(conn, ignore_no_migrations=True)
+    labels = [label for label in STORE_APPS if label in loader.migrated_apps]
+    plan: list[tuple[str, str]] = []
+    for leaf in loader.graph.leaf_nodes():
+        if leaf[0] in labels:
+            for node in loader.graph.forwards_plan(leaf):
+                if node[0] in labels and node not in loader.applied_migrations and node not in plan:
+                    plan.append(node)
+    return [f"{app}.{name}" for app, name in plan]
+
+
+def unapplied_migrations(using: str = DEFAULT_DB_ALIAS) -> list[str]:
+    """The migrations of the store's apps (ours, upstream's token_blacklist) not applied on ``using``,
+    as ``app_label.migration_name``, in the order ``migrate`` would apply them."""
+    try:
+        return _unapplied(connections[using])
+    except DatabaseError:
+        # The request's transaction may be aborted by the very error being reported: ask on a connection of its own.
+        fresh = connections.create_connection(using)
+        try:
+            return _unapplied(fresh)
+        finally:
+            fresh.close()
+
+
+def _report_missing_schema(what: str, exc: BaseException) -> None:
+    try:
+        missing = ", ".join(unapplied_migrations()) or "none found (was a table dropped?)"
+    except DatabaseError as lookup:
+        missing = f"unknown ({lookup})"
+    database_log.error(
+        "%s failed: a table or column is missing (%s). Unapplied migrations of the token store: %s. "
+        "Run `python manage.py migrate`.",
+        what,
+        exc,
+        missing,
+    )
+
+
 @contextmanager
-def busy_is_503() -> Iterator[None]:
-    """A write the database could not take in time (SQLite's "database is locked") rolled back: 503, retry."""
+def database_guard(what: str) -> Iterator[None]:
+    """How every entry point (the token serializers, the authentication classes, the views, the store's
+    public writes) answers a failing database; ``what`` names the entry point in the log.
+
+    - a lock not granted in time (SQLite's "database is locked", a PostgreSQL lock or statement timeout,
+      a deadlock): 503 ``token_store_busy``; the transaction rolled back, so a retry is safe;
+    - a missing table or column (``migrate`` not run): the error itself (a 500), logged with the
+      unapplied migrations by name: retrying cannot help;
+    - any other ``OperationalError``/``InterfaceError`` (the database down, restarting, the connection
+      dropped): 503 ``database_unavailable``.
+
+    Both 503s carry ``{"detail", "code"}`` and ``Retry-After: 1``; each is logged once, with the
+    database's own message.
+    """
     try:
         yield
-    except OperationalError as exc:
-        raise TokenStoreBusy() from exc
+    except (OperationalError, InterfaceError, ProgrammingError) as exc:
+        if getattr(exc, "_simplejwt_rs_reported", False):  # an inner guard logged it already
+            raise
+        exc._simplejwt_rs_reported = True
+        if missing_schema(exc):
+            _report_missing_schema(what, exc)
+            raise
+        if isinstance(exc, ProgrammingError):
+            raise
+        if lock_timeout(exc):
+            database_log.warning("%s: the database could not take it in time (%s): 503 token_store_busy", what, exc)
+            raise TokenStoreBusy() from exc
+        database_log.error(
+            "%s: the database is unavailable (%s: %s): 503 database_unavailable", what, type(exc).__name__, exc
+        )
+        raise DatabaseUnavailable() from exc
 
 
 # --- upstream's tables ---------------------------------------------------------------------------
@@ -149,6 +270,54 @@ def is_blacklisted(jti: Any) -> bool:
     if jti is None or not jwt_settings.blacklist_installed():
         return False
     return _blacklist_models()[1].objects.filter(token__jti=_id(jti)).exists()
+
+
+def _seconds(value: Any) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value or 0)
+
+
+def leeway() -> timedelta:
+    """``LEEWAY``: how long after its ``exp`` a token is still accepted, so how long its records must stay."""
+    return timedelta(seconds=max(0.0, _seconds(get("LEEWAY"))))
+
+
+def _past_exp(claims: dict[str, Any], now: float) -> bool:
+    """The token is inside its leeway: ``exp`` has passed, ``exp + LEEWAY`` has not (or it would not decode)."""
+    exp = claims.get("exp")
+    return isinstance(exp, (int, float)) and not isinstance(exp, bool) and exp <= now
+
+
+def _record_gone(claims: dict[str, Any], now: float) -> bool:
+    """A token inside its leeway whose OutstandingToken row is gone.
+
+    Upstream's ``flushexpiredtokens`` deletes a row (and its blacklist entry) at the token's ``exp``,
+    not at ``exp + LEEWAY``: whether such a token was blacklisted is no longer known, so it is
+    refused as expired.  Before its ``exp`` a token without a row is judged as before (it may
+    predate the blacklist app).
+    """
+    jti = claims.get(get("JTI_CLAIM"))
+    if jti is None or not _past_exp(claims, now) or not jwt_settings.blacklist_installed():
+        return False
+    return not _blacklist_models()[0].objects.filter(jti=_id(jti)).exists()
+
+
+def refuse_blacklisted(claims: dict[str, Any], now: float, *, recorded: bool = True) -> None:
+    """Raise "Token is blacklisted" for a blacklisted token; with ``recorded`` (a refresh or sliding token,
+    which has an OutstandingToken row), "Token is expired" for one whose row housekeeping deleted
+    inside its leeway (see :func:`_record_gone`)."""
+    if is_blacklisted(claims.get(get("JTI_CLAIM"))):
+        raise errors.blacklisted()
+    if recorded and _record_gone(claims, now):
+        raise errors.expired()
+
+
+def extend_outstanding(claims: dict[str, Any]) -> None:
+    """A sliding refresh keeps the jti and moves ``exp``: the row must live as long as the newest token."""
+    jti = claims.get(get("JTI_CLAIM"))
+    if jti is None or not jwt_settings.blacklist_installed():
+        return
+    expires_at = _dt(claims.get("exp"))
+    _blacklist_models()[0].objects.filter(jti=_id(jti), expires_at__lt=expires_at).update(expires_at=expires_at)
 
 
 def outstand(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> Any:
@@ -211,7 +380,10 @@ def consume(
         f"FROM (SELECT COALESCE((SELECT r.family FROM {t['rotated']} r WHERE r.jti = %s), %s) AS family) f "
         f"WHERE NOT EXISTS (SELECT 1 FROM {t['revoked']} v WHERE v.family IN (f.family, %s)) "
         f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b INNER JOIN {t['outstanding']} o "
-        f"ON b.{t['bl_token']} = o.id WHERE o.jti = %s)" + (" RETURNING family" if returning else "")
+        f"ON b.{t['bl_token']} = o.id WHERE o.jti = %s) "
+        # Inside its leeway a token needs its row: housekeeping may have deleted it with its blacklisting.
+        f"AND (%s OR EXISTS (SELECT 1 FROM {t['outstanding']} o WHERE o.jti = %s))"
+        + (" RETURNING family" if returning else "")
     )
     params = [
         new_jti() if logged_out else successor_jti,  # a logout's row names no token that was ever issued
@@ -223,6 +395,8 @@ def consume(
         jti,
         claimed_family,
         claimed_family,
+        jti,
+        not _past_exp(claims, now),
         jti,
     ]
     with connection.cursor() as cursor:
@@ -247,6 +421,8 @@ def consume(
                 raise TokenFamilyRevoked()
             if consumed_in is not None:
                 raise Reused(jti, consumed_in, user, recorded=True)
+            if _record_gone(claims, now):
+                raise errors.expired()
             raise errors.blacklisted()
         if not returning:
             cursor.execute(f"SELECT family FROM {t['rotated']} WHERE parent_jti = %s", [jti])
@@ -273,6 +449,7 @@ def record_outstanding(claims: dict[str, Any], token: str, created_at: datetime,
     )
 
 
+@database_guard("logout")
 def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: Any) -> Any:
     """Log a refresh token out: consumed like a rotation, so a logout and a refresh of one token never both win.
 
@@ -284,13 +461,12 @@ def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: An
     """
     if not rotation_active():
         return blacklist(claims, token, _dt(now), user)  # upstream's idempotent blacklisting
-    with busy_is_503():
-        try:
-            with transaction.atomic():
-                consume(claims, token, user=user, now=now)
-        except Reused as reused:
-            # The logout asked for the session to end: no grace period keeps a successor alive.
-            refuse_reuse(reused, now, sender, grace=False)
+    try:
+        with transaction.atomic():
+            consume(claims, token, user=user, now=now)
+    except Reused as reused:
+        # The logout asked for the session to end: no grace period keeps a successor alive.
+        refuse_reuse(reused, now, sender, grace=False)
     jti = _id(claims.get(get("JTI_CLAIM")))
     return _blacklist_models()[1].objects.select_related("token").get(token__jti=jti), True
 
@@ -304,9 +480,11 @@ def check_blacklist(claims: dict[str, Any], now: float, sender: Any, user_of: Ca
     builds the token before logging it out (dj-rest-auth's logout) detects a
     thief's rotation too.  A token that is not blacklisted costs one query.
     """
-    if is_blacklisted(claims.get(get("JTI_CLAIM"))):
+    try:
+        refuse_blacklisted(claims, now)
+    except TokenError:
         check_presented(claims, now, sender, user_of)
-        raise errors.blacklisted()
+        raise
 
 
 # --- reuse and revocation -----------------------------------------------------------------------
@@ -335,7 +513,7 @@ def refuse_reuse(reused: Reused, now: float, sender: Any, *, grace: bool = True)
             raise TokenAlreadyRotated()
     # The recorded family wins over the claim (which may have been renamed since).
     family = successor["family"] if successor else reused.family
-    with busy_is_503():
+    with database_guard("revoking a reused token's family"):
         revoke_family(family, now)
     refresh_token_reused.send(sender=sender, user=reused.user, family=family, jti=reused.jti)
     log.warning(
@@ -350,8 +528,7 @@ def revoke_family(family: str, now: float) -> None:
     """Refuse every token of ``family`` from now on and blacklist all its outstanding tokens: two statements."""
     t = _tables()
     revoked_at = _dt(now)
-    lifetime = get("REFRESH_TOKEN_LIFETIME")
-    expires_at = revoked_at + (lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=lifetime))
+    expires_at = revoked_at + longest_lifetime()
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             _insert_ignoring_conflicts(
@@ -403,6 +580,7 @@ def _mark_revoked_before(cursor: Any, user_id: str, revoked_before: Any) -> None
                 cursor.execute(update, [revoked_before, user_id, revoked_before])
 
 
+@database_guard("revoke_user_tokens")
 def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) -> None:
     """Log a user out everywhere: blacklist every refresh and sliding token, revoke every family, mark the rest.
 
@@ -430,10 +608,9 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
     now = jwt_settings.now() if now is None else now
     t = _tables()
     revoked_at = _param(_dt(now))
-    lifetime = get("REFRESH_TOKEN_LIFETIME")
-    expires_at = _param(_dt(now) + (lifetime if isinstance(lifetime, timedelta) else timedelta(seconds=lifetime)))
+    expires_at = _param(_dt(now) + longest_lifetime())
     outstanding_user = connection.ops.quote_name(_blacklist_models()[0]._meta.get_field("user").column)
-    with busy_is_503(), transaction.atomic(), connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             _insert_ignoring_conflicts(
                 f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "
@@ -496,9 +673,18 @@ def check_presented(claims: dict[str, Any], now: float, sender: Any, user_of: Ca
         refuse_reuse(Reused(jti, consumed_in, user_of(claims), recorded=True), now, sender)
 
 
+def longest_lifetime() -> timedelta:
+    """The longest lifetime a token of a family can have (refresh or access): a revoked family's row lasts that long."""
+    return timedelta(seconds=max(_seconds(get("REFRESH_TOKEN_LIFETIME")), _seconds(get("ACCESS_TOKEN_LIFETIME"))))
+
+
 def flush_expired(now: float) -> tuple[int, int]:
-    """Delete rotation records and revoked families that can no longer matter; (rotated, families) deleted."""
-    cutoff = _dt(now)
+    """Delete rotation records and revoked families that can no longer matter; (rotated, families) deleted.
+
+    A row is kept until ``expires_at + LEEWAY``: until then a token it concerns still decodes.
+    The "revoked before" marks (one row per user) are never deleted.
+    """
+    cutoff = _dt(now) - leeway()
     rotated, _unused = RotatedRefreshToken.objects.filter(expires_at__lte=cutoff).delete()
     families, _unused = RevokedTokenFamily.objects.filter(expires_at__lte=cutoff).delete()
     return rotated, families

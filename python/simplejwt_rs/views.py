@@ -115,7 +115,7 @@ class RevokeUserTokensView(APIView):
         # Behind JWTStatelessUserAuthentication request.user is a TokenUser: the store revokes the account
         # its token names (by primary key, whatever USER_ID_FIELD is), or there is none to log out.
         try:
-            store.revoke_user_tokens(request.user, sender=type(self))
+            store.revoke_user_tokens(request.user, sender=type(self))  # under the store's database guard
         except policy.UserRefused as refused:
             raise errors.request_error(refused) from refused
         return Response(status=status.HTTP_204_NO_CONTENT)

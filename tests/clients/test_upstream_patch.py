@@ -8,9 +8,11 @@ from rest_framework_simplejwt import serializers as up_serializers
 from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt.exceptions import TokenError
 from simplejwt_rs import authentication, serializers, tokens, upstream_patch
+from simplejwt_rs.errors import DatabaseUnavailable
 from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
 
 from tests.clients.helpers import PASSWORD
+from tests.django.helpers import database_down
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +187,23 @@ def test_the_checks_report_what_the_patch_does_not_route(settings, monkeypatch):
         monkeypatch.undo()
         upstream_patch.apply()
     assert ids() == Counter()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upstream_classes_answer_a_database_outage_as_ours_do(alice):
+    """Routed to ours, upstream's authentication and serializers meet an outage with ours: a 503 with a code."""
+    access = up_tokens.AccessToken.for_user(alice)
+    refresh = str(up_serializers.TokenObtainPairSerializer.get_token(alice))
+    auth = up_auth.JWTAuthentication()
+    validated = auth.get_validated_token(str(access).encode())
+    with database_down():
+        with pytest.raises(DatabaseUnavailable) as outage:
+            auth.get_user(validated)
+        assert outage.value.status_code == 503 and outage.value.get_codes()["code"] == "database_unavailable"
+        for serializer in (
+            up_serializers.TokenRefreshSerializer(data={"refresh": refresh}),
+            up_serializers.TokenObtainPairSerializer(data={"username": "alice", "password": PASSWORD}),
+        ):
+            with pytest.raises(DatabaseUnavailable):
+                serializer.is_valid()
+    assert up_serializers.TokenRefreshSerializer(data={"refresh": refresh}).is_valid()  # nothing was consumed

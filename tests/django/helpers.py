@@ -1,5 +1,7 @@
 """Helpers shared by the Django tests (imported as tests.django.helpers)."""
 
+from contextlib import contextmanager
+
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from rest_framework import serializers
@@ -195,3 +197,26 @@ def together(*calls):
     for thread in threads:
         thread.join(timeout=60)
     return results
+
+
+@contextmanager
+def database_down(alias="default"):
+    """Every new connection to the database fails, as while its server is down: real errors from the real
+    driver (SQLite: a file that cannot be opened; PostgreSQL: a port nobody listens on)."""
+    from django.db import connections
+
+    from harness.server import free_port
+
+    connection = connections[alias]
+    connection.close()
+    saved = dict(connection.settings_dict)
+    if connection.vendor == "sqlite":
+        connection.settings_dict["NAME"] = "/nonexistent/simplejwt-rs/db.sqlite3"  # "unable to open database file"
+    else:
+        connection.settings_dict.update(HOST="127.0.0.1", PORT=str(free_port()))  # connection refused
+    try:
+        yield
+    finally:
+        connection.close()
+        connection.settings_dict.clear()
+        connection.settings_dict.update(saved)

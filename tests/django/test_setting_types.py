@@ -109,6 +109,7 @@ ACCEPTS = {
     "JWK_FETCH_TIMEOUT": lambda value: seconds(value) and value != timedelta(0) and value != 0,
     "MAX_TOKEN_BYTES": lambda value: value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0),  # noqa: E501
     "TOKEN_FAMILY_CLAIM": lambda value: value is None or text(value),
+    "USER_PK_CLAIM": lambda value: value is None or text(value),
     "POLICY_CACHE": lambda value: value is None or value == "default",
     "KEYS": lambda value: value is None or (isinstance(value, (list, tuple)) and not value),
 }  # fmt: skip

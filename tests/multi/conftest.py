@@ -36,6 +36,9 @@ class Service:
     def stop(self, *extra: str) -> None:
         subprocess.run([self.script, "stop", self.dir, *extra], check=True)
 
+    def restart(self) -> None:
+        subprocess.run([self.script, "restart", self.dir], check=True)
+
 
 @pytest.fixture(scope="session")
 def postgres():

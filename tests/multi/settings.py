@@ -61,5 +61,8 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"simplejwt_rs": {"handlers": ["console"], "level": "WARNING"}},
+    "loggers": {
+        "simplejwt_rs": {"handlers": ["console"], "level": "WARNING"},
+        "django.request": {"handlers": ["console"], "level": "ERROR"},  # a 500's traceback
+    },
 }

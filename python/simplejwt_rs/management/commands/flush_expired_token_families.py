@@ -1,8 +1,8 @@
 """``manage.py flush_expired_token_families``: delete rotation records and revoked families past their expiry.
 
 Run it next to upstream's ``flushexpiredtokens`` (e.g. daily). A row is kept
-until no token it concerns can be presented any more, so deleting it never
-makes a refused token usable again.
+until no token it concerns can be presented any more (its ``expires_at`` plus
+``LEEWAY``), so deleting it never makes a refused token usable again.
 """
 
 from typing import Any
