@@ -15,7 +15,6 @@ from django.contrib.auth import authenticate
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions as drf_exc
 from rest_framework_simplejwt import serializers as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -42,7 +41,7 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
         except policy.Refuse as refusal:
             raise errors.rule_error(refusal) from refusal
         if not allowed:
-            raise drf_exc.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+            raise errors.obtain_error(self.error_messages["no_active_account"])
         return {}
 
     def logged_in(self) -> None:
