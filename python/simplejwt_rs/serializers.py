@@ -11,7 +11,7 @@ import math
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, cast
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import _clean_credentials, authenticate
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
@@ -30,6 +30,15 @@ if TYPE_CHECKING:
     from rest_framework_simplejwt.tokens import RefreshToken as UpstreamRefreshToken
 
 
+def default_on_login_success(user: Any, request: Any) -> None:
+    """``ON_LOGIN_SUCCESS``'s default (called only with ``UPDATE_LAST_LOGIN``, as simplejwt 6.0 does)."""
+    update_last_login(None, user)
+
+
+def default_on_login_failed(credentials: dict[str, Any], request: Any) -> None:
+    """``ON_LOGIN_FAILED``'s default: nothing."""
+
+
 class TokenObtainSerializer(upstream.TokenObtainSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         credentials = {self.username_field: attrs[self.username_field], "password": attrs["password"]}
@@ -39,14 +48,21 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
         try:
             allowed = policy.allows(self.user)
         except policy.Refuse as refusal:
+            self.login_failed(attrs)
             raise errors.rule_error(refusal) from refusal
         if not allowed:
+            self.login_failed(attrs)
             raise errors.obtain_error(self.error_messages["no_active_account"])
         return {}
 
+    def login_failed(self, attrs: dict[str, Any]) -> None:
+        """``ON_LOGIN_FAILED(credentials, request)``, the password masked (as simplejwt 6.0 calls it)."""
+        get("ON_LOGIN_FAILED")(_clean_credentials(attrs), self.context.get("request"))
+
     def logged_in(self) -> None:
+        """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0)."""
         if get("UPDATE_LAST_LOGIN"):
-            update_last_login(None, self.user)
+            get("ON_LOGIN_SUCCESS")(self.user, self.context.get("request"))
 
 
 class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairSerializer):

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.conf import settings as django_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
 from rest_framework_simplejwt import settings as upstream
 from rest_framework_simplejwt.utils import aware_utcnow
 
@@ -32,6 +33,18 @@ if TYPE_CHECKING:
 # A parser turns what a user would reasonably write into one type, or raises
 # ValueError/TypeError; `manage.py check` reports that as simplejwt_rs.E008 and
 # at run time the default applies (each default is the secure choice).
+
+
+def _callable(value: Any) -> Callable[..., Any]:
+    """A function, or the dotted path of one (as simplejwt's import strings)."""
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as exc:
+            raise ValueError(f"cannot be imported: {exc}") from exc
+    if not callable(value):
+        raise TypeError("must be a callable or its dotted path")
+    return cast("Callable[..., Any]", value)
 
 
 def _bool(value: Any) -> bool:
@@ -173,6 +186,9 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "KEYS": ((), _keys),
     # Ours: JWKSView's Cache-Control max-age: how long verifiers may keep the published key set.
     "JWKS_MAX_AGE": (300, _max_age),
+    # simplejwt 6.0's login hooks (its settings take over when the installed release has them).
+    "ON_LOGIN_SUCCESS": ("simplejwt_rs.serializers.default_on_login_success", _callable),
+    "ON_LOGIN_FAILED": ("simplejwt_rs.serializers.default_on_login_failed", _callable),
 }
 
 # Settings for which no default is a safe stand-in: a key set that cannot be read is not replaced by
