@@ -39,6 +39,14 @@ def default_on_login_failed(credentials: dict[str, Any], request: Any) -> None:
     """``ON_LOGIN_FAILED``'s default: nothing."""
 
 
+def login_failed(attrs: dict[str, Any], context: dict[str, Any]) -> None:
+    """``ON_LOGIN_FAILED(credentials, request)``, the password masked (as simplejwt 6.0 calls it).
+
+    A function, not a method: with ``PATCH_UPSTREAM_CLASSES`` upstream's obtain serializer runs our ``validate``.
+    """
+    get("ON_LOGIN_FAILED")(_clean_credentials(attrs), context.get("request"))
+
+
 class TokenObtainSerializer(upstream.TokenObtainSerializer):
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         credentials = {self.username_field: attrs[self.username_field], "password": attrs["password"]}
@@ -48,16 +56,12 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
         try:
             allowed = policy.allows(self.user)
         except policy.Refuse as refusal:
-            self.login_failed(attrs)
+            login_failed(attrs, self.context)
             raise errors.rule_error(refusal) from refusal
         if not allowed:
-            self.login_failed(attrs)
+            login_failed(attrs, self.context)
             raise errors.obtain_error(self.error_messages["no_active_account"])
         return {}
-
-    def login_failed(self, attrs: dict[str, Any]) -> None:
-        """``ON_LOGIN_FAILED(credentials, request)``, the password masked (as simplejwt 6.0 calls it)."""
-        get("ON_LOGIN_FAILED")(_clean_credentials(attrs), self.context.get("request"))
 
     def logged_in(self) -> None:
         """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0)."""
