@@ -67,8 +67,8 @@ def upstream_msgids() -> set[str]:
 
 def test_we_ship_a_catalogue_for_every_language_upstream_has():
     assert UPSTREAM_LANGUAGES, "upstream's catalogue is not installed"
-    ours = sorted(path.name for path in OUR_LOCALE.iterdir() if path.is_dir())
-    assert ours == UPSTREAM_LANGUAGES
+    ours = {path.name for path in OUR_LOCALE.iterdir() if path.is_dir()}
+    assert set(UPSTREAM_LANGUAGES) - ours == set()
 
 
 def test_every_message_of_ours_is_in_every_catalogue_of_ours():
