@@ -10,6 +10,7 @@ produce, and the README's table is the table rendered.
 
 from __future__ import annotations
 
+import ast
 import re
 from contextlib import ExitStack
 from pathlib import Path
@@ -271,3 +272,28 @@ def test_the_readme_table_is_the_code_table():
         "README's table of codes differs from simplejwt_rs.errors.CODES; paste the output of "
         "`python -c 'from simplejwt_rs.errors import codes_table; print(codes_table(), end=\"\")'`"
     )
+
+
+def test_every_code_the_package_raises_is_in_the_table():
+    """The codes written in the source (``Refused(..., "code")``, ``default_code``) are the table's, and no other."""
+    package = Path(errors.__file__).parent
+    written = set()
+    for path in package.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", getattr(node.func, "attr", "")) == "Refused":
+                arguments = [*node.args[1:2], *(k.value for k in node.keywords if k.arg == "code")]
+                written |= {a.value for a in arguments if isinstance(a, ast.Constant) and isinstance(a.value, str)}
+    refusals = [errors.TokenStoreBusy, *_subclasses(errors.Refused)]
+    written |= {cls.default_code for cls in refusals if cls is not errors.Refused}
+    written.add(Refuse().code)
+    assert written - set(CODES) == set()
+    # token_not_valid is upstream's InvalidToken (raised by upstream's views for our TokenErrors);
+    # bad_authorization_header is raised with upstream's AuthenticationFailed.
+    assert set(CODES) - written == {"token_not_valid", "bad_authorization_header"}
+
+
+def _subclasses(cls):
+    found = []
+    for sub in cls.__subclasses__():
+        found += [sub, *_subclasses(sub)]
+    return found
