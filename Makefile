@@ -82,7 +82,7 @@ BENCH_PYTHON ?= $(shell for v in 3.12 3.13; do \
 	done; done; python3 -c 'import sys; assert sys.version_info >= (3, 12)' 2>/dev/null && command -v python3 || echo python3.12)
 BENCH_VENV := .venv-bench
 BENCH_PY := $(BENCH_VENV)/bin/python
-.PHONY: bench bench-install bench-report
+.PHONY: bench bench-install bench-report messages
 
 $(BENCH_VENV)/.deps: requirements-bench.txt
 	$(BENCH_PYTHON) -m venv $(BENCH_VENV)
@@ -102,6 +102,9 @@ bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchm
 	$(BENCH_PY) bench/http_load.py
 	$(BENCH_PY) bench/policy_cache.py
 	$(BENCH_PY) bench/report.py
+
+messages: ## Compile the translation catalogues (python/simplejwt_rs/locale/*/django.po -> .mo; standard library only)
+	$(PYTHON) scripts/compile_messages.py
 
 bench-report: ## Rebuild docs/benchmarks/README.md, the chart and the README section from the JSON
 	$(BENCH_PY) bench/report.py

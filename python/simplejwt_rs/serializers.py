@@ -11,11 +11,10 @@ import math
 from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, cast
 
-from django.contrib.auth import authenticate
+from django.contrib.auth import _clean_credentials, authenticate
 from django.contrib.auth.models import update_last_login
 from django.db import transaction
 from django.utils.translation import gettext_lazy as _
-from rest_framework import exceptions as drf_exc
 from rest_framework_simplejwt import serializers as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.utils import datetime_from_epoch
@@ -29,6 +28,23 @@ from .tokens import RefreshToken, SlidingToken, UntypedToken
 
 if TYPE_CHECKING:
     from rest_framework_simplejwt.tokens import RefreshToken as UpstreamRefreshToken
+
+
+def default_on_login_success(user: Any, request: Any) -> None:
+    """``ON_LOGIN_SUCCESS``'s default (called only with ``UPDATE_LAST_LOGIN``, as simplejwt 6.0 does)."""
+    update_last_login(None, user)
+
+
+def default_on_login_failed(credentials: dict[str, Any], request: Any) -> None:
+    """``ON_LOGIN_FAILED``'s default: nothing."""
+
+
+def login_failed(attrs: dict[str, Any], context: dict[str, Any]) -> None:
+    """``ON_LOGIN_FAILED(credentials, request)``, the password masked (as simplejwt 6.0 calls it).
+
+    A function, not a method: with ``PATCH_UPSTREAM_CLASSES`` upstream's obtain serializer runs our ``validate``.
+    """
+    get("ON_LOGIN_FAILED")(_clean_credentials(attrs), context.get("request"))
 
 
 # Every token serializer's validate (ours, and upstream's routed to ours by PATCH_UPSTREAM_CLASSES) runs under
@@ -46,14 +62,17 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
         try:
             allowed = policy.allows(self.user)
         except policy.Refuse as refusal:
+            login_failed(attrs, self.context)
             raise errors.rule_error(refusal) from refusal
         if not allowed:
-            raise drf_exc.AuthenticationFailed(self.error_messages["no_active_account"], "no_active_account")
+            login_failed(attrs, self.context)
+            raise errors.obtain_error(self.error_messages["no_active_account"])
         return {}
 
     def logged_in(self) -> None:
+        """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0)."""
         if get("UPDATE_LAST_LOGIN"):
-            update_last_login(None, self.user)
+            get("ON_LOGIN_SUCCESS")(self.user, self.context.get("request"))
 
 
 class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairSerializer):

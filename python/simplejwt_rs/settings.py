@@ -41,6 +41,18 @@ if TYPE_CHECKING:
 # at run time the default applies (each default is the secure choice).
 
 
+def _callable(value: Any) -> Callable[..., Any]:
+    """A function, or the dotted path of one (as simplejwt's import strings)."""
+    if isinstance(value, str):
+        try:
+            value = import_string(value)
+        except ImportError as exc:
+            raise ValueError(f"cannot be imported: {exc}") from exc
+    if not callable(value):
+        raise TypeError("must be a callable or its dotted path")
+    return cast("Callable[..., Any]", value)
+
+
 def _bool(value: Any) -> bool:
     if not isinstance(value, bool):
         raise TypeError("must be True or False")
@@ -203,6 +215,9 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "KEYS": ((), _keys),
     # Ours: JWKSView's Cache-Control max-age: how long verifiers may keep the published key set.
     "JWKS_MAX_AGE": (300, _max_age),
+    # simplejwt 6.0's login hooks (its settings take over when the installed release has them).
+    "ON_LOGIN_SUCCESS": ("simplejwt_rs.serializers.default_on_login_success", _callable),
+    "ON_LOGIN_FAILED": ("simplejwt_rs.serializers.default_on_login_failed", _callable),
 }
 
 # Settings for which no default is a safe stand-in: a key set that cannot be read is not replaced by

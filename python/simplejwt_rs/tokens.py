@@ -242,7 +242,8 @@ def _as_token_error() -> Iterator[None]:
     try:
         yield
     except AuthenticationFailed as exc:
-        raise TokenError(str(exc.detail)) from exc
+        detail = exc.detail.get("detail", exc.detail) if isinstance(exc.detail, dict) else exc.detail
+        raise TokenError(str(detail)) from exc
 
 
 class BlacklistMixin:

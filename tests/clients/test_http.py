@@ -128,8 +128,11 @@ def test_refused_user(server, username, change, user_code):
     status, data = browser.call("GET", USER)
     assert status == 401 and code(data) == user_code, data
     status, data = browser.call("POST", REFRESH)
-    # DRF's own AuthenticationFailed: the code is not in the body, the words are.
-    assert status == 401 and data == {"detail": "No active account found for the given token."}, data
+    # Upstream's words, with the code in the body (upstream's own body has none; issue 25 item 5).
+    assert status == 401 and data == {
+        "detail": "No active account found for the given token.",
+        "code": "no_active_account",
+    }, data
 
 
 def test_eight_concurrent_refreshes_one_wins(server):

@@ -60,6 +60,13 @@ WHEEL_REQUIRED = [
     "simplejwt_rs/py.typed",
     "simplejwt_rs/migrations/__init__.py",
 ]
+# Every translation catalogue of the checkout, compiled (Django reads the .mo) and as source.
+CATALOGUES = sorted(
+    str(path.relative_to(ROOT / "python"))
+    for path in (ROOT / "python" / "simplejwt_rs" / "locale").glob("*/LC_MESSAGES/django.[mp]o")
+)
+WHEEL_REQUIRED += CATALOGUES
+SDIST_REQUIRED += [f"python/{name}" for name in CATALOGUES]
 
 
 def fail(message: str) -> None:
