@@ -5,6 +5,11 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
+# The interpreter that makes the venvs, found before .venv/bin goes on PATH (else `python3` would be the venv's own).
+override PYTHON := $(or $(shell command -v $(PYTHON)),$(PYTHON))
+# Every recipe finds the venv's tools first: `pip install --no-build-isolation .` runs maturin's PEP 517 backend,
+# which looks for the `maturin` binary on PATH.  Nothing but Python, cargo/rustc and a C compiler need be on it.
+export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .DEFAULT_GOAL := help
 .PHONY: help install test test-rust test-python test-pg lint demo matrix clean
@@ -45,7 +50,7 @@ matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; 
 	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
 	$(VENV)/bin/nox
 
-test: lint supply-chain test-rust test-python test-pg test-multi matrix test-upstream test-install test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
+test: lint supply-chain test-rust test-python test-pg test-multi matrix test-upstream test-install test-clean-path test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
 
 demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
 	$(PY) examples/demo/run_demo.py
@@ -126,11 +131,19 @@ dist: $(VENV)/.deps ## Build the sdist and one abi3 wheel (manylinux-tagged for 
 
 # The sdist is built into a target dir of its own: cargo would take the crate unpacked from an sdist for the
 # one in target/ (same fingerprint, old mtimes) and reuse its library; see tests/install/check_dist.py.
-test-install: dist ## Check dist/; install the wheel (no cargo on PATH) and the sdist into fresh venvs, smoke-test; check release.yml
+test-install: dist ## Check dist/ (twine --strict, metadata); install the wheel (no cargo on PATH) and the sdist into fresh venvs, smoke-test; check release.yml
+	$(VENV)/bin/twine check --strict dist/*
+	$(PY) tests/install/check_metadata.py --dist dist
 	$(VENV)/bin/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/release.yml
 	$(PY) tests/install/check_release_workflow.py
 	CARGO_TARGET_DIR=$(CURDIR)/$(INSTALL_TEST_DIR)/cargo $(PY) tests/install/check_dist.py --dist dist \
 		--work $(INSTALL_TEST_DIR) $(foreach p,$(INSTALL_TEST_PYTHONS),--wheel-python $(p))
+
+# The README's two commands need nothing on PATH but Python >= 3.10, cargo/rustc and a C compiler: `make demo` run
+# under `env -i` with exactly those (and /usr/bin:/bin), into a venv and a cargo target dir of its own.
+.PHONY: test-clean-path
+test-clean-path: ## `make demo` with a PATH holding only python3, cargo, rustc, cc (+ /usr/bin:/bin), into target/clean-path
+	tests/install/clean_path.sh target/clean-path $(PYTHON)
 
 # --- another package's JWT classes (issue 11): dj-rest-auth 7.1.1 in cookie mode, PATCH_UPSTREAM_CLASSES ----
 # tests/clients: the cookie story over DRF's client and over gunicorn (dj-rest-auth from requirements-dev.txt);

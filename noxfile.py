@@ -22,10 +22,15 @@ os.environ["PATH"] = os.pathsep.join(
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
 
-# (python, simplejwt, Django, DRF): the oldest supported stack, one in between, the newest.
+# (python, simplejwt, Django, DRF), one row per supported Django, each with the simplejwt and DRF releases that
+# pair with it: 4.2 LTS (kept while upstream supports it) with the oldest simplejwt and DRF we support, 5.2 LTS
+# (what most projects run) with simplejwt 5.4.0 and DRF 3.16 (its first release for 5.2), 6.0 with simplejwt 5.5.1
+# and DRF 3.17, and the newest with everything newest.  Django 6.x needs Python >= 3.12.  (5.1 left: ended 2025-12.)
+# pyproject.toml's Django classifiers and the README's table name exactly these (tests/install/check_metadata.py).
 MATRIX = [
     ("3.10", "5.3.1", "4.2", "3.14.0"),
-    ("3.11", "5.4.0", "5.1", "3.15.2"),
+    ("3.12", "5.4.0", "5.2", "3.16.1"),
+    ("3.12", "5.5.1", "6.0", "3.17.2"),
     ("3.13", "5.5.1", "6.1", "3.18.3"),
 ]
 

@@ -19,6 +19,9 @@ OURS, PYJWT, STOCK = "simplejwt-rs", "PyJWT", "stock simplejwt"
 PEERS = ("ryjwt", "oxyjwt", "pyjwt-rs", "webtoken")
 LIBS = (OURS, PYJWT, *PEERS)
 START, END = "<!-- bench:start -->", "<!-- bench:end -->"
+# The repository (pyproject.toml [project.urls]); README links go there, since the README is also the PyPI page.
+BLOB = "https://github.com/simplejwt-rs/simplejwt-rs/blob/main"
+RAW = "https://raw.githubusercontent.com/simplejwt-rs/simplejwt-rs/main"
 
 
 def load(name: str) -> dict[str, Any] | None:
@@ -347,15 +350,16 @@ def main() -> None:
     )
     readme = ROOT / "README.md"
     text = readme.read_text()
-    relinked = body.replace("](ratios.png)", "](docs/benchmarks/ratios.png)")
-    relinked = relinked.replace("](profile.md)", "](docs/benchmarks/profile.md)")
+    # Absolute: the README is also the PyPI page, where a relative link or image is broken.
+    relinked = body.replace("](ratios.png)", f"]({RAW}/docs/benchmarks/ratios.png)")
+    relinked = relinked.replace("](profile.md)", f"]({BLOB}/docs/benchmarks/profile.md)")
     block = (
         f"{START}\n## Benchmarks\n\n`make bench` (about 6 minutes on this 2-core machine, plus the first install) "
         "builds its own `.venv-bench` on CPython 3.12, runs three tables side by side, each in one process run, "
         "and writes `docs/benchmarks/` (JSON, the Markdown below, the chart). The machine is shared and noisy: "
         "compare the ratios, which come from the same run, rather than absolute times.\n\n"
         f"{relinked}\n"
-        f"![ratios](docs/benchmarks/ratios.png)\n{END}"
+        f"![ratios]({RAW}/docs/benchmarks/ratios.png)\n{END}"
     )
     if START in text:
         text = text[: text.index(START)] + block + text[text.index(END) + len(END) :]

@@ -15,7 +15,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions as drf_exc
 from rest_framework_simplejwt import exceptions as up_exc
-from rest_framework_simplejwt.exceptions import AuthenticationFailed, DetailDictMixin, TokenError
+from rest_framework_simplejwt.exceptions import AuthenticationFailed, TokenError
 from rest_framework_simplejwt.utils import format_lazy
 
 from . import exceptions as core_exc

@@ -10,6 +10,10 @@ from __future__ import annotations
 
 from django.db import models
 
+# First: without the app in INSTALLED_APPS, settings refuses to load with one clear line (AppNotInstalled)
+# instead of Django's "doesn't declare an explicit app_label" traceback, whichever module imports us.
+from . import settings as _settings  # noqa: F401
+
 
 class RotatedRefreshToken(models.Model):
     """A consumed refresh token ``parent_jti``: exchanged for ``jti`` by rotation, or logged out.

@@ -8,7 +8,11 @@ Needs PyYAML (requirements-dev.txt).  Checks that the workflow:
   and aarch64, macOS x86_64 and aarch64, Windows x64 (``--release --locked --out dist``, no
   per-interpreter builds), plus the sdist;
 - smoke-tests the wheels with tests/install/smoke.py on the oldest and the newest CPython;
-- publishes only from a tag, only after every build and the smoke tests, by trusted publishing.
+- publishes only from a tag, only after every build and the smoke tests, by trusted publishing;
+- pins every action by commit SHA and maturin by version, checks the sdist with ``twine check --strict``
+  and installs it from source and smoke-tests it before publishing (the sdist job), strips the wheels
+  (Cargo.toml's ``[profile.release]``), and builds no free-threaded wheel, which the README says is
+  unsupported.
 """
 
 from __future__ import annotations
@@ -29,7 +33,8 @@ REQUIRED_WHEELS = {
     ("macos", "aarch64"),
     ("windows", "x64"),
 }
-MATURIN_ACTION = "PyO3/maturin-action@v1"
+MATURIN_ACTION = "PyO3/maturin-action@"
+PINNED = re.compile(r"^[\w.-]+/[\w./-]+@[0-9a-f]{40}$")
 
 
 def expand(value: object, platform: dict[str, object]) -> str:
@@ -63,9 +68,10 @@ def check(path: Path) -> list[str]:
     build_jobs, sdist_jobs = set(), set()
     for name, job in jobs.items():
         for step in job.get("steps", []):
-            if step.get("uses") != MATURIN_ACTION:
+            if not str(step.get("uses", "")).startswith(MATURIN_ACTION):
                 continue
             options = step.get("with", {})
+            assert options.get("maturin-version") == "${{ env.MATURIN_VERSION }}", f"{name}: maturin not pinned"
             command = options.get("command", "build")
             args = str(options.get("args", "")).split()
             if command == "sdist":
@@ -121,6 +127,31 @@ def check(path: Path) -> list[str]:
     assert publish["permissions"].get("id-token") == "write", "publish without trusted publishing"
     assert any(str(s.get("uses", "")).startswith("pypa/gh-action-pypi-publish@") for s in publish["steps"])
     assert workflow.get("permissions") == {"contents": "read"}, "default token permissions are not read-only"
+
+    # Supply chain: a tag can be moved, a commit cannot; one exact maturin everywhere.
+    for name, job in jobs.items():
+        for step in job.get("steps", []):
+            if "uses" in step:
+                assert PINNED.match(str(step["uses"])), f"{name}: {step['uses']} is not pinned by commit SHA"
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", str(workflow.get("env", {}).get("MATURIN_VERSION"))), "MATURIN_VERSION"
+
+    # The sdist: twine-checked, built from source into a fresh venv, smoke-tested, and waited for by publish.
+    sdist_script = " ".join(str(s.get("run", "")) for name in sdist_jobs for s in jobs[name]["steps"])
+    assert "twine check --strict" in sdist_script, "the sdist is not checked by twine check --strict"
+    assert ".tar.gz" in sdist_script and "smoke.py" in sdist_script, "the sdist is not installed and smoke-tested"
+    wheel_script = " ".join(str(s.get("run", "")) for s in smoke["steps"])
+    assert "twine check --strict" in wheel_script, "the wheels are not checked by twine check --strict"
+
+    # Free-threaded CPython: no wheels, and the README says so.
+    text = path.read_text()
+    assert "3.14t" not in re.sub(r"#.*", "", text) and "free-threaded" not in re.sub(r"#.*", "", text)
+    install = (ROOT / "README.md").read_text().split("## Install", 1)[1].split("\n## ", 1)[0]
+    assert "free-threaded 3.14t is not supported" in install, "the README does not say 3.14t is unsupported"
+
+    # The wheels are stripped (no debug symbols in what users download).
+    cargo = (ROOT / "Cargo.toml").read_text()
+    release_profile = cargo.split("[profile.release]", 1)[1].split("\n[", 1)[0]
+    assert re.search(r"^strip\s*=\s*true\s*$", release_profile, re.MULTILINE), "Cargo.toml: no strip = true"
 
     # The wheels are abi3 because the crate says so; the workflow relies on it.
     assert '"abi3-py310"' in (ROOT / "Cargo.toml").read_text(), "Cargo.toml no longer builds abi3-py310"
