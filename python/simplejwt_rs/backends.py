@@ -102,22 +102,44 @@ class TokenBackend(upstream.TokenBackend):
         """The kids of the key set (empty without KEYS)."""
         return frozenset(self.codec.kids) if self.keys else frozenset()
 
-    def codec_for(self, token: str | bytes) -> Codec:
-        """The codec that verifies ``token``: the configured one, or the one for its JWK ``kid``.
+    def routes_to_jwk_set(self, token: str | bytes) -> bool:
+        """Whether ``token`` is verified by a key of the JWK set (a key we do not own) rather than ours.
 
         With KEYS and JWK_URL, a token whose ``kid`` is one of ours (or that has none) is ours; any other
-        kid is looked up in the JWK set.
+        kid is looked up in the JWK set.  With JWK_URL alone every token is the JWK set's.  Decided by the
+        header alone, so that which codec verifies and whether a token may be minted from agree.
         """
         if self.jwks is None:
-            return self.codec
-        if self.keys:
-            try:
-                kid = decode_header(token).get("kid")
-            except core_exc.JWTError:
-                return self.codec  # which refuses it
-            if not isinstance(kid, str) or kid in self.own_kids:
-                return self.codec
-        return self.jwks.codec_for(token)
+            return False
+        if not self.keys:
+            return True
+        try:
+            kid = decode_header(token).get("kid")
+        except core_exc.JWTError:
+            return False  # our codec refuses it
+        return isinstance(kid, str) and kid not in self.own_kids
+
+    def codec_for(self, token: str | bytes) -> Codec:
+        """The codec that verifies ``token``: the configured one, or the JWK set's for its ``kid``.
+
+        The JWK set's codecs only verify (they hold no signing key): use :meth:`minting_codec_for` for a
+        token something will be minted from.
+        """
+        jwks = self.jwks
+        if jwks is not None and self.routes_to_jwk_set(token):
+            return jwks.codec_for(token)
+        return self.codec
+
+    def minting_codec_for(self, token: str | bytes) -> Codec:
+        """The codec that verifies ``token`` on a path that mints from it (refresh, sliding refresh, rotation).
+
+        Only our own keys (``KEYS``, or ``SIGNING_KEY``/``VERIFYING_KEY``): a token a key of the JWK set
+        would verify (a partner's) raises TokenBackendError ("Token is invalid") before any verifying, so
+        nothing is ever minted from it, whatever its claims.
+        """
+        if self.routes_to_jwk_set(token):
+            raise up_exc.TokenBackendError(MSG_INVALID)
+        return self.codec
 
     def encode(self, payload: dict[str, Any]) -> str:
         claims = dict(payload)
@@ -127,11 +149,13 @@ class TokenBackend(upstream.TokenBackend):
             claims["iss"] = self.issuer
         return self.codec.encode(claims)
 
-    def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
+    def decode(self, token: Any, verify: bool = True, *, own_keys_only: bool = False) -> dict[str, Any]:
+        """Upstream's ``decode``; ``own_keys_only``: a JWK-set key's token is refused (see minting_codec_for)."""
         try:
             if not verify:
                 return self.codec.decode(token, verify=False)
-            return self.codec_for(token).decode(token, now=jwt_settings.now())
+            codec = self.minting_codec_for(token) if own_keys_only else self.codec_for(token)
+            return codec.decode(token, now=jwt_settings.now())
         except core_exc.JWTError as exc:
             raise backend_error(exc) from exc
 
@@ -280,16 +304,12 @@ class JWKCache:
                 continue
             if jwk.get("use", "sig") != "sig" or jwk.get("alg", backend.algorithm) != backend.algorithm:
                 continue
-            # Sign with SIGNING_KEY when it suits the algorithm (refresh mints tokens); a
-            # verify-only service often leaves it at the SECRET_KEY default, which does not.
-            # (Tokens minted here carry no kid, so this service refuses them: check E030.)  With KEYS the
-            # key set signs; the JWK set's keys only verify.
-            for signing_key in (None,) if backend.keys else (backend.signing_key or None, None):
-                try:
-                    codecs[jwk["kid"]] = Codec(backend.algorithm, signing_key, jwk, **backend.codec_options())
-                    break
-                except (core_exc.JWTError, ValueError, TypeError, OverflowError):
-                    continue  # a key for another algorithm or curve, or not a key at all, is not ours to use
+            # The JWK set's keys only verify: its codecs hold no signing key, so no refresh or re-signing
+            # can ever mint with a key we do not own (paths that mint verify with minting_codec_for).
+            try:
+                codecs[jwk["kid"]] = Codec(backend.algorithm, None, jwk, **backend.codec_options())
+            except (core_exc.JWTError, ValueError, TypeError, OverflowError):
+                continue  # a key for another algorithm or curve, or not a key at all, is not ours to use
         return codecs
 
 
