@@ -7,12 +7,13 @@ import json
 import logging
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import backends as upstream
@@ -174,6 +175,36 @@ class JWKFetchError(Exception):
 MAX_JWK_SET_BYTES = 1 << 20
 
 
+def redacted_url(url: str) -> str:
+    """``url`` as it may be logged: scheme, host, port and path; userinfo, query and fragment never.
+
+    A JWK_URL may carry a credential (``https://user:pass@host/...``, ``?token=...``): no log line or
+    exception message of ours names it.
+    """
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "<an unparsable URL>"
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "<redacted>" if parts.query else "", ""))
+
+
+def _scrubbed(text: str, url: str) -> str:
+    """``text`` (an exception's message) with every credential-bearing part of ``url`` taken out."""
+    try:
+        parts = urlsplit(url)
+        pieces = [url, parts.netloc, parts.query, parts.fragment, parts.username, parts.password]
+    except ValueError:
+        pieces = [url]
+    # Longest first, so that a part inside a longer one is not left behind by a partial replacement.
+    for piece in sorted({p for p in pieces if p}, key=len, reverse=True):
+        text = text.replace(piece, redacted_url(url) if piece == url else "<redacted>")
+    return text
+
+
 def fetch_jwk_set(url: str, timeout: float) -> list[Any]:
     """GET ``url`` and return the ``keys`` list of the JWK set it serves.
 
@@ -182,11 +213,12 @@ def fetch_jwk_set(url: str, timeout: float) -> list[Any]:
     not an object with a ``keys`` list, or an answer still arriving after
     ``timeout`` seconds (a slow drip), whatever the endpoint sends.
     """
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise JWKFetchError("JWK_URL must be an http:// or https:// URL")
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "simplejwt-rs"})
+    failure = None
     try:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise JWKFetchError("JWK_URL must be an http:// or https:// URL")
+        deadline = time.monotonic() + timeout
+        request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "simplejwt-rs"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = bytearray()
             while chunk := response.read1(65536):
@@ -197,7 +229,13 @@ def fetch_jwk_set(url: str, timeout: float) -> list[Any]:
                     raise JWKFetchError(f"the answer took longer than {timeout} s")
         data = json.loads(body)
     except (OSError, ValueError, RecursionError, http.client.HTTPException) as exc:
-        raise JWKFetchError(f"{type(exc).__name__}: {exc}") from exc
+        failure = _scrubbed(f"{type(exc).__name__}: {exc}", url)
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # the error page's connection
+    if failure is not None:
+        # Raised outside the handler, so not chained: the original's message may hold the URL (an InvalidURL,
+        # a bad port), credential and all.
+        raise JWKFetchError(failure)
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         raise JWKFetchError("the answer is not a JWK set (a JSON object with a 'keys' list)")
     return data["keys"]
@@ -287,7 +325,8 @@ class JWKCache:
                 raise JWKFetchError(f"no key in the set is usable with {self.backend.algorithm}")
         except Exception as exc:  # whatever the endpoint sent, the last good set stays
             codecs = {}
-            logger.warning("JWK_URL %s: %s; keeping the last good key set", self.url, exc)
+            message = _scrubbed(str(exc), self.url)
+            logger.warning("JWK_URL %s: %s; keeping the last good key set", redacted_url(self.url), message)
         with self.lock:
             if self.fetching is fetch:
                 self.fetching = None
