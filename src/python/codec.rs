@@ -334,6 +334,11 @@ impl Decoder {
 }
 
 impl Codec {
+    /// Whether the codec has a signing key (for `refresh`, in a sibling module).
+    pub(super) fn can_mint(&self) -> bool {
+        self.core.can_sign()
+    }
+
     pub(super) fn encode_dict(
         &self,
         py: Python<'_>,
