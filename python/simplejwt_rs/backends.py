@@ -196,7 +196,8 @@ def _scrubbed(text: str, url: str) -> str:
     """``text`` (an exception's message) with every credential-bearing part of ``url`` taken out."""
     try:
         parts = urlsplit(url)
-        pieces = [url, parts.netloc, parts.query, parts.fragment, parts.username, parts.password]
+        # The netloc only with userinfo in it: a host and port are no secret, and say where it failed.
+        pieces = [url, parts.netloc if "@" in parts.netloc else "", parts.query, parts.fragment]
     except ValueError:
         pieces = [url]
     # Longest first, so that a part inside a longer one is not left behind by a partial replacement.
@@ -215,8 +216,12 @@ def fetch_jwk_set(url: str, timeout: float) -> list[Any]:
     """
     failure = None
     try:
-        if urlsplit(url).scheme not in ("http", "https"):
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
             raise JWKFetchError("JWK_URL must be an http:// or https:// URL")
+        if "@" in parts.netloc:
+            # urllib would take it for part of the host (and quote it in its error); it is never sent.
+            raise JWKFetchError("JWK_URL must not carry a user name or password (user:password@host)")
         deadline = time.monotonic() + timeout
         request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "simplejwt-rs"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
