@@ -399,8 +399,8 @@ def test_jwk_fetch_failures_never_log_the_url_credentials(api, user, clock, jwks
             backends.fetch_jwk_set(url, 2)
     logged = [record.getMessage() for record in caplog.records if record.name.startswith("simplejwt_rs")]
     assert logged, "the failure was logged"
+    assert all("127.0.0.1" in text for text in logged), logged  # where it failed is still said
     for text in (*logged, str(raised.value)):
-        assert "127.0.0.1" in text or "JWK_URL" not in text, text  # where it failed is still said
         for secret in SECRETS:
             assert secret not in text, text
     assert raised.value.__cause__ is None and raised.value.__context__ is None  # no unredacted original chained
