@@ -227,3 +227,17 @@ def _other_key(alg: str):
     if alg in keys.EC:
         return ec.generate_private_key(keys.EC[alg]())
     return ed25519.Ed25519PrivateKey.generate()
+
+
+def test_a_verify_only_codec_refreshes_nothing_and_never_calls_back():
+    """A JWK set's key is prepared verify-only: refresh with it refuses before verifying, so the admission
+    callback (which may consume the token in the store) never runs (issue 19, item 1)."""
+    signer = Codec("ES256", keys.private_pem("ES256"))
+    verify_only = Codec("ES256", None, keys.public_pem("ES256"))
+    token = signer.encode({**PAYLOAD, "token_type": "refresh"})
+    assert verify_only.decode(token)["token_type"] == "refresh"
+    calls = []
+    with pytest.raises(InvalidKeyError, match="no signing key"):
+        verify_only.refresh(token, calls.append, access_lifetime=300, refresh_lifetime=600, rotate=True)
+    assert calls == []
+    assert signer.refresh(token, lambda claims: True, access_lifetime=300)["access"]
