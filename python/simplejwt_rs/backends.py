@@ -150,13 +150,11 @@ class TokenBackend(upstream.TokenBackend):
             claims["iss"] = self.issuer
         return self.codec.encode(claims)
 
-    def decode(self, token: Any, verify: bool = True, *, own_keys_only: bool = False) -> dict[str, Any]:
-        """Upstream's ``decode``; ``own_keys_only``: a JWK-set key's token is refused (see minting_codec_for)."""
+    def decode(self, token: Any, verify: bool = True) -> dict[str, Any]:
         try:
             if not verify:
                 return self.codec.decode(token, verify=False)
-            codec = self.minting_codec_for(token) if own_keys_only else self.codec_for(token)
-            return codec.decode(token, now=jwt_settings.now())
+            return self.codec_for(token).decode(token, now=jwt_settings.now())
         except core_exc.JWTError as exc:
             raise backend_error(exc) from exc
 

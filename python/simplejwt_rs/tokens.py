@@ -160,7 +160,9 @@ class Token(upstream.Token):
         backend = self.get_token_backend()
         try:
             if verify and isinstance(backend, backends.TokenBackend):
-                self.payload = backend.decode(token, own_keys_only=not self.jwk_set_may_verify)
+                if not self.jwk_set_may_verify:
+                    backend.minting_codec_for(token)  # TokenBackendError for a token of the JWK set's keys
+                self.payload = backend.decode(token, verify=True)
                 self._remember_if_foreign(backend, token)
             else:
                 self.payload = backend.decode(token, verify=verify)

@@ -214,6 +214,30 @@ def test_token_classes_never_re_sign_a_partner_token(user, partner_setup):
             backends.token_backend().minting_codec_for(partner_token(user, "refresh"))
 
 
+class CheckedRefresh(RefreshToken):
+    """A project's token class with its own verify(): validated on the Python path, not the core's fast one."""
+
+    def verify(self):
+        super().verify()
+
+
+class CheckedSliding(SlidingToken):
+    def verify(self):
+        super().verify()
+
+
+def test_token_classes_with_their_own_verify_take_the_same_rule(user, partner_setup):
+    settings, jwk_url = partner_setup
+    with simple_jwt(**settings(jwk_url)):
+        with pytest.raises(TokenError):
+            CheckedRefresh(partner_token(user, "refresh"))
+        sliding = CheckedSliding(partner_token(user, "sliding"))
+        assert str(sliding) == sliding.token
+        sliding.set_exp()
+        with pytest.raises(TokenError):
+            str(sliding)
+
+
 def test_upstream_serializers_with_the_opt_in_refuse_a_partner_token(user, partner_setup):
     """PATCH_UPSTREAM_CLASSES: upstream's serializers (dj-rest-auth's subclasses) reach ours, and refuse too."""
     settings, jwk_url = partner_setup
