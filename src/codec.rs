@@ -154,10 +154,14 @@ impl Codec {
             .transpose()?;
         let unnamed = match (keys.is_empty(), verifying_key, &signing_key) {
             (false, None, None) => None,
-            (_, verifying_key, signing_key) => Some(Verifier {
-                algorithm,
-                key: keys::verifying_key(algorithm, verifying_key, signing_key.as_ref())?,
-            }),
+            (_, verifying_key, signing_key) => {
+                let given = verifying_key.is_some();
+                let key = keys::verifying_key(algorithm, verifying_key, signing_key.as_ref())?;
+                if let (true, Some(signing_key)) = (given, signing_key) {
+                    keys::check_pair(signing_key, &key)?;
+                }
+                Some(Verifier { algorithm, key })
+            }
         };
         let mut signer = if keys.is_empty() {
             signing_key.map(|key| Signer {
@@ -195,11 +199,15 @@ impl Codec {
                 .map(|key| keys::signing_key(alg, key))
                 .transpose()
                 .map_err(named_error)?;
+            let given = spec.verifying_key.is_some();
             let verifier = Verifier {
                 algorithm: alg,
                 key: keys::verifying_key(alg, spec.verifying_key, signing_key.as_ref())
                     .map_err(named_error)?,
             };
+            if let (true, Some(signing_key)) = (given, &signing_key) {
+                keys::check_pair(signing_key, &verifier.key).map_err(named_error)?;
+            }
             let header_b64 = base64url::encode(jws::default_header(alg, Some(&kid)).as_bytes());
             if let (None, Some(key)) = (&signer, signing_key) {
                 signer = Some(Signer {

@@ -278,3 +278,93 @@ fn the_published_jwks_verify_our_tokens_in_jsonwebtoken() {
         }
     }
 }
+
+/// A key set entry, or the top-level keys, given both a signing and a verifying key that are not
+/// one pair would mint tokens it refuses: refused at construction, in every family, naming the kid.
+#[test]
+fn a_signing_key_and_a_verifying_key_that_are_not_one_pair_are_refused() {
+    for alg in Algorithm::ALL {
+        let (signing, other, matching) = if alg.is_symmetric() {
+            (
+                SECRET.to_vec(),
+                b"another-secret-entirely".to_vec(),
+                SECRET.to_vec(),
+            )
+        } else {
+            let signing = private_pem(alg);
+            let matching = public_pem(alg, &signing);
+            (signing, public_pem(alg, &private_pem(alg)), matching)
+        };
+        fn entry<'a>(alg: Algorithm, signing: &'a [u8], verifying: &'a [u8]) -> KeySpec<'a> {
+            KeySpec {
+                kid: "mismatch".into(),
+                algorithm: Some(alg),
+                signing_key: Some(KeyInput::Bytes(signing)),
+                verifying_key: Some(KeyInput::Bytes(verifying)),
+            }
+        }
+        let refused = key_set(Algorithm::RS256, None, vec![entry(alg, &signing, &other)]);
+        let Err(Error::InvalidKey(why)) = refused else {
+            panic!("{alg}: {:?}", refused.err());
+        };
+        assert!(
+            why.contains("\"mismatch\"") && why.contains("not one key pair"),
+            "{alg}: {why}"
+        );
+        // The pair itself builds, signs and verifies its own tokens.
+        let codec = key_set(Algorithm::RS256, None, vec![entry(alg, &signing, &matching)]).unwrap();
+        let token = codec.encode(&claims()).unwrap();
+        assert_eq!(decode(&codec, &token).unwrap(), claims(), "{alg}");
+        // The same for the top-level keys.
+        let top = |verifying: &[u8]| {
+            Codec::new(
+                alg,
+                Some(KeyInput::Bytes(&signing)),
+                Some(KeyInput::Bytes(verifying)),
+                Vec::new(),
+                Validation::default(),
+                DEFAULT_MAX_TOKEN_BYTES,
+            )
+        };
+        assert!(matches!(top(&other), Err(Error::InvalidKey(_))), "{alg}");
+        assert!(top(&matching).is_ok(), "{alg}");
+    }
+}
+
+/// A verify-only codec (a JWK set's key) refreshes nothing, and is refused before the token is
+/// verified, so the caller's `admit` (which may consume the token) never runs.
+#[test]
+fn a_verify_only_codec_refuses_to_refresh_before_admitting() {
+    use crate::refresh::{Presented, RefreshOptions, refresh};
+    let key = private_pem(Algorithm::ES256);
+    let signer = key_set(Algorithm::ES256, None, vec![signs("k", None, &key)]).unwrap();
+    let public = public_pem(Algorithm::ES256, &key);
+    let verify_only = key_set(Algorithm::ES256, None, vec![verifies("k", None, &public)]).unwrap();
+    let mut refresh_claims = claims();
+    refresh_claims.insert("token_type".into(), "refresh".into());
+    let token = signer.encode(&refresh_claims).unwrap();
+    assert!(
+        verify_only
+            .decode(token.as_bytes(), true, &Default::default(), crate::codec::now())
+            .is_ok()
+    );
+    let options = RefreshOptions {
+        access_lifetime: 300.0,
+        refresh_lifetime: Some(600.0),
+        token_type_claim: Some("token_type"),
+        jti_claim: Some("jti"),
+        access_token_type: "access",
+        refresh_token_type: "refresh",
+    };
+    let presented = Presented {
+        codec: &verify_only,
+        token: token.as_bytes(),
+    };
+    let mut admitted = false;
+    let out = refresh(&presented, &options, crate::codec::now(), |_| {
+        admitted = true;
+        Ok(crate::refresh::Verdict::Admit(None))
+    });
+    assert!(matches!(out, Err(Error::InvalidKey(_))));
+    assert!(!admitted);
+}

@@ -152,6 +152,20 @@ impl VerifyingKey {
     }
 }
 
+/// Refuses a signing key and a verifying key that are not one pair (a codec given both would mint
+/// tokens it then refuses): a probe is signed with one and verified with the other, which holds for
+/// every family, HMAC included, and never puts key material in the message.
+pub fn check_pair(signing: &SigningKey, verifying: &VerifyingKey) -> Result<()> {
+    const PROBE: &[u8] = b"simplejwt-rs: are these two keys one pair?";
+    let signature = signing.sign(PROBE)?;
+    verifying.verify(PROBE, signature.as_ref()).map_err(|_| {
+        invalid_key(
+            "the signing key and the verifying key are not one key pair: \
+             a token signed with the one would not verify with the other",
+        )
+    })
+}
+
 /// Parse the signing key; `None` for a verify-only codec.
 pub fn signing_key(alg: Algorithm, input: KeyInput) -> Result<SigningKey> {
     match jwk_or_bytes(input)? {

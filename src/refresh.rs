@@ -8,7 +8,7 @@ use serde_json::{Map, Value};
 
 use crate::claims::Requirements;
 use crate::codec::Codec;
-use crate::error::{Error, Result, invalid_setting};
+use crate::error::{Error, Result, invalid_key, invalid_setting};
 
 pub struct RefreshOptions<'a> {
     /// Seconds.
@@ -99,6 +99,8 @@ pub trait ClaimSet: Sized {
 pub trait Mint {
     type Claims: ClaimSet<Error = Self::Error>;
     type Error: From<Error>;
+    /// Whether this mint has a signing key: a verify-only one (a JWK set's key) refreshes nothing.
+    fn can_sign(&self) -> bool;
     /// Verifies and decodes the presented token under `requirements`.
     fn decode(&self, requirements: &Requirements, now: f64)
     -> std::result::Result<Self::Claims, Self::Error>;
@@ -136,6 +138,13 @@ pub fn refresh<M: Mint>(
     admit: impl FnOnce(&M::Claims) -> std::result::Result<Verdict<M::Claims>, M::Error>,
 ) -> std::result::Result<Refreshed<M::Claims>, M::Error> {
     options.check_lifetimes()?;
+    // Before the token is even verified, so that `admit` (which may consume it) never runs for a
+    // refresh that cannot mint.
+    if !mint.can_sign() {
+        return Err(
+            invalid_key("this codec has no signing key: it verifies only, and refreshes nothing").into(),
+        );
+    }
     let claims = mint.decode(&options.requirements(), now)?;
     let extra = match admit(&claims)? {
         Verdict::Refuse => return Err(Error::UserInactive.into()),
@@ -225,6 +234,10 @@ pub struct Presented<'a> {
 impl Mint for Presented<'_> {
     type Claims = Map<String, Value>;
     type Error = Error;
+
+    fn can_sign(&self) -> bool {
+        self.codec.can_sign()
+    }
 
     fn decode(&self, requirements: &Requirements, now: f64) -> Result<Self::Claims> {
         self.codec.decode(self.token, true, requirements, now)

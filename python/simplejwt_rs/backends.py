@@ -7,12 +7,13 @@ import json
 import logging
 import threading
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import backends as upstream
@@ -102,22 +103,44 @@ class TokenBackend(upstream.TokenBackend):
         """The kids of the key set (empty without KEYS)."""
         return frozenset(self.codec.kids) if self.keys else frozenset()
 
-    def codec_for(self, token: str | bytes) -> Codec:
-        """The codec that verifies ``token``: the configured one, or the one for its JWK ``kid``.
+    def routes_to_jwk_set(self, token: str | bytes) -> bool:
+        """Whether ``token`` is verified by a key of the JWK set (a key we do not own) rather than ours.
 
         With KEYS and JWK_URL, a token whose ``kid`` is one of ours (or that has none) is ours; any other
-        kid is looked up in the JWK set.
+        kid is looked up in the JWK set.  With JWK_URL alone every token is the JWK set's.  Decided by the
+        header alone, so that which codec verifies and whether a token may be minted from agree.
         """
         if self.jwks is None:
-            return self.codec
-        if self.keys:
-            try:
-                kid = decode_header(token).get("kid")
-            except core_exc.JWTError:
-                return self.codec  # which refuses it
-            if not isinstance(kid, str) or kid in self.own_kids:
-                return self.codec
-        return self.jwks.codec_for(token)
+            return False
+        if not self.keys:
+            return True
+        try:
+            kid = decode_header(token).get("kid")
+        except core_exc.JWTError:
+            return False  # our codec refuses it
+        return isinstance(kid, str) and kid not in self.own_kids
+
+    def codec_for(self, token: str | bytes) -> Codec:
+        """The codec that verifies ``token``: the configured one, or the JWK set's for its ``kid``.
+
+        The JWK set's codecs only verify (they hold no signing key): use :meth:`minting_codec_for` for a
+        token something will be minted from.
+        """
+        jwks = self.jwks
+        if jwks is not None and self.routes_to_jwk_set(token):
+            return jwks.codec_for(token)
+        return self.codec
+
+    def minting_codec_for(self, token: str | bytes) -> Codec:
+        """The codec that verifies ``token`` on a path that mints from it (refresh, sliding refresh, rotation).
+
+        Only our own keys (``KEYS``, or ``SIGNING_KEY``/``VERIFYING_KEY``): a token a key of the JWK set
+        would verify (a partner's) raises TokenBackendError ("Token is invalid") before any verifying, so
+        nothing is ever minted from it, whatever its claims.
+        """
+        if self.routes_to_jwk_set(token):
+            raise up_exc.TokenBackendError(MSG_INVALID)
+        return self.codec
 
     def encode(self, payload: dict[str, Any]) -> str:
         claims = dict(payload)
@@ -150,6 +173,37 @@ class JWKFetchError(Exception):
 MAX_JWK_SET_BYTES = 1 << 20
 
 
+def redacted_url(url: str) -> str:
+    """``url`` as it may be logged: scheme, host, port and path; userinfo, query and fragment never.
+
+    A JWK_URL may carry a credential (``https://user:pass@host/...``, ``?token=...``): no log line or
+    exception message of ours names it.
+    """
+    try:
+        parts = urlsplit(url)
+        host, port = parts.hostname or "", parts.port
+    except ValueError:
+        return "<an unparsable URL>"
+    netloc = f"[{host}]" if ":" in host else host
+    if port is not None:
+        netloc += f":{port}"
+    return urlunsplit((parts.scheme, netloc, parts.path, "<redacted>" if parts.query else "", ""))
+
+
+def _scrubbed(text: str, url: str) -> str:
+    """``text`` (an exception's message) with every credential-bearing part of ``url`` taken out."""
+    try:
+        parts = urlsplit(url)
+        # The netloc only with userinfo in it: a host and port are no secret, and say where it failed.
+        pieces = [url, parts.netloc if "@" in parts.netloc else "", parts.query, parts.fragment]
+    except ValueError:
+        pieces = [url]
+    # Longest first, so that a part inside a longer one is not left behind by a partial replacement.
+    for piece in sorted({p for p in pieces if p}, key=len, reverse=True):
+        text = text.replace(piece, redacted_url(url) if piece == url else "<redacted>")
+    return text
+
+
 def fetch_jwk_set(url: str, timeout: float) -> list[Any]:
     """GET ``url`` and return the ``keys`` list of the JWK set it serves.
 
@@ -158,11 +212,16 @@ def fetch_jwk_set(url: str, timeout: float) -> list[Any]:
     not an object with a ``keys`` list, or an answer still arriving after
     ``timeout`` seconds (a slow drip), whatever the endpoint sends.
     """
-    if urlsplit(url).scheme not in ("http", "https"):
-        raise JWKFetchError("JWK_URL must be an http:// or https:// URL")
-    deadline = time.monotonic() + timeout
-    request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "simplejwt-rs"})
+    failure = None
     try:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https"):
+            raise JWKFetchError("JWK_URL must be an http:// or https:// URL")
+        if "@" in parts.netloc:
+            # urllib would take it for part of the host (and quote it in its error); it is never sent.
+            raise JWKFetchError("JWK_URL must not carry a user name or password (user:password@host)")
+        deadline = time.monotonic() + timeout
+        request = urllib.request.Request(url, headers={"Accept": "application/json", "User-Agent": "simplejwt-rs"})
         with urllib.request.urlopen(request, timeout=timeout) as response:
             body = bytearray()
             while chunk := response.read1(65536):
@@ -173,7 +232,13 @@ def fetch_jwk_set(url: str, timeout: float) -> list[Any]:
                     raise JWKFetchError(f"the answer took longer than {timeout} s")
         data = json.loads(body)
     except (OSError, ValueError, RecursionError, http.client.HTTPException) as exc:
-        raise JWKFetchError(f"{type(exc).__name__}: {exc}") from exc
+        failure = _scrubbed(f"{type(exc).__name__}: {exc}", url)
+        if isinstance(exc, urllib.error.HTTPError):
+            exc.close()  # the error page's connection
+    if failure is not None:
+        # Raised outside the handler, so not chained: the original's message may hold the URL (an InvalidURL,
+        # a bad port), credential and all.
+        raise JWKFetchError(failure)
     if not isinstance(data, dict) or not isinstance(data.get("keys"), list):
         raise JWKFetchError("the answer is not a JWK set (a JSON object with a 'keys' list)")
     return data["keys"]
@@ -263,7 +328,8 @@ class JWKCache:
                 raise JWKFetchError(f"no key in the set is usable with {self.backend.algorithm}")
         except Exception as exc:  # whatever the endpoint sent, the last good set stays
             codecs = {}
-            logger.warning("JWK_URL %s: %s; keeping the last good key set", self.url, exc)
+            message = _scrubbed(str(exc), self.url)
+            logger.warning("JWK_URL %s: %s; keeping the last good key set", redacted_url(self.url), message)
         with self.lock:
             if self.fetching is fetch:
                 self.fetching = None
@@ -280,16 +346,12 @@ class JWKCache:
                 continue
             if jwk.get("use", "sig") != "sig" or jwk.get("alg", backend.algorithm) != backend.algorithm:
                 continue
-            # Sign with SIGNING_KEY when it suits the algorithm (refresh mints tokens); a
-            # verify-only service often leaves it at the SECRET_KEY default, which does not.
-            # (Tokens minted here carry no kid, so this service refuses them: check E030.)  With KEYS the
-            # key set signs; the JWK set's keys only verify.
-            for signing_key in (None,) if backend.keys else (backend.signing_key or None, None):
-                try:
-                    codecs[jwk["kid"]] = Codec(backend.algorithm, signing_key, jwk, **backend.codec_options())
-                    break
-                except (core_exc.JWTError, ValueError, TypeError, OverflowError):
-                    continue  # a key for another algorithm or curve, or not a key at all, is not ours to use
+            # The JWK set's keys only verify: its codecs hold no signing key, so no refresh or re-signing
+            # can ever mint with a key we do not own (paths that mint verify with minting_codec_for).
+            try:
+                codecs[jwk["kid"]] = Codec(backend.algorithm, None, jwk, **backend.codec_options())
+            except (core_exc.JWTError, ValueError, TypeError, OverflowError):
+                continue  # a key for another algorithm or curve, or not a key at all, is not ours to use
         return codecs
 
 

@@ -130,7 +130,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         token_class = self.token_class
         access_class = token_class.access_token_class
         try:
-            codec = backends.as_ours(token_class._token_backend or backends.token_backend()).codec_for(raw)
+            codec = backends.as_ours(token_class._token_backend or backends.token_backend()).minting_codec_for(raw)
         except TokenBackendError as exc:
             raise errors.invalid() from exc
         try:
@@ -218,6 +218,7 @@ class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
     @store.database_guard("TokenRefreshSlidingSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         token = self.token_class(attrs["token"])
+        tokens.check_own_key(token)  # a token of the JWK set's keys is not ours to slide: 401
         token.check_exp(get("SLIDING_TOKEN_REFRESH_EXP_CLAIM"))
         check_user(token.payload, attrs["token"], token.current_time, revoke=True)
         token.set_exp()

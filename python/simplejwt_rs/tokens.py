@@ -9,11 +9,12 @@ follow ``override_settings``.  A token whose class does not override
 
 from __future__ import annotations
 
+import copy
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol, cast
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework.exceptions import AuthenticationFailed
@@ -115,6 +116,13 @@ class Token(upstream.Token):
     # Worked out on first use: a token that is only decoded and checked never needs the datetime.
     _now: float = 0.0
     _current_time: datetime | None = None
+    # Whether a key of the JWK set (JWK_URL: a partner's, verify-only) may verify a token of this class.  It
+    # may authenticate and verify; a token of a class that is only ever presented to mint from (refresh
+    # tokens) must be one our own keys signed.
+    jwk_set_may_verify: ClassVar[bool] = True
+    # A token a key of the JWK set verified: the token as presented and its claims as verified.  Such a
+    # token is never re-signed with our key (see __str__).
+    _presented_foreign: tuple[str, dict[str, Any]] | None = None
 
     @property
     def current_time(self) -> datetime:
@@ -149,8 +157,15 @@ class Token(upstream.Token):
             self.set_iat(at_time=self.current_time)
             self.set_jti()
             return
+        backend = self.get_token_backend()
         try:
-            self.payload = self.get_token_backend().decode(token, verify=verify)
+            if verify and isinstance(backend, backends.TokenBackend):
+                if not self.jwk_set_may_verify:
+                    backend.minting_codec_for(token)  # TokenBackendError for a token of the JWK set's keys
+                self.payload = backend.decode(token, verify=True)
+                self._remember_if_foreign(backend, token)
+            else:
+                self.payload = backend.decode(token, verify=verify)
         except TokenBackendError as exc:
             if errors.SPLIT_EXPIRED and isinstance(exc, errors.ExpiredBackendError):
                 raise errors.ExpiredTokenError(errors.MSG_EXPIRED) from exc
@@ -158,17 +173,40 @@ class Token(upstream.Token):
         if verify:
             self.verify()
 
+    def _remember_if_foreign(self, backend: backends.TokenBackend, token: Any) -> None:
+        if backend.routes_to_jwk_set(token):
+            presented = token.decode("ascii") if isinstance(token, bytes) else str(token)
+            self._presented_foreign = (presented, copy.deepcopy(self.payload))
+
+    def __str__(self) -> str:
+        """The token signed with our key; a token a key of the JWK set verified is never re-signed.
+
+        Unchanged, it is handed back as presented (their signature, not ours); changed (a sliding refresh's
+        new ``exp``, a claim set), it raises TokenError ("Token is invalid").
+        """
+        presented = self._presented_foreign
+        if presented is not None:
+            if presented[1] != self.payload:
+                raise errors.invalid()
+            return presented[0]
+        return super().__str__()
+
     def _decode_verified(self, fast: _FastPath, token: Any, now: float) -> Any:
         """The fast path: everything ``verify()`` checks, in one Rust call."""
         try:
             if fast.decoder is not None:
                 self.payload = fast.decoder(token, now)
             else:
+                backend = fast.backend
                 try:
-                    codec = fast.backend.codec_for(token)
+                    if self.jwk_set_may_verify:
+                        codec = backend.codec_for(token)
+                    else:
+                        codec = backend.minting_codec_for(token)
                 except TokenBackendError as exc:
                     raise errors.invalid() from exc
                 self.payload = codec.decode(token, now=now, **fast.decode_kwargs)
+                self._remember_if_foreign(backend, token)
         except core_exc.JWTError as exc:
             raise token_error(exc) from exc
         if fast.check_exp_in_python:
@@ -233,6 +271,12 @@ class Token(upstream.Token):
     @property
     def token_backend(self) -> UpstreamTokenBackend:
         return self._token_backend or backends.token_backend()
+
+
+def check_own_key(token: Any) -> None:
+    """Raise TokenError if a key of the JWK set verified ``token``: a path about to mint from it calls this."""
+    if getattr(token, "_presented_foreign", None) is not None:
+        raise errors.invalid()
 
 
 @contextmanager
@@ -329,6 +373,8 @@ class _NoCopyClaims:
 class RefreshToken(BlacklistMixin, Token, upstream.RefreshToken):
     token_type = "refresh"
     lifetime = _Setting("REFRESH_TOKEN_LIFETIME")
+    # Presented only to mint (refresh, rotation) or to be logged out: a partner's is refused.
+    jwk_set_may_verify = False
     # Upstream's literal is typed as a 5-tuple; ours has "iat" only on simplejwt 5.4+.
     no_copy_claims = _NoCopyClaims()  # type: ignore[assignment]
     access_token_class = AccessToken

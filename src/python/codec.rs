@@ -35,8 +35,8 @@ use crate::jws::{self, Param};
 /// json_encoder: a json.JSONEncoder subclass whose `default` encodes other types.
 /// max_token_bytes: longer tokens are refused before any parsing (32768 by default).
 ///
-/// Raises InvalidKeyError (an unusable key, or one of the wrong type for the algorithm; an
-/// entry's names its kid), InvalidSettingError (a negative leeway; a key set entry without a
+/// Raises InvalidKeyError (an unusable key, or one of the wrong type for the algorithm, or a
+/// signing key and a verifying key that are not one pair; an entry's names its kid), InvalidSettingError (a negative leeway; a key set entry without a
 /// kid or a key, a duplicate kid, an unknown member), ValueError (an unknown algorithm).
 #[pyclass(frozen, module = "simplejwt_rs._core")]
 pub struct Codec {
@@ -178,7 +178,8 @@ impl Codec {
     /// headers: extra header members (dict), as PyJWT's `headers=`; `alg` is always the codec's.
     /// `datetime` values of exp/iat/nbf become epoch seconds; other types go through the
     /// json_encoder's `default`, or raise TypeError. Raises InvalidKeyError if the codec has
-    /// no signing key, ValueError for NaN or infinite numbers.
+    /// no signing key, ValueError for NaN or infinite numbers and for a claim nesting arrays/objects
+    /// more than 200 deep (decode refuses the same depth).
     #[pyo3(signature = (payload, headers=None))]
     fn encode<'py>(
         &self,
@@ -259,7 +260,8 @@ impl Codec {
     /// token_type_claim, jti_claim, access_token_type, refresh_token_type: simplejwt's claim names.
     /// rotated_claims: the older way to set claims on the successor (read after the callback).
     /// now: epoch seconds; None is the current time.
-    /// Raises the JWTError subclasses of `decode`, UserInactiveError, or InvalidSettingError.
+    /// Raises the JWTError subclasses of `decode`, UserInactiveError, or InvalidSettingError;
+    /// InvalidKeyError, before verifying or calling back, when the codec has no signing key.
     #[pyo3(signature = (token, is_user_active, *, access_lifetime, refresh_lifetime=None, rotate=false, token_type_claim="token_type", jti_claim="jti", access_token_type="access", refresh_token_type="refresh", rotated_claims=None, now=None))]
     #[allow(clippy::too_many_arguments)]
     fn refresh<'py>(
@@ -334,6 +336,11 @@ impl Decoder {
 }
 
 impl Codec {
+    /// Whether the codec has a signing key (for `refresh`, in a sibling module).
+    pub(super) fn can_mint(&self) -> bool {
+        self.core.can_sign()
+    }
+
     pub(super) fn encode_dict(
         &self,
         py: Python<'_>,

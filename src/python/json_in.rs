@@ -30,6 +30,46 @@ pub fn invalid(_: impl std::fmt::Debug) -> Error {
     malformed("invalid payload JSON")
 }
 
+/// How deep a claim value may nest arrays and objects, alike and empty ones included (the
+/// payload object itself not counted: `{"a": [[1]]}` is 2 deep). The same limit holds for
+/// encoding (`json_out`), so a token we mint is one we can read, and the other way round.
+pub const MAX_NESTING: usize = 200;
+
+/// Whether the array or object starting at `json[0]` nests deeper than `MAX_NESTING`, read
+/// up to where it closes (or the text ends). Run before jiter parses it: jiter's own limit
+/// counts a container only when it holds a value, so `[[]]` and `[[1]]` would differ.
+pub fn nests_too_deep(json: &[u8]) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for &byte in json {
+        if in_string {
+            match (escaped, byte) {
+                (true, _) => escaped = false,
+                (false, b'\\') => escaped = true,
+                (false, b'"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match byte {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return true;
+                }
+            }
+            b']' | b'}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
 /// A cursor over the members of the object `json` holds.
 pub struct Object<'j> {
     json: &'j [u8],
@@ -101,6 +141,11 @@ impl<'j> Object<'j> {
                 Ok(Value::Number(number, &self.json[start..self.at]))
             }
             Some(b'[' | b'{') => {
+                if nests_too_deep(&self.json[start..]) {
+                    return Err(malformed(format!(
+                        "a claim nests arrays/objects more than {MAX_NESTING} deep"
+                    )));
+                }
                 self.by_jiter(|jiter, peek| jiter.known_skip(peek))?;
                 Ok(Value::Nested(&self.json[start..self.at]))
             }

@@ -8,6 +8,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use pyo3::{Borrowed, PyTypeInfo, ffi};
 
+use super::json_in::MAX_NESTING;
 use super::swar;
 
 /// A larger buffer is not kept: one huge payload should not pin its memory.
@@ -116,9 +117,14 @@ impl RenderedNames {
     }
 }
 
-/// Deeper than this is almost certainly a cycle; Python's own encoder would
-/// report "Circular reference detected".
-const MAX_DEPTH: usize = 256;
+/// A value at depth `MAX_NESTING + 1` is a scalar inside `MAX_NESTING` containers; a container
+/// there is refused. The limit also stops a cycle (Python's encoder says "Circular reference
+/// detected") and an encoder whose `default` never returns something encodable.
+fn too_deep() -> PyErr {
+    PyValueError::new_err(format!(
+        "Circular reference detected (or a claim nests arrays/objects more than {MAX_NESTING} deep)"
+    ))
+}
 
 pub struct JsonWriter<'a, 'py> {
     pub out: Vec<u8>,
@@ -281,15 +287,16 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
     }
 
     fn value(&mut self, obj: &Bound<'py, PyAny>, depth: usize) -> PyResult<()> {
-        if depth > MAX_DEPTH {
-            return Err(PyValueError::new_err(
-                "Circular reference detected (or nesting too deep)",
-            ));
+        if depth > MAX_NESTING + 1 {
+            return Err(too_deep());
         }
         if let Ok(s) = obj.cast::<PyString>() {
             return self.string(s);
         }
         if let Ok(dict) = obj.cast::<PyDict>() {
+            if depth > MAX_NESTING {
+                return Err(too_deep());
+            }
             self.out.push(b'{');
             let mut first = true;
             for_each_item(dict, |key, value| {
@@ -341,6 +348,9 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
     }
 
     fn sequence(&mut self, items: impl Iterator<Item = Bound<'py, PyAny>>, depth: usize) -> PyResult<()> {
+        if depth > MAX_NESTING {
+            return Err(too_deep());
+        }
         self.out.push(b'[');
         for (i, item) in items.enumerate() {
             if i > 0 {

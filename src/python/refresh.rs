@@ -73,6 +73,10 @@ impl<'py> Mint for Presented<'_, 'py> {
     type Claims = Bound<'py, PyDict>;
     type Error = PyErr;
 
+    fn can_sign(&self) -> bool {
+        self.codec.can_mint()
+    }
+
     fn decode(&self, requirements: &Requirements, now: f64) -> PyResult<Self::Claims> {
         self.codec
             .decode_dict(self.py, self.token, true, requirements, Some(now))

@@ -8,8 +8,8 @@ import time
 
 import jwt
 import pytest
-from cryptography.hazmat.primitives.asymmetric import rsa
-from hypothesis import given, settings
+from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from simplejwt_rs import Codec
 from simplejwt_rs.exceptions import (
@@ -184,12 +184,60 @@ _entries = st.dictionaries(
 )
 
 
-@settings(max_examples=300, deadline=None)
+# Derandomized (the same examples every run): it once failed about 1 run in 100 on the two pinned inputs.
+@settings(max_examples=300, deadline=None, derandomize=True)
 @given(keyset=st.one_of(_values, st.lists(st.one_of(_entries, _values), max_size=3)))
+# An entry whose signing_key and verifying_key are not one pair: refused at construction (issue 19, item 10).
+@example(keyset=[{"kid": "0", "signing_key": keys.HMAC_SECRET, "verifying_key": "0"}])
+# A key set where no entry signs: it verifies only (with KEYS the top-level key never signs).
+@example(keyset=[{"kid": "0", "verifying_key": "0"}])
 def test_no_key_set_crashes(keyset):
+    """Any key set either builds or raises one of the documented errors; one that builds verifies what it signs,
+    and a verify-only one refuses to sign."""
     try:
         codec = Codec("HS256", keys.HMAC_SECRET, keys=keyset)
     except (InvalidSettingError, InvalidKeyError, InvalidAlgorithmError):
         return
+    if not codec.can_sign:
+        with pytest.raises(InvalidKeyError):
+            codec.encode(PAYLOAD)
+        return
     token = codec.encode(PAYLOAD)
     assert codec.decode(token) == PAYLOAD
+
+
+@pytest.mark.parametrize("alg", keys.ALL)
+def test_a_key_pair_that_does_not_match_is_refused(alg):
+    """A KEYS entry (or the top-level keys) whose signing and verifying keys are not one pair would mint tokens
+    the service refuses: InvalidKeyError at construction, naming the kid, never the key."""
+    other = "another-secret-of-thirty-two-bytes-or-more!" if alg in keys.HMAC else keys.spki_pem(_other_key(alg))
+    entry = {"kid": "mismatch", "algorithm": alg, "signing_key": keys.signing_key(alg), "verifying_key": other}
+    with pytest.raises(InvalidKeyError, match="not one key pair") as raised:
+        Codec("RS256", None, keys=[entry])
+    assert "mismatch" in str(raised.value) and "PRIVATE" not in str(raised.value)
+    with pytest.raises(InvalidKeyError, match="not one key pair"):
+        Codec(alg, keys.signing_key(alg), other)
+    matching = Codec("RS256", None, keys=[{**entry, "verifying_key": keys.verifying_key(alg)}])
+    assert matching.decode(matching.encode(PAYLOAD)) == PAYLOAD
+
+
+def _other_key(alg: str):
+    if alg in keys.RSA:
+        return _OLD_KEY
+    if alg in keys.EC:
+        return ec.generate_private_key(keys.EC[alg]())
+    return ed25519.Ed25519PrivateKey.generate()
+
+
+def test_a_verify_only_codec_refreshes_nothing_and_never_calls_back():
+    """A JWK set's key is prepared verify-only: refresh with it refuses before verifying, so the admission
+    callback (which may consume the token in the store) never runs (issue 19, item 1)."""
+    signer = Codec("ES256", keys.private_pem("ES256"))
+    verify_only = Codec("ES256", None, keys.public_pem("ES256"))
+    token = signer.encode({**PAYLOAD, "token_type": "refresh"})
+    assert verify_only.decode(token)["token_type"] == "refresh"
+    calls = []
+    with pytest.raises(InvalidKeyError, match="no signing key"):
+        verify_only.refresh(token, calls.append, access_lifetime=300, refresh_lifetime=600, rotate=True)
+    assert calls == []
+    assert signer.refresh(token, lambda claims: True, access_lifetime=300)["access"]

@@ -365,3 +365,56 @@ def test_jwk_fetch_timeout_of_the_wrong_type_is_a_check_error(api, user, clock, 
     for good in (0.5, 3, timedelta(seconds=1)):
         with simple_jwt(**jwks.settings, JWK_FETCH_TIMEOUT=good):
             assert not [m for m in checks.run_checks(tags=[checks.Tags.security]) if "JWK_FETCH_TIMEOUT" in m.msg]
+
+
+# --- a credential in JWK_URL is never logged (issue 19) -------------------------------------------------
+
+SECRETS = ("jwkuser", "hunter2pass", "s3cr3tQ", "fragpart")
+
+
+def jwk_urls(live):
+    """URLs whose fetch fails, each carrying credentials: userinfo, a query string, a fragment."""
+    return {
+        # urllib passes userinfo on as part of the host: http.client's InvalidURL then quotes it.
+        "userinfo": "http://jwkuser:hunter2pass@127.0.0.1:9/jwks.json?access_token=s3cr3tQ#fragpart",
+        "refused": "http://127.0.0.1:9/jwks.json?access_token=s3cr3tQ&user=jwkuser#fragpart",
+        # A control character: http.client's InvalidURL quotes the path and query.
+        "control": "http://127.0.0.1:9/jwks.json?access_token=s3cr3tQ\n",
+        # A live endpoint answering 500.
+        "500": live + "?access_token=s3cr3tQ&password=hunter2pass",
+    }
+
+
+@pytest.mark.parametrize("case", ["userinfo", "refused", "control", "500"])
+def test_jwk_fetch_failures_never_log_the_url_credentials(api, user, clock, jwks, stranger, caplog, case):
+    jwks.status = 500
+    url = jwk_urls(jwks.settings["JWK_URL"])[case]
+    token = jwt.encode(
+        {"token_type": "access", "exp": int(clock.now) + 60, "jti": "x"}, stranger, "RS256", {"kid": "a"}
+    )
+    with caplog.at_level("WARNING", logger="simplejwt_rs"), simple_jwt(**{**jwks.settings, "JWK_URL": url}):
+        assert me(api, token).status_code == 401
+        wait_until(fetch_settled)
+        with pytest.raises(backends.JWKFetchError) as raised:
+            backends.fetch_jwk_set(url, 2)
+    logged = [record.getMessage() for record in caplog.records if record.name.startswith("simplejwt_rs")]
+    assert logged, "the failure was logged"
+    assert all("127.0.0.1" in text for text in logged), logged  # where it failed is still said
+    for text in (*logged, str(raised.value)):
+        for secret in SECRETS:
+            assert secret not in text, text
+    assert raised.value.__cause__ is None and raised.value.__context__ is None  # no unredacted original chained
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://u:p@auth.example.com:8443/a/jwks.json?k=v#f", "https://auth.example.com:8443/a/jwks.json?<redacted>"),
+        ("https://auth.example.com/jwks.json", "https://auth.example.com/jwks.json"),
+        ("http://[::1]:8000/jwks?x=1", "http://[::1]:8000/jwks?<redacted>"),
+        ("http://[::1/jwks", "<an unparsable URL>"),
+        ("http://h:notaport/jwks", "<an unparsable URL>"),
+    ],
+)
+def test_redacted_url(url, shown):
+    assert backends.redacted_url(url) == shown

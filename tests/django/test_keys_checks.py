@@ -297,3 +297,26 @@ def test_any_key_set_gets_an_answer_and_never_shows_a_key(keys, algorithm):
         assert message.id.startswith("simplejwt_rs.")
     assert_no_key_material(found, PRIVATE_PEM, pkcs8_pem(ec_key("ec")), pkcs8_pem(ed_key("ed")))
     assert "k" * 64 not in text(found)
+
+
+@pytest.mark.parametrize(
+    ("algorithm", "signing_key", "verifying_key"),
+    [
+        ("HS256", "s" * 64, "v" * 64),
+        ("RS256", pkcs8_pem(rsa_key("new")), spki_pem(rsa_key("old"))),
+        ("ES256", pkcs8_pem(ec_key("ec")), spki_pem(ec_key("other-ec"))),
+        ("EdDSA", pkcs8_pem(ed_key("ed")), spki_pem(ed_key("other-ed"))),
+    ],
+)
+def test_a_key_pair_that_does_not_match_is_a_check_error(algorithm, signing_key, verifying_key):
+    """Issue 19, item 10: it used to build, pass with only W046, and mint tokens the service refused."""
+    entry = {"kid": "mismatch", "algorithm": algorithm, "signing_key": signing_key, "verifying_key": verifying_key}
+    with simple_jwt(ALGORITHM="RS256", KEYS=[entry]):
+        found = messages()
+        assert "simplejwt_rs.E042" in {m.id for m in found}
+        assert "mismatch" in text(found) and "not one key pair" in text(found)
+        assert_no_key_material(found, signing_key, verifying_key)
+    with simple_jwt(ALGORITHM=algorithm, SIGNING_KEY=signing_key, VERIFYING_KEY=verifying_key):
+        found = messages()
+        assert "simplejwt_rs.E004" in {m.id for m in found} or algorithm == "HS256"  # HS*: VERIFYING_KEY unused
+        assert_no_key_material(found, signing_key, verifying_key)
