@@ -318,7 +318,7 @@ def _imported(value: Any, what: str) -> Any:
         raise ValueError(f"cannot be imported ({type(exc).__name__}: {exc}); name {what} by its dotted path") from None
 
 
-def _callable(value: Any) -> Any:
+def _function(value: Any) -> Any:
     if not callable(_imported(value, "a function")):
         raise TypeError("must be a function or the dotted path of one")
     return value
@@ -373,9 +373,9 @@ UPSTREAM_TYPES: dict[str, Callable[[Any], Any]] = {
     "AUTH_HEADER_NAME": _text,
     "USER_ID_FIELD": _text,
     "USER_ID_CLAIM": _text,
-    "USER_AUTHENTICATION_RULE": _callable,
-    "ON_LOGIN_SUCCESS": _callable,
-    "ON_LOGIN_FAILED": _callable,
+    "USER_AUTHENTICATION_RULE": _function,
+    "ON_LOGIN_SUCCESS": _function,
+    "ON_LOGIN_FAILED": _function,
     "AUTH_TOKEN_CLASSES": _token_classes,
     "TOKEN_TYPE_CLAIM": _text,
     "JTI_CLAIM": lambda value: _text(value, optional=True),
