@@ -29,7 +29,7 @@ from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt import views as up_views
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from . import authentication, serializers, store, tokens, upstream_patch, views
+from . import authentication, registry, store, tokens, upstream_patch, views
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import Codec
@@ -96,23 +96,11 @@ def checks_table() -> str:
 # RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output.
 HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
-# Each serializer setting, and the class of ours that a serializer named there must be (or subclass).
-SERIALIZER_SETTINGS: dict[str, type] = {
-    "TOKEN_OBTAIN_SERIALIZER": serializers.TokenObtainSerializer,
-    "TOKEN_REFRESH_SERIALIZER": serializers.TokenRefreshSerializer,
-    "TOKEN_VERIFY_SERIALIZER": serializers.TokenVerifySerializer,
-    "TOKEN_BLACKLIST_SERIALIZER": serializers.TokenBlacklistSerializer,
-    "SLIDING_TOKEN_OBTAIN_SERIALIZER": serializers.TokenObtainSerializer,
-    "SLIDING_TOKEN_REFRESH_SERIALIZER": serializers.TokenRefreshSlidingSerializer,
-}
+# Each serializer setting, and the class of ours that a serializer named there must be (or subclass): the registry's.
+SERIALIZER_SETTINGS: dict[str, type] = {view.setting: registry.resolve(view.base) for view in registry.VIEWS}
 OUR_SERIALIZERS = tuple(set(SERIALIZER_SETTINGS.values()))
 # Views that sign new tokens (obtain and refresh, pair and sliding).
-MINTING_VIEWS = (
-    up_views.TokenObtainPairView,
-    up_views.TokenRefreshView,
-    up_views.TokenObtainSlidingView,
-    up_views.TokenRefreshSlidingView,
-)
+MINTING_VIEWS = tuple(registry.resolve(view.upstream) for view in registry.VIEWS if view.mints)
 
 
 def _name(cls: Any) -> str:
