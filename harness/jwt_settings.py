@@ -9,23 +9,21 @@ from __future__ import annotations
 
 from typing import Any
 
+from simplejwt_rs import registry
+
 UPSTREAM_AUTHENTICATION = "rest_framework_simplejwt.authentication.JWTAuthentication"
-AUTHENTICATION = "simplejwt_rs.authentication.JWTAuthentication"
+AUTHENTICATION = registry.ours_of(UPSTREAM_AUTHENTICATION)
 
 # REST_FRAMEWORK entries; a project merges them into its own.
 REST_FRAMEWORK: dict[str, Any] = {"DEFAULT_AUTHENTICATION_CLASSES": [AUTHENTICATION]}
 UPSTREAM_REST_FRAMEWORK: dict[str, Any] = {"DEFAULT_AUTHENTICATION_CLASSES": [UPSTREAM_AUTHENTICATION]}
 
-# SIMPLE_JWT entries; a project merges them into its own (upstream's defaults name upstream's classes).
+# SIMPLE_JWT entries; a project merges them into its own (upstream's defaults name upstream's classes).  The
+# classes of ours are the registry's (simplejwt_rs.registry: one list of upstream's classes and ours).
 SIMPLE_JWT: dict[str, Any] = {
-    "AUTH_TOKEN_CLASSES": ("simplejwt_rs.tokens.AccessToken",),
+    "AUTH_TOKEN_CLASSES": (registry.ours_of("rest_framework_simplejwt.tokens.AccessToken"),),
     "USER_AUTHENTICATION_RULE": "simplejwt_rs.policy.default_user_authentication_rule",
-    "TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainPairSerializer",
-    "TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSerializer",
-    "TOKEN_VERIFY_SERIALIZER": "simplejwt_rs.serializers.TokenVerifySerializer",
-    "TOKEN_BLACKLIST_SERIALIZER": "simplejwt_rs.serializers.TokenBlacklistSerializer",
-    "SLIDING_TOKEN_OBTAIN_SERIALIZER": "simplejwt_rs.serializers.TokenObtainSlidingSerializer",
-    "SLIDING_TOKEN_REFRESH_SERIALIZER": "simplejwt_rs.serializers.TokenRefreshSlidingSerializer",
+    **{view.setting: view.serializer for view in registry.VIEWS},
 }
 
 # Settings only simplejwt-rs reads, which a project on upstream would not have.

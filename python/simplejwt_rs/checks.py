@@ -13,11 +13,11 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from importlib.metadata import packages_distributions
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
-from django.core.checks import CheckMessage, Error, Tags, Warning, register
+from django.core.checks import ERROR, WARNING, CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.commands.migrate import Command as MigrateCommand
 from django.db import DatabaseError
@@ -29,7 +29,7 @@ from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt import views as up_views
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from . import authentication, serializers, store, tokens, upstream_patch, views
+from . import authentication, registry, store, tokens, upstream_patch, views
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import Codec
@@ -41,26 +41,66 @@ if TYPE_CHECKING:
 
 _Check = TypeVar("_Check", bound=Callable[..., list[CheckMessage]])
 
+# The one table of check ids: each with its level and what it means, in number order.  Every message below takes
+# its level from here (:func:`_message`); a test holds the ids the code emits to exactly these, and the docs'
+# checks page is rendered from it (:func:`checks_table`).
+CHECKS: dict[str, tuple[int, str]] = {
+    "simplejwt_rs.W001": (WARNING, "An HMAC signing key is shorter than the hash (32/48/64 bytes for HS256/384/512)."),
+    "simplejwt_rs.E002": (ERROR, "An asymmetric ALGORITHM with neither VERIFYING_KEY nor JWK_URL (nor KEYS)."),
+    "simplejwt_rs.E003": (ERROR, "BLACKLIST_AFTER_ROTATION is on but the token_blacklist app is not installed."),
+    "simplejwt_rs.E004": (ERROR, "The keys cannot be used with the algorithm (unparsable, wrong type or curve)."),
+    "simplejwt_rs.E005": (ERROR, "Rotation with BLACKLIST_AFTER_ROTATION but JTI_CLAIM is None: no single use."),
+    "simplejwt_rs.W007": (WARNING, "Reuse detection on but TOKEN_FAMILY_CLAIM is None: access tokens carry no family."),
+    "simplejwt_rs.E008": (ERROR, "A setting, ours or upstream's, has a value of the wrong type."),
+    "simplejwt_rs.W009": (WARNING, "USER_ID_FIELD is not a unique field of the user model."),
+    "simplejwt_rs.E010": (ERROR, "A serializer setting names a class not built on ours, or that cannot be imported."),
+    "simplejwt_rs.E011": (ERROR, "DEFAULT_AUTHENTICATION_CLASSES names upstream's JWT authentication, not ours."),
+    "simplejwt_rs.E012": (ERROR, "AUTH_TOKEN_CLASSES names a class built on upstream's, or no usable token class."),
+    "simplejwt_rs.E013": (ERROR, "A URL route gives a token view a serializer not built on ours."),
+    "simplejwt_rs.E014": (ERROR, "A URL route's view authenticates with upstream's JWT authentication."),
+    "simplejwt_rs.E015": (ERROR, "Your project's own class is built on upstream's: the import to change."),
+    "simplejwt_rs.E020": (
+        ERROR,
+        "An installed package uses subclasses of upstream's classes, PATCH_UPSTREAM_CLASSES off.",
+    ),
+    "simplejwt_rs.E021": (ERROR, "With PATCH_UPSTREAM_CLASSES, a class overrides a routed method without super()."),
+    "simplejwt_rs.E022": (ERROR, "With PATCH_UPSTREAM_CLASSES, a token class in use subclasses upstream's, not ours."),
+    "simplejwt_rs.E030": (ERROR, "JWK_URL is set and SIGNING_KEY can sign: tokens minted here carry no kid."),
+    "simplejwt_rs.E031": (ERROR, "JWK_URL is set and a URL route mints tokens this service cannot verify."),
+    "simplejwt_rs.E040": (ERROR, "Two entries of KEYS have the same kid."),
+    "simplejwt_rs.E041": (ERROR, "No entry of KEYS has a signing key, but a URL route mints tokens."),
+    "simplejwt_rs.E042": (ERROR, "An entry of KEYS has a key that does not fit its algorithm."),
+    "simplejwt_rs.E043": (ERROR, "An asymmetric entry of KEYS has a private key as its verifying_key."),
+    "simplejwt_rs.W044": (WARNING, "KEYS is set, and SIGNING_KEY/VERIFYING_KEY now only verify tokens without a kid."),
+    "simplejwt_rs.W045": (WARNING, "KEYS with JWK_URL under an HMAC ALGORITHM: the JWK set is never consulted."),
+    "simplejwt_rs.W046": (WARNING, "A URL route publishes the key set, but the entry that signs is HMAC."),
+    "simplejwt_rs.W050": (WARNING, "A SIMPLE_JWT key that neither simplejwt nor simplejwt-rs reads (a typo?)."),
+    "simplejwt_rs.W051": (WARNING, "The token store's migrations are not applied on a database (--database)."),
+}
+_LEVELS: dict[int, tuple[str, type[CheckMessage]]] = {ERROR: ("Error", Error), WARNING: ("Warning", Warning)}
+
+
+def _message(msg: str, *, id: str, hint: str | None = None) -> CheckMessage:  # noqa: A002  (Django's name)
+    """The message ``id`` says, at the level :data:`CHECKS` gives it (an id not in the table is a KeyError)."""
+    level, _meaning = CHECKS[id]
+    return _LEVELS[level][1](msg, hint=hint, id=id)
+
+
+def checks_table() -> str:
+    """:data:`CHECKS` as a Markdown table (``| id | level | meaning |``), for the docs' checks page."""
+    rows = ["| id | level | meaning |", "| --- | --- | --- |"]
+    rows += [f"| `{check_id}` | {_LEVELS[level][0]} | {meaning} |" for check_id, (level, meaning) in CHECKS.items()]
+    return "\n".join(rows) + "\n"
+
+
 # RFC 7518 section 3.2: an HMAC key must be at least as long as the hash output.
 HMAC_MIN_BYTES = {"HS256": 32, "HS384": 48, "HS512": 64}
 
-# Each serializer setting, and the class of ours that a serializer named there must be (or subclass).
-SERIALIZER_SETTINGS: dict[str, type] = {
-    "TOKEN_OBTAIN_SERIALIZER": serializers.TokenObtainSerializer,
-    "TOKEN_REFRESH_SERIALIZER": serializers.TokenRefreshSerializer,
-    "TOKEN_VERIFY_SERIALIZER": serializers.TokenVerifySerializer,
-    "TOKEN_BLACKLIST_SERIALIZER": serializers.TokenBlacklistSerializer,
-    "SLIDING_TOKEN_OBTAIN_SERIALIZER": serializers.TokenObtainSerializer,
-    "SLIDING_TOKEN_REFRESH_SERIALIZER": serializers.TokenRefreshSlidingSerializer,
-}
+# Each serializer setting, and the class of ours that a serializer named there must be (or subclass): the registry's.
+SERIALIZER_SETTINGS: dict[str, type] = {view.setting: registry.resolve(view.base) for view in registry.VIEWS}
 OUR_SERIALIZERS = tuple(set(SERIALIZER_SETTINGS.values()))
 # Views that sign new tokens (obtain and refresh, pair and sliding).
-MINTING_VIEWS = (
-    up_views.TokenObtainPairView,
-    up_views.TokenRefreshView,
-    up_views.TokenObtainSlidingView,
-    up_views.TokenRefreshSlidingView,
-)
+MINTING_VIEWS = tuple(registry.resolve(view.upstream) for view in registry.VIEWS if view.mints)
 
 
 def _name(cls: Any) -> str:
@@ -109,7 +149,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
                 "its default applies" if name != "KEYS" else "every token operation raises ImproperlyConfigured"
             )
         messages.append(
-            Error(
+            _message(
                 f"SIMPLE_JWT[{name!r}] {problem}; until it is fixed {consequence}.",
                 hint="See the README's settings tables (upstream's settings and the ones simplejwt-rs adds).",
                 id="simplejwt_rs.E008",
@@ -117,7 +157,7 @@ def check_settings(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]
         )
     for name, close in unknown_settings():
         messages.append(
-            Warning(
+            _message(
                 f"SIMPLE_JWT[{name!r}] is not a setting of simplejwt or simplejwt-rs: it is ignored"
                 + (f". Did you mean {close!r}?" if close else "."),
                 hint=f"Rename it to {close!r}." if close else "Remove it, or see the README's settings tables.",
@@ -143,7 +183,7 @@ def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
 
     if get("BLACKLIST_AFTER_ROTATION") and not blacklist_installed():
         messages.append(
-            Error(
+            _message(
                 "SIMPLE_JWT['BLACKLIST_AFTER_ROTATION'] is on but rest_framework_simplejwt.token_blacklist "
                 "is not in INSTALLED_APPS, so rotated refresh tokens stay usable.",
                 hint="Add 'rest_framework_simplejwt.token_blacklist' to INSTALLED_APPS and migrate.",
@@ -154,7 +194,7 @@ def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
     if get("ROTATE_REFRESH_TOKENS") and get("BLACKLIST_AFTER_ROTATION") and blacklist_installed():
         if get("JTI_CLAIM") is None:
             messages.append(
-                Error(
+                _message(
                     "SIMPLE_JWT['JTI_CLAIM'] is None, so a rotated refresh token cannot be told apart from "
                     "another: single-use rotation and reuse detection are impossible.",
                     hint="Leave JTI_CLAIM at its default ('jti').",
@@ -163,7 +203,7 @@ def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             )
         elif store.reuse_detection() and not get("TOKEN_FAMILY_CLAIM"):
             messages.append(
-                Warning(
+                _message(
                     "SIMPLE_JWT['TOKEN_FAMILY_CLAIM'] is None, so access tokens carry no family: verify cannot "
                     "refuse the access tokens of a revoked family (refresh tokens are still tracked).",
                     hint="Leave TOKEN_FAMILY_CLAIM at its default ('token_family').",
@@ -181,7 +221,7 @@ def _top_level_key_messages(algorithm: str, signing_key: Any) -> list[CheckMessa
         messages.extend(_short_secret("SIMPLE_JWT['SIGNING_KEY']", algorithm, signing_key))
     elif not get("VERIFYING_KEY") and not get("JWK_URL"):
         return [
-            Error(
+            _message(
                 f"SIMPLE_JWT['ALGORITHM'] is {algorithm} but neither VERIFYING_KEY nor JWK_URL is set: "
                 "no token can be verified.",
                 hint="Set VERIFYING_KEY to the public key (PEM or JWK) matching SIGNING_KEY, or use KEYS.",
@@ -193,7 +233,7 @@ def _top_level_key_messages(algorithm: str, signing_key: Any) -> list[CheckMessa
         try:
             token_backend().codec  # noqa: B018  (building it prepares and validates the keys)
         except (core_exc.JWTError, TokenBackendError, ValueError, TypeError) as exc:
-            messages.append(Error(f"SIMPLE_JWT keys cannot be used with {algorithm}: {exc}", id="simplejwt_rs.E004"))
+            messages.append(_message(f"SIMPLE_JWT keys cannot be used with {algorithm}: {exc}", id="simplejwt_rs.E004"))
     return messages
 
 
@@ -206,7 +246,7 @@ def _fallback_key_messages(algorithm: str) -> list[CheckMessage]:
     verifying = get("VERIFYING_KEY") if "VERIFYING_KEY" in named and not algorithm.startswith("HS") else None
     listed = " and ".join(f"SIMPLE_JWT[{name!r}]" for name in named)
     messages: list[CheckMessage] = [
-        Warning(
+        _message(
             f"SIMPLE_JWT['KEYS'] is set, so {listed} no longer sign{'s' if len(named) == 1 else ''}: "
             f"{'it only verifies' if len(named) == 1 else 'they only verify'} tokens without a 'kid' (minted "
             "before the switch to KEYS), under ALGORITHM.",
@@ -222,7 +262,7 @@ def _fallback_key_messages(algorithm: str) -> list[CheckMessage]:
             Codec(algorithm, signing or None, verifying or None)
         except (core_exc.JWTError, ValueError, TypeError, OverflowError) as exc:
             messages.append(
-                Error(
+                _message(
                     f"{listed} (which verify tokens without a kid) cannot be used with {algorithm}: {exc}",
                     id="simplejwt_rs.E004",
                 )
@@ -236,7 +276,7 @@ def _short_secret(where: str, algorithm: str, secret: Any) -> list[CheckMessage]
     if not isinstance(key, bytes) or len(key) >= HMAC_MIN_BYTES[algorithm]:
         return []  # a JWK mapping: the core checks it
     return [
-        Warning(
+        _message(
             f"{where} is {len(key)} bytes; {algorithm} needs at least {HMAC_MIN_BYTES[algorithm]} to resist "
             "brute force.",
             hint="Use a random key of at least the hash length, e.g. secrets.token_urlsafe(64).",
@@ -265,12 +305,12 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         try:
             cls = import_string(path) if isinstance(path, str) else path
         except Exception as exc:  # noqa: BLE001  (ImportError, or the module itself fails)
-            messages.append(Error(f"SIMPLE_JWT[{setting!r}] cannot be imported: {exc}", id="simplejwt_rs.E010"))
+            messages.append(_message(f"SIMPLE_JWT[{setting!r}] cannot be imported: {exc}", id="simplejwt_rs.E010"))
             continue
         if not (isinstance(cls, type) and issubclass(cls, ours)) and not _project_import(cls):  # (that is E015)
             base = _our_counterpart(cls) or jwt_settings.counterpart(jwt_settings.upstream.DEFAULTS[setting])
             messages.append(
-                Error(
+                _message(
                     f"SIMPLE_JWT[{setting!r}] is {_name(cls)}, which is not built on {_name(ours)}: "
                     "requests through it skip the user policy and single-use rotation.",
                     hint=f"Subclass {base if isinstance(base, str) else _name(base)} instead.",
@@ -284,7 +324,7 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             cls = import_string(jwt_settings.counterpart(entry)) if isinstance(entry, str) else entry
         except Exception as exc:  # noqa: BLE001  (ImportError, or the module itself fails)
             messages.append(
-                Error(
+                _message(
                     f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {entry!r}, which cannot be imported: {exc}. Every "
                     "request with a token then fails.",
                     hint="Name a token class by its dotted path, e.g. 'simplejwt_rs.tokens.AccessToken'.",
@@ -295,7 +335,7 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         cls = jwt_settings.counterpart(cls)
         if not (isinstance(cls, type) and issubclass(cls, (up_tokens.Token, tokens.Token))):
             messages.append(
-                Error(
+                _message(
                     f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {entry!r}, which is not a token class: every request "
                     "with a token then fails.",
                     hint="Name a token class by its dotted path, e.g. 'simplejwt_rs.tokens.AccessToken'.",
@@ -309,7 +349,7 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             and not _project_import(cls)
         ):
             messages.append(
-                Error(
+                _message(
                     f"SIMPLE_JWT['AUTH_TOKEN_CLASSES'] names {_name(cls)}, which is built on upstream's token "
                     "classes, not ours.",
                     hint="Subclass simplejwt_rs.tokens.AccessToken (or the class of ours of the same name).",
@@ -325,7 +365,7 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             continue  # DRF itself reports it at the first request
         if _bypasses_authentication(cls) and not _project_import(cls):
             messages.append(
-                Error(
+                _message(
                     f"REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES'] names {_name(cls)}: it authenticates "
                     "requests without the user policy (USER_AUTHENTICATION_RULE, password changes).",
                     hint="Use simplejwt_rs.authentication.JWTAuthentication (or subclass it).",
@@ -340,7 +380,7 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         field = None
     if field is None or not (field.primary_key or field.unique):
         messages.append(
-            Warning(
+            _message(
                 f"SIMPLE_JWT['USER_ID_FIELD'] is {field_name!r}, which is not a unique field of the user model: "
                 "a token whose id matches several users authenticates none of them, and an id given up by one "
                 "user and taken by another hands the old user's tokens to the new one.",
@@ -351,13 +391,44 @@ def check_classes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     return messages
 
 
-def _routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
+def _walk(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
     found = []
     for pattern in patterns:
         if isinstance(pattern, URLResolver):
-            found.extend(_routes(pattern.url_patterns, prefix + str(pattern.pattern)))
+            found.extend(_walk(pattern.url_patterns, prefix + str(pattern.pattern)))
         elif isinstance(pattern, URLPattern):
             found.append((prefix + str(pattern.pattern), pattern.callback))
+    return found
+
+
+class _RoutedView(NamedTuple):
+    route: str
+    view_class: type[Any]
+    initkwargs: dict[str, Any]
+
+
+# The one walk of the URL routes, shared by every check that reads them: (the resolver it walked, its views).
+# A resolver is built once per URLconf (a new ROOT_URLCONF, or clear_url_caches(), gives a new one), so one run
+# of the checks walks the routes once.
+_walked: list[tuple[Any, list[_RoutedView]]] = []
+
+
+def _routed_views() -> list[_RoutedView]:
+    """(route, view class, initkwargs) for each URL route served by a class-based view (empty: broken URLconf)."""
+    try:
+        resolver = get_resolver()
+        if _walked and _walked[0][0] is resolver:
+            return _walked[0][1]
+        routes = _walk(resolver.url_patterns)
+    except Exception:  # noqa: BLE001  (a broken URLconf is Django's own check to report)
+        return []
+    found = []
+    for route, callback in routes:
+        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
+        if isinstance(view_class, type):
+            initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
+            found.append(_RoutedView(route, view_class, initkwargs))
+    _walked[:] = [(resolver, found)]
     return found
 
 
@@ -366,18 +437,10 @@ def _routes(patterns: list[Any], prefix: str = "") -> list[tuple[str, Any]]:
 def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     """Routed views that would take a token past our serializers or our authentication."""
     messages: list[CheckMessage] = []
-    try:
-        routes = _routes(get_resolver().url_patterns)
-    except Exception:  # noqa: BLE001  (a broken URLconf is Django's own check to report)
-        return messages
-    for route, callback in routes:
-        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
-        if not isinstance(view_class, type):
-            continue
-        initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
+    for route, view_class, initkwargs in _routed_views():
         if issubclass(view_class, MINTING_VIEWS) and get("JWK_URL") and not _keys_or_none():
             messages.append(
-                Error(
+                _message(
                     f"URL route {route!r} ({_name(view_class)}) mints tokens, but with SIMPLE_JWT['JWK_URL'] set "
                     "this service verifies with the key set's keys: it cannot mint a token it would accept.",
                     hint="Mint tokens in the service that owns the key set; route only verify-side views here.",
@@ -389,7 +452,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 serializer = view_class(**initkwargs).get_serializer_class()
             except Exception as exc:  # noqa: BLE001
                 messages.append(
-                    Error(
+                    _message(
                         f"URL route {route!r}: the serializer of {_name(view_class)} fails: {exc}",
                         id="simplejwt_rs.E013",
                     )
@@ -397,7 +460,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                 continue
             if not _serializer_is_ours(serializer) and not _project_import(serializer):
                 messages.append(
-                    Error(
+                    _message(
                         f"URL route {route!r} ({_name(view_class)}) uses {_name(serializer)}, which is not built on "
                         "simplejwt_rs.serializers: tokens it handles skip the user policy and single-use rotation.",
                         hint="Route it with the serializer setting (left unset or naming ours), or subclass ours.",
@@ -409,7 +472,7 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
             for cls in initkwargs.get("authentication_classes", classes) or ():
                 if _bypasses_authentication(cls) and not _project_import(cls):
                     messages.append(
-                        Error(
+                        _message(
                             f"URL route {route!r} ({_name(view_class)}) authenticates with {_name(cls)}, which "
                             "skips the user policy.",
                             hint="Use simplejwt_rs.authentication.JWTAuthentication (or subclass it).",
@@ -435,7 +498,7 @@ def check_jwk_url(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     if not can_sign:
         return []
     return [
-        Error(
+        _message(
             f"SIMPLE_JWT['JWK_URL'] is set and SIGNING_KEY can sign {algorithm}: the tokens this service mints "
             "(obtain, refresh, sliding refresh) carry no 'kid' header, so its own authentication, verify and "
             "refresh refuse them.",
@@ -468,29 +531,11 @@ def _is_private(key: Any) -> bool:
 
 
 def _minting_routes() -> list[str]:
-    try:
-        routes = _routes(get_resolver().url_patterns)
-    except Exception:  # noqa: BLE001  (a broken URLconf is Django's own check to report)
-        return []
-    return [
-        route
-        for route, callback in routes
-        if isinstance(view := getattr(callback, "view_class", None) or getattr(callback, "cls", None), type)
-        and issubclass(view, MINTING_VIEWS)
-    ]
+    return [view.route for view in _routed_views() if issubclass(view.view_class, MINTING_VIEWS)]
 
 
 def _jwks_routes() -> list[str]:
-    try:
-        routes = _routes(get_resolver().url_patterns)
-    except Exception:  # noqa: BLE001
-        return []
-    return [
-        route
-        for route, callback in routes
-        if isinstance(view := getattr(callback, "view_class", None) or getattr(callback, "cls", None), type)
-        and issubclass(view, views.JWKSView)
-    ]
+    return [view.route for view in _routed_views() if issubclass(view.view_class, views.JWKSView)]
 
 
 @register(Tags.security, Tags.urls)
@@ -506,7 +551,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     duplicates = sorted(kid for kid, count in counts.items() if count > 1)
     if duplicates:
         messages.append(
-            Error(
+            _message(
                 f"SIMPLE_JWT['KEYS'] has the kid {', '.join(map(repr, duplicates))} more than once: a token's kid "
                 "must name exactly one key, so this key set cannot be used.",
                 hint="Give every entry its own kid (e.g. the date the key was made: '2026-11').",
@@ -518,7 +563,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
     minting = _minting_routes()
     if not signers and minting:
         messages.append(
-            Error(
+            _message(
                 f"No entry of SIMPLE_JWT['KEYS'] has a signing_key, but URL route {minting[0]!r} mints tokens "
                 "(obtain or refresh): it cannot sign any.",
                 hint="Give the entry that should sign a signing_key (the first entry with one signs), or route "
@@ -535,7 +580,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         except (core_exc.JWTError, ValueError, TypeError, OverflowError) as exc:
             # The core's message names the kid and never the key material.
             messages.append(
-                Error(
+                _message(
                     f"SIMPLE_JWT['KEYS'] entry {kid!r} cannot be used with {entry_algorithm}: {exc}",
                     hint="Give the entry a key of the algorithm's type (an RSA key for RS*/PS*, the curve for "
                     "ES*, Ed25519 for EdDSA, a secret for HS*), or set its 'algorithm'.",
@@ -551,7 +596,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                     )
         elif _is_private(entry.get("verifying_key")):
             messages.append(
-                Error(
+                _message(
                     f"SIMPLE_JWT['KEYS'] entry {kid!r} has a private key as its verifying_key: a verify-only "
                     "entry is what is handed to every server that only verifies, so the private key would be too.",
                     hint="Give verifying_key the public key only (the SPKI PEM, or the JWK without 'd'); an entry "
@@ -562,7 +607,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
 
     if get("JWK_URL") and isinstance(algorithm, str) and algorithm.startswith("HS"):
         messages.append(
-            Warning(
+            _message(
                 f"SIMPLE_JWT['JWK_URL'] is set with KEYS, but ALGORITHM is {algorithm}: the JWK set is consulted "
                 "only for an asymmetric ALGORITHM (its keys verify under ALGORITHM), so it is never fetched.",
                 hint="Set ALGORITHM to the JWK set's algorithm and give the KEYS entries their own 'algorithm'.",
@@ -576,7 +621,7 @@ def check_keys(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         signer_algorithm = signer.get("algorithm", algorithm)
         if isinstance(signer_algorithm, str) and signer_algorithm.startswith("HS"):
             messages.append(
-                Warning(
+                _message(
                     f"URL route {jwks_routes[0]!r} publishes the key set, but the entry that signs, "
                     f"{signer['kid']!r}, is {signer_algorithm}: an HMAC key is never published, so no one can "
                     "verify these tokens from the published set.",
@@ -656,17 +701,9 @@ def _classes_in_use() -> list[tuple[str, Any]]:
             found.append(("REST_FRAMEWORK['DEFAULT_AUTHENTICATION_CLASSES']", import_string(path)))
         except Exception:  # noqa: BLE001
             continue
-    try:
-        routes = _routes(get_resolver().url_patterns)
-    except Exception:  # noqa: BLE001  (a broken URLconf is Django's own check to report)
-        routes = []
-    for route, callback in routes:
-        view_class = getattr(callback, "view_class", None) or getattr(callback, "cls", None)
-        if not (isinstance(view_class, type) and issubclass(view_class, APIView)):
+    for route, view_class, initkwargs in _routed_views():
+        if not issubclass(view_class, APIView):
             continue
-        # What issubclass just proved; mypy narrows no further, as DRF ships no types (APIView is Any to it).
-        view_class = cast("type[APIView]", view_class)
-        initkwargs = getattr(callback, "view_initkwargs", None) or getattr(callback, "initkwargs", None) or {}
         where = f"URL route {route!r} ({_name(view_class)})"
         for cls in initkwargs.get("authentication_classes", view_class.authentication_classes) or ():
             found.append((where, cls))
@@ -705,7 +742,7 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
             and issubclass(cls, up_tokens.BlacklistMixin)
         ):
             messages.append(
-                Error(
+                _message(
                     f"{where}: {_name(cls)} subclasses upstream's {_name(cls.__mro__[1])}, not ours: even with "
                     "PATCH_UPSTREAM_CLASSES its tokens are validated on upstream's path, so a rotated refresh token "
                     "presented again is refused as blacklisted without revoking its family.",
@@ -730,7 +767,7 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
         override = _override_without_super(cls, base)
         if override is not None:
             messages.append(
-                Error(
+                _message(
                     f"{where}: {override} overrides upstream's {_name(base)} method without calling super(), so "
                     "even with PATCH_UPSTREAM_CLASSES it skips the user policy and single-use rotation.",
                     hint="Call super() in the override, or build the class on simplejwt_rs's of the same name.",
@@ -740,7 +777,7 @@ def check_upstream_subclasses(app_configs: Any = None, **kwargs: Any) -> list[Ch
     for package, classes in sorted(by_package.items()):
         listed = ", ".join(f"{cls} (a {base})" for cls, base in sorted(classes.items()))
         messages.append(
-            Error(
+            _message(
                 f"The installed package {package!r} routes tokens through its subclasses of upstream's classes (or "
                 f"yours built on them): {listed}. No settings line can point them at simplejwt_rs, so their "
                 "requests skip the user policy (USER_AUTHENTICATION_RULE, deleted users, password changes) and "
@@ -867,7 +904,7 @@ def check_project_imports(app_configs: Any = None, **kwargs: Any) -> list[CheckM
     for (_, base), (klass, ours, classes, places) in by_import.items():
         module = _where(_source(klass))
         messages.append(
-            Error(
+            _message(
                 f"{', '.join(classes)} (your project's code) {'is' if len(classes) == 1 else 'are'} built on "
                 f"upstream's {_name(base)}, so requests through {'it' if len(classes) == 1 else 'them'} skip the "
                 f"user policy and single-use rotation. Used by {', '.join(places)}.",
@@ -905,7 +942,7 @@ def check_migrations_applied(app_configs: Any = None, databases: Any = None, **k
             continue
         if missing:
             messages.append(
-                Warning(
+                _message(
                     f"Database {alias!r} lacks the token store's tables: migration(s) {', '.join(missing)} "
                     "not applied. Refresh, logout and verify fail with a server error until they are.",
                     hint=f"Run: python manage.py migrate --database {alias}",

@@ -10,7 +10,6 @@ value, and the :func:`on_change` hooks drop whatever was built from the old one
 from __future__ import annotations
 
 import difflib
-import importlib
 import json
 import math
 import re
@@ -29,6 +28,7 @@ from django.utils.module_loading import import_string
 from rest_framework_simplejwt import settings as upstream
 from rest_framework_simplejwt.utils import aware_utcnow
 
+from . import registry
 from ._core import ALGORITHMS
 
 if TYPE_CHECKING:
@@ -490,25 +490,19 @@ def get_ours(name: str) -> Any:
     return _ours(value)
 
 
-MIRRORED = {
-    f"rest_framework_simplejwt.{name}": f"simplejwt_rs.{name}" for name in ("tokens", "serializers", "authentication")
-}
-
-
 def counterpart(obj: Any) -> Any:
-    """Our class of the same name for one of upstream's (a class or its dotted path); anything else unchanged."""
+    """Our class of the same name for one of upstream's (a class or its dotted path); anything else unchanged.
+
+    The pairs are :mod:`simplejwt_rs.registry`'s.
+    """
     return _ours(obj)
 
 
 def _ours(obj: Any) -> Any:
-    path = obj if isinstance(obj, str) else f"{getattr(obj, '__module__', '')}.{getattr(obj, '__qualname__', '')}"
-    module, _, attr = path.rpartition(".")
-    if module not in MIRRORED:
-        return obj
-    ours = getattr(importlib.import_module(MIRRORED[module]), attr, None)
+    ours = registry.ours_of(obj if isinstance(obj, str) else registry.dotted(obj))
     if ours is None:
         return obj
-    return f"{MIRRORED[module]}.{attr}" if isinstance(obj, str) else ours
+    return ours if isinstance(obj, str) else registry.resolve(ours)
 
 
 def blacklist_installed() -> bool:

@@ -20,8 +20,8 @@ subclass that does not override them, or calls ``super()``, inherits ours:
   ``BlacklistMixin.blacklist`` (dj-rest-auth's logout) logs out through the
   store as ours does, for a project's own subclass of upstream's too.
 
-:data:`ROUTED` is the one list of upstream's classes and methods replaced:
-:func:`apply` patches exactly it, and the system checks (``checks.py``: E011,
+:data:`ROUTED` (with :data:`TOKEN_ROUTES`) is the list of upstream's classes and methods replaced, read from
+:mod:`simplejwt_rs.registry`: :func:`apply` patches exactly it, and the system checks (``checks.py``: E011,
 E013, E014, E020, E021) read it, so that a class the opt-in does not route is
 reported, not assumed safe.
 
@@ -41,44 +41,48 @@ from rest_framework_simplejwt import authentication as up_auth
 from rest_framework_simplejwt import serializers as up_serializers
 from rest_framework_simplejwt import tokens as up_tokens
 
-from . import authentication, serializers, tokens
+from . import registry, tokens
 from . import settings as jwt_settings
 
 SETTING = "PATCH_UPSTREAM_CLASSES"
 
-# Upstream's token classes and ours: constructing upstream's builds ours.
-TOKEN_CLASSES: dict[type[up_tokens.Token], type[tokens.Token]] = {
-    up_tokens.AccessToken: tokens.AccessToken,
-    up_tokens.RefreshToken: tokens.RefreshToken,
-    up_tokens.SlidingToken: tokens.SlidingToken,
-    up_tokens.UntypedToken: tokens.UntypedToken,
-}
 
-AUTHENTICATION_METHODS = ("get_header", "get_raw_token", "get_validated_token", "get_user", "authenticate_header")
-# Upstream's serializers whose validate() runs one of ours (sharing the caller's context and token class).
-SERIALIZERS: dict[type, type] = {
-    up_serializers.TokenRefreshSerializer: serializers.TokenRefreshSerializer,
-    up_serializers.TokenRefreshSlidingSerializer: serializers.TokenRefreshSlidingSerializer,
-    up_serializers.TokenVerifySerializer: serializers.TokenVerifySerializer,
-    up_serializers.TokenBlacklistSerializer: serializers.TokenBlacklistSerializer,
+# Everything below is registry.PAIRS' ``routed`` column, resolved.
+_TOKENS = f"{registry.UPSTREAM}.tokens."
+# Upstream's token classes and ours: constructing upstream's builds ours (and their for_user mints ours).
+TOKEN_CLASSES: dict[type[up_tokens.Token], type[tokens.Token]] = {
+    registry.resolve(pair.upstream): registry.resolve(pair.ours) for pair in registry.PAIRS if "for_user" in pair.routed
+}
+# The token classes' attributes replaced: Token.__new__ (constructs ours), each class's for_user (mints ours),
+# BlacklistMixin.blacklist (logs out through the store as ours does).
+TOKEN_ROUTES: dict[type, tuple[type, tuple[str, ...]]] = {
+    registry.resolve(pair.upstream): (registry.resolve(pair.ours), pair.routed)
+    for pair in registry.PAIRS
+    if pair.routed and pair.upstream.startswith(_TOKENS)
 }
 
 # The one list: upstream class -> (ours, the methods of upstream's class's own __dict__ that ours replace).
 # apply() patches exactly these (and the token classes above); checks.py derives what it accepts from it.
 ROUTED: dict[type, tuple[type, tuple[str, ...]]] = {
-    up_auth.JWTAuthentication: (authentication.JWTAuthentication, AUTHENTICATION_METHODS),
-    # Upstream's stateless class has a get_user of its own (no policy at all): ours applies POLICY_CACHE's.
-    up_auth.JWTStatelessUserAuthentication: (authentication.JWTStatelessUserAuthentication, ("get_user",)),
-    **{upstream_cls: (ours, ("validate",)) for upstream_cls, ours in SERIALIZERS.items()},
-    # Credentials and USER_AUTHENTICATION_RULE as ours; Pair/Sliding then mint through get_token.
-    up_serializers.TokenObtainSerializer: (serializers.TokenObtainSerializer, ("validate", "get_token")),
+    registry.resolve(pair.upstream): (registry.resolve(pair.ours), pair.routed)
+    for pair in registry.PAIRS
+    if pair.routed and not pair.upstream.startswith(_TOKENS)
+}
+AUTHENTICATION_METHODS = ROUTED[up_auth.JWTAuthentication][1]
+# Upstream's serializers whose validate() runs one of ours (sharing the caller's context and token class).  Not
+# obtain's: its validate sets ``self.user``, which the caller's own validate then reads (it routes get_token too).
+SERIALIZERS: dict[type, type] = {
+    upstream_cls: ours
+    for upstream_cls, (ours, names) in ROUTED.items()
+    if upstream_cls.__module__ == up_serializers.__name__ and "get_token" not in names
 }
 
 
 def routes(owner: type, name: str) -> bool:
     """Whether the opt-in replaces ``owner.name`` (the method defined in ``owner``'s own body) with ours."""
     entry = ROUTED.get(owner)
-    return entry is not None and name in entry[1]
+    token_entry = TOKEN_ROUTES.get(owner)
+    return (entry is not None and name in entry[1]) or (token_entry is not None and name in token_entry[1])
 
 
 _ABSENT = object()
@@ -180,15 +184,18 @@ def apply() -> None:
         for name in names:
             _set(upstream_cls, name, _replacement(upstream_cls, ours, name))
 
-    _set(up_tokens.Token, "__new__", staticmethod(_token_new))
-    for upstream_cls in TOKEN_CLASSES:
-        # for_user lives on upstream's BlacklistMixin or Token; set it on each concrete class.
-        original = next(k.__dict__["for_user"] for k in upstream_cls.__mro__ if "for_user" in k.__dict__)
-        _set(upstream_cls, "for_user", _token_for_user(original))
-    # Upstream defines blacklist() only if its blacklist app was installed when its tokens module was imported.
-    if "blacklist" in up_tokens.BlacklistMixin.__dict__:
-        mixin = up_tokens.BlacklistMixin
-        _set(mixin, "blacklist", _routed(mixin, "blacklist", tokens.BlacklistMixin, tokens.BlacklistMixin.blacklist))
+    for upstream_cls, (ours, names) in TOKEN_ROUTES.items():
+        for name in names:
+            if name == "__new__":
+                _set(upstream_cls, name, staticmethod(_token_new))
+            elif name == "for_user":
+                # for_user lives on upstream's BlacklistMixin or Token; set it on each concrete class.
+                original = next(k.__dict__[name] for k in upstream_cls.__mro__ if name in k.__dict__)
+                _set(upstream_cls, name, _token_for_user(original))
+            elif name in upstream_cls.__dict__:
+                # BlacklistMixin.blacklist: upstream defines it only if its blacklist app was installed when its
+                # tokens module was imported.
+                _set(upstream_cls, name, _routed(upstream_cls, name, ours, ours.__dict__[name]))
 
 
 def remove() -> None:

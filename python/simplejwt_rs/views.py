@@ -20,20 +20,13 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as upstream
 
-from . import errors, policy, store
+from . import errors, policy, registry, store
 from .authentication import auth_header_types
 from .backends import token_backend
 from .settings import get, get_ours
 
-# Each upstream view and the setting that names its serializer.
-SERIALIZER_SETTING = {
-    upstream.TokenObtainPairView: "TOKEN_OBTAIN_SERIALIZER",
-    upstream.TokenRefreshView: "TOKEN_REFRESH_SERIALIZER",
-    upstream.TokenObtainSlidingView: "SLIDING_TOKEN_OBTAIN_SERIALIZER",
-    upstream.TokenRefreshSlidingView: "SLIDING_TOKEN_REFRESH_SERIALIZER",
-    upstream.TokenVerifyView: "TOKEN_VERIFY_SERIALIZER",
-    upstream.TokenBlacklistView: "TOKEN_BLACKLIST_SERIALIZER",
-}
+# Each upstream view and the setting that names its serializer (registry.VIEWS).
+SERIALIZER_SETTING: dict[Any, str] = {registry.resolve(view.upstream): view.setting for view in registry.VIEWS}
 
 
 class JSONParser(parsers.JSONParser):
@@ -65,7 +58,7 @@ def route_upstream_views() -> None:
     if it is not ours, simplejwt_rs.E013).
     """
     for view, setting in SERIALIZER_SETTING.items():
-        view._serializer_class = _serializer_from(setting)  # type: ignore[assignment]
+        view._serializer_class = _serializer_from(setting)
     # The token views take bodies from anyone, before authentication.
     upstream.TokenViewBase.parser_classes = _safe_parsers(upstream.TokenViewBase.parser_classes)
 
@@ -73,32 +66,40 @@ def route_upstream_views() -> None:
 class TokenViewBase(upstream.TokenViewBase):
     parser_classes = _safe_parsers(upstream.TokenViewBase.parser_classes)
 
+    @property
+    def _serializer_class(self) -> Any:  # type: ignore[override]
+        """The serializer setting of the upstream view this one is built on, read per request (upstream's
+        classes swapped for ours); ``""`` (upstream's base's value) for a view built on none of them."""
+        setting = next((SERIALIZER_SETTING[klass] for klass in type(self).__mro__ if klass in SERIALIZER_SETTING), None)
+        return "" if setting is None else get_ours(setting)
+
     def get_authenticate_header(self, request: Any) -> str:
         return f'{auth_header_types()[0]} realm="{self.www_authenticate_realm}"'
 
 
+# Ours of upstream's token views (registry.VIEWS names them), each with its serializer setting through its base.
 class TokenObtainPairView(TokenViewBase, upstream.TokenObtainPairView):
-    _serializer_class = _serializer_from("TOKEN_OBTAIN_SERIALIZER")
+    pass
 
 
 class TokenRefreshView(TokenViewBase, upstream.TokenRefreshView):
-    _serializer_class = _serializer_from("TOKEN_REFRESH_SERIALIZER")
+    pass
 
 
 class TokenObtainSlidingView(TokenViewBase, upstream.TokenObtainSlidingView):
-    _serializer_class = _serializer_from("SLIDING_TOKEN_OBTAIN_SERIALIZER")
+    pass
 
 
 class TokenRefreshSlidingView(TokenViewBase, upstream.TokenRefreshSlidingView):
-    _serializer_class = _serializer_from("SLIDING_TOKEN_REFRESH_SERIALIZER")
+    pass
 
 
 class TokenVerifyView(TokenViewBase, upstream.TokenVerifyView):
-    _serializer_class = _serializer_from("TOKEN_VERIFY_SERIALIZER")
+    pass
 
 
 class TokenBlacklistView(TokenViewBase, upstream.TokenBlacklistView):
-    _serializer_class = _serializer_from("TOKEN_BLACKLIST_SERIALIZER")
+    pass
 
 
 class RevokeUserTokensView(APIView):

@@ -207,3 +207,18 @@ def test_upstream_classes_answer_a_database_outage_as_ours_do(alice):
             with pytest.raises(DatabaseUnavailable):
                 serializer.is_valid()
     assert up_serializers.TokenRefreshSerializer(data={"refresh": refresh}).is_valid()  # nothing was consumed
+
+
+def test_the_patch_routes_exactly_the_registrys_methods_and_the_checks_know_each(settings):
+    """The registry's ``routed`` column is what apply() replaces, tokens included, and what routes() says."""
+    from simplejwt_rs import registry
+
+    assert upstream_patch.applied()
+    listed = {(registry.resolve(pair.upstream), name) for pair in registry.PAIRS for name in pair.routed}
+    assert "rest_framework_simplejwt.token_blacklist" in settings.INSTALLED_APPS  # (else no blacklist to route)
+    assert set(upstream_patch._originals) == listed
+    assert all(upstream_patch.routes(owner, name) for owner, name in listed)
+    assert not upstream_patch.routes(up_auth.JWTAuthentication, "authenticate")
+    assert {registry.resolve(pair.upstream) for pair in registry.PAIRS if "for_user" in pair.routed} == set(
+        upstream_patch.TOKEN_CLASSES
+    )

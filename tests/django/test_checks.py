@@ -102,3 +102,70 @@ def test_what_counts_as_the_projects_own_code(settings, tmp_path, monkeypatch):
     assert not _third_party(UpstreamRefreshSubclass)
     settings.BASE_DIR = tmp_path / "site-packages"  # a site-packages directory is never the project's
     assert _third_party(Installed)
+
+
+def _emitted_ids() -> dict[str, set[str]]:
+    """Every check id a message of the package is built with (``id="..."``, read from the code): id -> modules."""
+    import ast
+
+    root = Path(__file__).resolve().parents[2] / "python" / "simplejwt_rs"
+    found: dict[str, set[str]] = {}
+    for source in root.rglob("*.py"):
+        for node in ast.walk(ast.parse(source.read_text())):
+            for keyword in node.keywords if isinstance(node, ast.Call) else ():
+                if keyword.arg == "id" and isinstance(keyword.value, ast.Constant):
+                    found.setdefault(keyword.value.value, set()).add(source.name)
+    return found
+
+
+def test_every_check_id_is_in_the_one_table_and_every_table_id_is_emitted():
+    """checks.CHECKS is the one list of ids: each message takes its level from it, none is missing or extra."""
+    from simplejwt_rs.checks import CHECKS
+
+    emitted = _emitted_ids()
+    assert set(emitted) == set(CHECKS)
+    assert all(modules == {"checks.py"} for modules in emitted.values())
+    assert list(CHECKS) == sorted(CHECKS, key=lambda check_id: check_id[-3:])  # in number order
+    for check_id, (level, meaning) in CHECKS.items():
+        assert level == (checks.ERROR if check_id[len("simplejwt_rs.")] == "E" else checks.WARNING)
+        assert meaning.endswith(".") and "\n" not in meaning and "|" not in meaning
+
+
+def test_a_message_takes_its_level_from_the_table():
+    from simplejwt_rs.checks import CHECKS
+
+    with simple_jwt(SIGNING_KEY="short", ALGORITHM="HS256", BLACKLIST_AFTER_ROTATION="yes"):
+        found = [m for m in check_settings() if m.id in ("simplejwt_rs.W001", "simplejwt_rs.E008")]
+    assert {m.id for m in found} == {"simplejwt_rs.W001", "simplejwt_rs.E008"}
+    for message in found:
+        assert message.level == CHECKS[message.id][0]
+        assert isinstance(message, checks.Warning if message.level == checks.WARNING else checks.Error)
+
+
+def test_the_checks_table_renders_as_markdown():
+    from simplejwt_rs.checks import CHECKS, checks_table
+
+    lines = checks_table().splitlines()
+    assert lines[:2] == ["| id | level | meaning |", "| --- | --- | --- |"]
+    assert len(lines) == 2 + len(CHECKS)
+    for line, (check_id, (_level, meaning)) in zip(lines[2:], CHECKS.items(), strict=True):
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        assert cells == [f"`{check_id}`", "Error" if check_id.split(".")[1][0] == "E" else "Warning", meaning]
+
+
+def test_one_check_run_walks_the_url_routes_once(monkeypatch):
+    """check_routes, check_keys and the subclass checks share one walk of the routes per URLconf."""
+    from simplejwt_rs import checks as ours
+
+    walks = []
+    walk = ours._walk
+
+    def counting(patterns, prefix=""):
+        if not prefix:
+            walks.append(prefix)
+        return walk(patterns, prefix)
+
+    monkeypatch.setattr(ours, "_walk", counting)
+    monkeypatch.setattr(ours, "_walked", [])
+    checks.run_checks(tags=[checks.Tags.security])
+    assert len(walks) == 1
