@@ -60,7 +60,7 @@ check: $(VENV)/.deps ## The quick loop (< 2 min; after make install or maturin d
 	$(PY) -m pytest -q -p no:cacheprovider tests/core
 
 docs: $(VENV)/.deps ## The docs site (mkdocs.yml, docs/): mkdocs build --strict into target/site/
-	$(VENV)/bin/mkdocs build --strict
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
 	$(PY) examples/demo/run_demo.py
