@@ -68,7 +68,7 @@ def test_rotation_checks(settings):
 
 
 def test_the_checks_page_lists_every_check_id_and_no_other():
-    """One table lists the check ids: the docs' checks page's, which every id the code emits must be in (and only those)."""
+    """One table lists the check ids: docs/checks.md's, which every id the code emits must be in (and only those)."""
     root = Path(__file__).resolve().parents[2]
     emitted = set()
     for source in (root / "python" / "simplejwt_rs").rglob("*.py"):
