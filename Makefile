@@ -12,7 +12,7 @@ override PYTHON := $(or $(shell command -v $(PYTHON)),$(PYTHON))
 export PATH := $(abspath $(VENV))/bin:$(PATH)
 
 .DEFAULT_GOAL := help
-.PHONY: help install test test-rust test-python test-pg lint demo matrix clean
+.PHONY: help install test test-rust test-python test-pg lint demo matrix clean check docs
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -50,7 +50,17 @@ matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; 
 	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
 	$(VENV)/bin/nox
 
-test: lint supply-chain test-rust test-python test-pg test-multi matrix test-upstream test-install test-clean-path test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
+test: lint docs supply-chain test-rust test-python test-pg test-multi matrix test-upstream test-install test-clean-path test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
+
+check: $(VENV)/.deps ## The quick loop (< 2 min; after make install or maturin develop): ruff, mypy, cargo test, pytest tests/core
+	$(VENV)/bin/ruff check python tests examples bench fuzz harness scripts
+	$(VENV)/bin/ruff format --check python tests examples bench fuzz harness scripts
+	$(PY) -m mypy
+	cargo test --no-default-features -q
+	$(PY) -m pytest -q -p no:cacheprovider tests/core
+
+docs: $(VENV)/.deps ## The docs site (mkdocs.yml, docs/): mkdocs build --strict into target/site/
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict
 
 demo: install ## The example DRF project under gunicorn on 127.0.0.1, driven over real HTTP
 	$(PY) examples/demo/run_demo.py
@@ -101,7 +111,7 @@ bench-install: $(BENCH_VENV)/.deps ## Benchmark env: .venv-bench with our wheel,
 	cp Cargo.lock bench/rsa_floor/Cargo.lock
 	CARGO_TARGET_DIR=$(CURDIR)/target cargo build --release --quiet --manifest-path bench/rsa_floor/Cargo.toml
 
-bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchmarks/ and README (~6 min)
+bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchmarks/ (~6 min)
 	$(BENCH_PY) bench/core.py
 	$(BENCH_PY) bench/django_paths.py
 	$(BENCH_PY) bench/http_load.py
@@ -111,7 +121,7 @@ bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchm
 messages: ## Compile the translation catalogues (python/simplejwt_rs/locale/*/django.po -> .mo; standard library only)
 	$(PYTHON) scripts/compile_messages.py
 
-bench-report: ## Rebuild docs/benchmarks/README.md, the chart and the README section from the JSON
+bench-report: ## Rebuild docs/benchmarks/README.md and the chart from the JSON
 	$(BENCH_PY) bench/report.py
 
 # --- distribution (issue 11): an sdist and one abi3 wheel in dist/, and a test that installs each ------
@@ -172,7 +182,7 @@ test-multi: install ## Two gunicorn servers, one PostgreSQL, one Redis (throwawa
 .PHONY: test-upstream
 UPSTREAM_DIR := target/upstream-suite
 
-test-upstream: $(VENV)/.deps ## simplejwt 5.5.1's and 5.3.1's own tests on upstream and on ours; each difference must be in the README
+test-upstream: $(VENV)/.deps ## simplejwt 5.5.1's and 5.3.1's own tests on upstream and on ours; each difference must be in docs/security.md
 	rm -rf $(UPSTREAM_DIR)/wheel
 	$(PIP) wheel -q --no-build-isolation --no-deps -w $(UPSTREAM_DIR)/wheel .
 	$(PY) scripts/upstream_suite.py --work $(UPSTREAM_DIR) --wheel $(UPSTREAM_DIR)/wheel/simplejwt_rs-*.whl

@@ -14,9 +14,9 @@ For each upstream release in VERSIONS:
 4. it prints ``upstream on itself: N passed, M failed; ours: N passed, M failed`` (tests and
    subtests, as pytest counts them), and every test that passes upstream but fails ours, each
    with the entry of ``upstream_differences.txt`` that matches it: the numbered deliberate
-   difference of the README it is due to, and why.
+   difference of docs/security.md it is due to, and why.
 
-Exit status 1 when such a test matches no entry, an entry names a difference the README does not
+Exit status 1 when such a test matches no entry, an entry names a difference docs/security.md does not
 list, a run could not run, or a run passed fewer tests than its release's ``Stack.passed`` says
 (each side has a floor: a suite that fails to import or collect, on both sides alike, would
 otherwise pass as "no difference"); ``make test-upstream`` builds the wheel and calls this.
@@ -41,7 +41,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 TABLE = HERE / "upstream_differences.txt"
-README = ROOT / "README.md"
+DIFFERENCES = ROOT / "docs" / "security.md"  # the docs site's security model: the numbered differences
 PLUGIN = "upstream_suite_plugin"  # scripts/upstream_suite_plugin.py: writes each run's outcomes
 
 
@@ -228,9 +228,9 @@ class Entry:
 
 
 def readme_differences() -> dict[int, str]:
-    """The README's numbered deliberate differences: number -> its bold title."""
-    text = README.read_text()
-    start = text.index("### Deliberate differences from upstream, and why")
+    """docs/security.md's numbered deliberate differences: number -> its bold title."""
+    text = DIFFERENCES.read_text()
+    start = text.index("## Deliberate differences from upstream, and why")
     section = text[start : text.find("\n#", start + 1)]
     found = {}
     for number, item in re.findall(r"^(\d+)\. (.*?)(?=^\d+\. |\Z)", section, re.MULTILINE | re.DOTALL):
@@ -241,7 +241,7 @@ def readme_differences() -> dict[int, str]:
 
 
 def load_table(known: dict[int, str]) -> tuple[list[Entry], list[str]]:
-    """The entries of the table, and its problems (a malformed line, a number the README does not list)."""
+    """The entries of the table, and its problems (a malformed line, a number docs/security.md does not list)."""
     entries, problems = [], []
     for lineno, line in enumerate(TABLE.read_text().splitlines(), 1):
         if not line.strip() or line.startswith("#"):
@@ -252,7 +252,7 @@ def load_table(known: dict[int, str]) -> tuple[list[Entry], list[str]]:
             continue
         number = int(fields[1])
         if number not in known:
-            problems.append(f"{TABLE.name}:{lineno}: difference {number} is not in the README's numbered list")
+            problems.append(f"{TABLE.name}:{lineno}: difference {number} is not in docs/security.md's numbered list")
             continue
         regex = re.compile(".*".join(map(re.escape, fields[0].split("*"))))
         entries.append(Entry(fields[0], regex, number, fields[2], lineno))

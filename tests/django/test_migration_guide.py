@@ -100,8 +100,8 @@ print(json.dumps({"me": me, "first": first, "second": second, "code": body.get("
 
 def section() -> str:
     text = README.read_text()
-    start = text.index("### Migrating from simplejwt\n")
-    return text[start : text.index("\n### ", start + 1)]
+    start = text.index("## Migrating from simplejwt\n")
+    return text[start : text.index("\n## ", start + 1)]
 
 
 def blocks(kind: str) -> list[str]:

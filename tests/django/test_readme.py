@@ -1,4 +1,4 @@
-"""The README's Python blocks run as written (issue 12, "docs that run").
+"""The Python blocks of the README and of the docs site (docs/**/*.md) run as written (issue 12, "docs that run").
 
 Each ```python block is executed: settings and code blocks in a fresh
 namespace (Django is configured by the test settings), a block that is a test
@@ -13,8 +13,14 @@ from pathlib import Path
 
 import pytest
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-BLOCKS = [textwrap.dedent(block) for block in re.findall(r"^ *```python\n(.*?)^ *```", README.read_text(), re.M | re.S)]
+ROOT = Path(__file__).resolve().parents[2]
+README = ROOT / "README.md"
+PAGES = [README, *sorted((ROOT / "docs").rglob("*.md"))]
+BLOCKS = [
+    textwrap.dedent(block)
+    for page in PAGES
+    for block in re.findall(r"^ *```python\n(.*?)^ *```", page.read_text(), re.M | re.S)
+]
 
 
 def test_the_readme_has_python_blocks():
@@ -27,7 +33,7 @@ def test_the_readme_has_python_blocks():
 )
 def test_block_runs(block):
     namespace: dict = {"__name__": "readme_block"}
-    exec(compile(block, str(README), "exec"), namespace)  # noqa: S102  (our own README)
+    exec(compile(block, "README.md or docs/", "exec"), namespace)  # noqa: S102  (our own docs)
     rule = namespace.get("allowed")
     if callable(rule):  # the Refuse example: exercise each branch
         from simplejwt_rs.policy import Refuse

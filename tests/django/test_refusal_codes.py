@@ -5,7 +5,7 @@ refresh, verify, logout, and a request authenticated by either authentication cl
 expected outcome of every pair is written down in :data:`EXPECTED`; the test checks the response
 against it, that the body is ``{"detail": ..., "code": ...}``, and that the code is listed in the
 table for that entry point with that status.  The table in turn may list nothing the walk does not
-produce, and the README's table is the table rendered.
+produce, and the docs' error-codes page's table is the table rendered.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from simplejwt_rs.models import RotatedRefreshToken
 
 from tests.django.helpers import PASSWORD, simple_jwt
 
-README = Path(__file__).resolve().parents[2] / "README.md"
+CODES_PAGE = Path(__file__).resolve().parents[2] / "docs" / "error-codes.md"
 
 OBTAIN, REFRESH, SLIDING, VERIFY, LOGOUT, AUTH, STATELESS = (
     errors.OBTAIN,
@@ -266,12 +266,12 @@ def test_the_table_lists_only_what_the_walk_produces():
     assert WALKED - listed == set(), "produced by the walk but not listed in CODES"
 
 
-def test_the_readme_table_is_the_code_table():
-    text = README.read_text()
+def test_the_error_codes_page_table_is_the_code_table():
+    text = CODES_PAGE.read_text()
     found = re.search(r"<!-- refusal-codes:start -->\n(.*?)<!-- refusal-codes:end -->", text, re.S)
-    assert found, "README.md has no <!-- refusal-codes:start --> ... <!-- refusal-codes:end --> block"
+    assert found, "docs/error-codes.md has no <!-- refusal-codes:start --> ... <!-- refusal-codes:end --> block"
     assert found.group(1) == errors.codes_table(), (
-        "README's table of codes differs from simplejwt_rs.errors.CODES; paste the output of "
+        "docs/error-codes.md's table of codes differs from simplejwt_rs.errors.CODES; paste the output of "
         "`python -c 'from simplejwt_rs.errors import codes_table; print(codes_table(), end=\"\")'`"
     )
 
