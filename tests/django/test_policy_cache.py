@@ -680,3 +680,38 @@ def test_a_failed_write_replayed_late_never_drops_a_later_mark(
         assert caches["policy"].get(policy_cache.user_key(user.pk))[3] is not None
         response, n = queries(api, STATELESS, access)
         assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
+
+
+@pytest.mark.parametrize("path", [STATELESS, "/api/me/"])
+def test_a_cold_cache_reads_the_user_row_once(policy_cache_on, user, api, path):
+    """Cold (or evicted) entry: the user row, its "revoked before" mark and the family are read once each, the
+    mark in the user's own query (issue 20): JWTAuthentication judges the row it loads, no second read."""
+    access, _refresh = tokens(api)
+    caches["policy"].clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(path, HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert response.status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    user_rows = [s for s in sql if f'FROM "{User._meta.db_table}"' in s]
+    assert len(user_rows) == 1, sql
+    assert len(sql) == 2, sql  # the user row with its mark, the family
+    response, n = queries(api, path, access)
+    assert response.status_code == 200 and n == (0 if path == STATELESS else 1)  # warm: the row alone
+
+
+def test_the_store_and_the_policy_do_not_import_the_cache():
+    """The policy decides and the store writes; the cache hears of revocations through the hook it registers
+    at ready (store.on_revocation), and its receivers are connected there, not at import."""
+    import ast
+
+    from simplejwt_rs import policy, store
+
+    for module in (store, policy):
+        tree = ast.parse(Path(module.__file__).read_text())
+        imported = [
+            name
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for name in [getattr(node, "module", None) or "", *(alias.name for alias in node.names)]
+        ]
+        assert not [name for name in imported if "policy_cache" in name], module.__name__
