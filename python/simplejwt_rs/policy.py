@@ -25,7 +25,9 @@ from .settings import get, get_ours
 
 __all__ = [
     "AFTER_REVOCATION_CLAIM",
+    "DELETED_VERDICT",
     "Refuse",
+    "TokenRules",
     "UserRefused",
     "Verdict",
     "account",
