@@ -15,4 +15,6 @@ class SimpleJWTRsConfig(AppConfig):
         route_upstream_views()
         # SIMPLE_JWT["PATCH_UPSTREAM_CLASSES"]: upstream's base classes take their token paths through ours.
         sync()
-        from . import policy_cache  # noqa: F401  (POLICY_CACHE: connects the write-through receivers)
+        from .policy_cache import receivers
+
+        receivers.connect()  # POLICY_CACHE's write-through: Django's model signals and the store's revocations

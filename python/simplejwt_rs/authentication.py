@@ -70,14 +70,13 @@ class JWTAuthentication(upstream.JWTAuthentication):
             raise InvalidToken(_("Token contained no recognizable user identification"))
         claims = _claims(validated_token)
         try:
-            user = policy.token_user(claims)
+            if policy_cache.enabled():
+                # The user row is loaded (request.user is the model) and judged: the cache adds the revoked
+                # families and "log out everywhere", which a user row cannot tell.
+                return policy_cache.check(claims, load_user=True)
+            return policy.token_user(claims)
         except policy.UserRefused as refused:
             raise errors.request_error(refused) from refused
-        if policy_cache.enabled():
-            # The user row is loaded (request.user is the model): the cache adds the revoked families and
-            # "log out everywhere", which a user row cannot tell.
-            policy_cache.check_revocations(claims)
-        return user
 
 
 class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUserAuthentication):

@@ -10,6 +10,7 @@ refusal for each kind of entry point.
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -24,8 +25,11 @@ from .settings import get, get_ours
 
 __all__ = [
     "AFTER_REVOCATION_CLAIM",
+    "DELETED_VERDICT",
     "Refuse",
+    "TokenRules",
     "UserRefused",
+    "Verdict",
     "account",
     "account_claims",
     "after_revocation_claims",
@@ -34,11 +38,14 @@ __all__ = [
     "canonical_user_id",
     "default_user_authentication_rule",
     "find_user",
+    "judge",
+    "judge_id",
     "mark_of",
     "named_user",
     "pk_claim",
     "revoked_by_mark",
     "token_account",
+    "token_rules",
     "token_user",
 ]
 
@@ -265,6 +272,83 @@ def after_revocation_claims(user: Any, claims: dict[str, Any]) -> dict[str, Any]
     return {AFTER_REVOCATION_CLAIM: _microseconds(mark)}
 
 
+@dataclass(frozen=True)
+class TokenRules:
+    """The settings a verdict compares a token's claims with, read once (:func:`token_rules`)."""
+
+    pk_claim: str | None  # :func:`pk_claim`
+    revoke_claim: str | None  # ``REVOKE_TOKEN_CLAIM`` with ``CHECK_REVOKE_TOKEN``; None without
+
+
+def token_rules() -> TokenRules:
+    return TokenRules(pk_claim(), get("REVOKE_TOKEN_CLAIM") if get("CHECK_REVOKE_TOKEN") else None)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """The policy's judgement of one account, before any token is looked at (what ``POLICY_CACHE`` stores).
+
+    ``refused`` is None (allowed) or ``DELETED``, ``INACTIVE`` or ``RULE_REFUSED`` (``refusal``: the rule's
+    own :class:`Refuse`).  An allowed verdict carries what a token is compared with: the account's primary
+    key (as text) and its password's fingerprint.  ``mark``: the user's "revoked before" mark, when read.
+    """
+
+    refused: str | None
+    refusal: Refuse | None = None  # RULE_REFUSED: the rule's own
+    fingerprint: str | None = None
+    pk: str | None = None
+    mark: float | None = None
+    user: Any = field(default=None, compare=False, repr=False)  # the account judged (never cached)
+
+    def enforce(self, claims: dict[str, Any], rules: TokenRules | None = None) -> None:
+        """Refuse a verified token's ``claims`` as this verdict says: the one place a verdict becomes an exception.
+
+        Raises :class:`UserRefused` (no account, the pk the token is bound to, the rule, then
+        ``CHECK_REVOKE_TOKEN``'s password fingerprint) or :class:`~simplejwt_rs.errors.TokenFamilyRevoked`
+        (the mark, :func:`revoked_by_mark`).
+        """
+        if self.refused == DELETED:
+            raise UserRefused(DELETED)
+        rules = token_rules() if rules is None else rules
+        # As token_account: a token bound to another account names nobody, whatever that account's verdict
+        # (a cached refusal does not keep the pk: then the refusal answers).
+        if rules.pk_claim is not None and (self.pk is not None or self.refused is None):
+            if claims.get(rules.pk_claim) != self.pk:
+                raise UserRefused(DELETED)
+        if self.refused is not None:
+            raise UserRefused(self.refused, self.user, self.refusal) from self.refusal
+        if rules.revoke_claim is not None and claims.get(rules.revoke_claim) != self.fingerprint:
+            raise UserRefused(PASSWORD_CHANGED, self.user)
+        if revoked_by_mark(claims, self.mark):
+            raise TokenFamilyRevoked()
+
+
+DELETED_VERDICT = Verdict(DELETED)
+
+
+def judge(user: Any, mark: float | None = None) -> Verdict:
+    """The policy's verdict on an account (None: there is none), with its "revoked before" ``mark``."""
+    if user is None:
+        return DELETED_VERDICT
+    try:
+        allowed = allows(user)
+    except Refuse as refusal:
+        return Verdict(RULE_REFUSED, refusal, pk=str(user.pk), mark=mark, user=user)
+    if not allowed:
+        return Verdict(INACTIVE, pk=str(user.pk), mark=mark, user=user)
+    return Verdict(None, None, get_md5_hash_password(user.password), str(user.pk), mark, user)
+
+
+def judge_id(user_id: Any) -> Verdict:
+    """The verdict on the account whose ``USER_ID_FIELD`` is ``user_id``, with its mark: one query (the user
+    row, the mark read in it where the pk's type allows)."""
+    try:
+        user = find_user(user_id, with_mark=True)
+    except UserRefused:
+        return DELETED_VERDICT
+    return judge(user, mark_of(user))
+
+
 def token_user(claims: dict[str, Any], *, revocations: bool = False) -> Any:
     """Apply the policy to the user a verified token names.
 
@@ -272,8 +356,8 @@ def token_user(claims: dict[str, Any], *, revocations: bool = False) -> Any:
     (nothing to check).  Raises :class:`UserRefused` when the claim is null or
     names no single account exactly (:func:`token_account`), the user fails
     the rule, or (with ``CHECK_REVOKE_TOKEN``) changed password since the
-    token was issued.  With ``revocations`` (refresh, sliding refresh, verify,
-    the policy cache's database path), a token the user's "log out everywhere"
+    token was issued (:meth:`Verdict.enforce`).  With ``revocations`` (refresh,
+    sliding refresh, verify), a token the user's "log out everywhere"
     mark revokes (:func:`revoked_by_mark`) raises
     :class:`~simplejwt_rs.errors.TokenFamilyRevoked`.
     """
@@ -281,14 +365,5 @@ def token_user(claims: dict[str, Any], *, revocations: bool = False) -> Any:
     if claim not in claims:
         return None
     user = token_account(claims, with_mark=revocations)
-    try:
-        allowed = allows(user)
-    except Refuse as refusal:
-        raise UserRefused(RULE_REFUSED, user, refusal) from refusal
-    if not allowed:
-        raise UserRefused(INACTIVE, user)
-    if get("CHECK_REVOKE_TOKEN") and claims.get(get("REVOKE_TOKEN_CLAIM")) != get_md5_hash_password(user.password):
-        raise UserRefused(PASSWORD_CHANGED, user)
-    if revocations and revoked_by_mark(claims, mark_of(user)):
-        raise TokenFamilyRevoked()
+    judge(user, mark_of(user) if revocations else None).enforce(claims)
     return user

@@ -23,7 +23,7 @@ which token families were revoked (RFC 9700 section 4.14.2).
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any, NoReturn
@@ -45,7 +45,7 @@ from django.db.models import Exists, OuterRef
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from . import errors, policy, policy_cache
+from . import errors, policy
 from . import settings as jwt_settings
 from ._core import new_jti
 from .errors import DatabaseUnavailable, TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
@@ -58,6 +58,23 @@ log = logging.getLogger("simplejwt_rs.rotation")
 
 # CharField(max_length=255) in our tables and in upstream's OutstandingToken.
 MAX_ID_LENGTH = 255
+
+# Told of each revocation once it is in the database: ``listener(families, user)``, ``families`` a function
+# listing the revoked families (a query run only by a listener that needs it), ``user`` the account logged
+# out everywhere or None.  POLICY_CACHE's write-through registers here at ready (apps.py), and hears before
+# the signals' receivers do; the store imports no cache.
+RevocationListener = Callable[[Callable[[], Iterable[str]], Any], None]
+_revocation_listeners: list[RevocationListener] = []
+
+
+def on_revocation(listener: RevocationListener) -> None:
+    if listener not in _revocation_listeners:
+        _revocation_listeners.append(listener)
+
+
+def _tell_revoked(families: Callable[[], Iterable[str]], user: Any = None) -> None:
+    for listener in _revocation_listeners:
+        listener(families, user)
 
 
 # --- when the store is in use ------------------------------------------------------------------
@@ -547,7 +564,7 @@ def revoke_family(family: str, now: float) -> None:
             [_param(revoked_at), family, family],
         )
     # Its access tokens too, on every server, once the cache knows (POLICY_CACHE).
-    policy_cache.families_revoked([family])
+    _tell_revoked(lambda: [family])
 
 
 def _mark_revoked_before(cursor: Any, user_id: str, revoked_before: Any) -> None:
@@ -632,17 +649,19 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
         # Access tokens carry no record: the mark refuses every token of the user issued until now, to the
         # microsecond (policy.revoked_by_mark: a token minted later in this second says so in a claim).
         _mark_revoked_before(cursor, key, _param(_dt(now)))
+
     # POLICY_CACHE: the user's cached entry is rewritten from the database once this commits, and the
     # families are cached as revoked (their access tokens are refused without a fill).
-    policy_cache.user_tokens_revoked(user, now)
-    if policy_cache.enabled():
+    def families() -> list[str]:
         with connection.cursor() as cursor:
             cursor.execute(
                 f"SELECT o.jti FROM {t['outstanding']} o WHERE o.{outstanding_user} = %s "
                 f"UNION SELECT r.family FROM {t['rotated']} r WHERE r.user_id = %s",
                 [user.pk, key],
             )
-            policy_cache.families_revoked(row[0] for row in cursor.fetchall())
+            return [row[0] for row in cursor.fetchall()]
+
+    _tell_revoked(families, user)
     user_tokens_revoked.send(sender=sender, user=user)
     log.info("Every token of user %s revoked", user.pk)
 

@@ -17,8 +17,9 @@ from django.core.cache import caches
 from django.core.management import call_command
 from django.test import override_settings
 from rest_framework.test import APIClient, APIRequestFactory
-from simplejwt_rs import policy_cache, store
+from simplejwt_rs import store
 from simplejwt_rs.authentication import JWTStatelessUserAuthentication
+from simplejwt_rs.policy_cache import breaker
 from simplejwt_rs.views import RevokeUserTokensView
 
 from tests.django.helpers import PASSWORD, code, database_down, logout, me, obtain, refresh, simple_jwt, verify
@@ -88,7 +89,7 @@ def test_log_out_everywhere_and_the_stateless_class_with_a_cold_cache(user, capl
         with simple_jwt(POLICY_CACHE="policy", **ROTATING):
             access = obtain(api).data["access"]
             caches["policy"].clear()  # cold: the stateless class must ask the database
-            policy_cache._pending.clear()
+            breaker._pending.clear()
             with database_down(), caplog.at_level(logging.WARNING, logger="simplejwt_rs"):
                 unavailable(
                     api.get("/api/me/stateless/", HTTP_AUTHORIZATION=f"Bearer {access}"),
@@ -104,7 +105,7 @@ def test_log_out_everywhere_and_the_stateless_class_with_a_cold_cache(user, capl
                     response.render()
                     unavailable(response, caplog, "revoke_user_tokens")
             caches["policy"].clear()
-            policy_cache._pending.clear()
+            breaker._pending.clear()
 
 
 # --- a forgotten migrate ------------------------------------------------------------------------

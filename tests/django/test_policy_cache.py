@@ -24,6 +24,7 @@ from simplejwt_rs import policy_cache, revoke_user_tokens
 from simplejwt_rs import settings as jwt_settings
 from simplejwt_rs.errors import Refuse
 from simplejwt_rs.models import RevokedUserTokens
+from simplejwt_rs.policy_cache import breaker, entries, reads
 from simplejwt_rs.tokens import AccessToken
 
 from harness.server import free_port
@@ -132,12 +133,12 @@ def policy_cache_on(request, db):
     ):
         with simple_jwt(POLICY_CACHE="policy", **ROTATION):
             caches["policy"].clear()
-            policy_cache._pending.clear()
-            policy_cache._down_until = 0.0
+            breaker._pending.clear()
+            breaker._down_until = 0.0
             yield request.param
             FlakyCache.failing = False
-            policy_cache._pending.clear()
-            policy_cache._down_until = 0.0
+            breaker._pending.clear()
+            breaker._down_until = 0.0
             try:
                 caches["policy"].clear()
             except Exception:  # noqa: BLE001  (a test stopped the server)
@@ -267,7 +268,7 @@ def test_policy_cache_setting_is_checked(db):
 
 @pytest.mark.parametrize("policy_cache_on", ["flaky"], indirect=True)
 def test_unreachable_cache_falls_back_and_replays_its_writes(policy_cache_on, user, api, monkeypatch):
-    monkeypatch.setattr(policy_cache, "BREAKER_SECONDS", 0.2)
+    monkeypatch.setattr(breaker, "BREAKER_SECONDS", 0.2)
     access, _refresh = tokens(api)
     assert queries(api, STATELESS, access)[0].status_code == 200
     assert queries(api, STATELESS, access)[1] == 0  # warm: "allowed" is cached
@@ -289,7 +290,7 @@ def test_unreachable_cache_falls_back_and_replays_its_writes(policy_cache_on, us
 
 @pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
 def test_redis_stopped_mid_test(policy_cache_on, user, api, redis_server, monkeypatch):
-    monkeypatch.setattr(policy_cache, "BREAKER_SECONDS", 0.3)
+    monkeypatch.setattr(breaker, "BREAKER_SECONDS", 0.3)
     bob = User.objects.create_user("bob", password=PASSWORD)
     access, _refresh = tokens(api)
     bob_access, _bob_refresh = tokens(api, "bob")
@@ -382,7 +383,7 @@ def test_a_forked_process_makes_its_own_connection(policy_cache_on, user, api):
     """A worker forked after the cache was read (gunicorn --preload) never writes to its parent's socket."""
     access, _refresh = tokens(api)
     assert queries(api, STATELESS, access)[0].status_code == 200
-    reader = policy_cache._get_many(caches["policy"])
+    reader = reads._get_many(caches["policy"])
     parents = reader.local.connection
     reader.local.pid = -1  # as os.getpid() reads in a child
     response, n = queries(api, STATELESS, access)
@@ -399,20 +400,20 @@ def test_each_thread_keeps_its_connection(policy_cache_on, user):
 
     claims = {"user_id": str(user.pk), "iat": int(time.time())}
     policy_cache.check(claims)  # fills the entry
-    mine = policy_cache._get_many(caches["policy"])
+    mine = reads._get_many(caches["policy"])
     connection = mine.local.connection
     seen = []
 
     def other_thread():
         policy_cache.check(claims)
-        seen.append(policy_cache._get_many(caches["policy"]))
+        seen.append(reads._get_many(caches["policy"]))
 
     for _ in range(3):
         thread = threading.Thread(target=other_thread)
         thread.start()
         thread.join()
         policy_cache.check(claims)
-    assert policy_cache._get_many(caches["policy"]) is mine and mine.local.connection is connection
+    assert reads._get_many(caches["policy"]) is mine and mine.local.connection is connection
     assert all(reader is not mine for reader in seen)
     assert not policy_cache.breaker_open()
 
@@ -467,7 +468,7 @@ def evict(how, user, redis_server):
     elif redis_server is not None:  # "stop": every check takes the database path
         redis_server.stop()
     else:  # "stop" for LocMemCache: as if unreachable, the breaker sends every check to the database
-        policy_cache._trip(ConnectionError("cache unreachable"))
+        breaker._trip(ConnectionError("cache unreachable"))
 
 
 def both_classes(api, token):
@@ -481,7 +482,7 @@ def both_classes(api, token):
 def test_logged_out_everywhere_outlives_the_cache(
     policy_cache_on, user, api, clock, how, kind, request, monkeypatch, django_capture_on_commit_callbacks
 ):
-    monkeypatch.setattr(policy_cache, "BREAKER_SECONDS", 0.3)
+    monkeypatch.setattr(breaker, "BREAKER_SECONDS", 0.3)
     redis_server = request.getfixturevalue("redis_server") if how == "stop" and policy_cache_on == "redis" else None
     with simple_jwt(POLICY_CACHE="policy", **NO_FAMILY):
         token = family_less_tokens(api, kind)
@@ -549,14 +550,14 @@ def test_a_fill_racing_the_revocation_never_drops_the_mark(
         access = family_less_tokens(api, "access")
         key = policy_cache.user_key(user.pk)
         caches["policy"].delete(key)
-        stale = policy_cache._state_from_db(user.pk)  # the other server's read: no mark yet
+        stale = entries._state_from_db(user.pk)  # the other server's read: no mark yet
         assert stale[3] is None
         if fill_lands == "before the rewrite":
-            policy_cache._fill(key, stale)
+            breaker._fill(key, stale)
         with django_capture_on_commit_callbacks(execute=True):
             revoke_user_tokens(user)
         if fill_lands == "after the rewrite":
-            policy_cache._fill(key, stale)  # add: the rewritten entry is there, so nothing happens
+            breaker._fill(key, stale)  # add: the rewritten entry is there, so nothing happens
         assert caches["policy"].get(key)[3] is not None
         response, n = queries(api, STATELESS, access)
         assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
@@ -570,7 +571,7 @@ def test_a_rewrite_racing_the_revocation_never_drops_the_mark(
     read-back sees the mark and writes the entry again."""
     with simple_jwt(POLICY_CACHE="policy", **NO_FAMILY):
         access = family_less_tokens(api, "access")
-        real = policy_cache._state_from_db
+        real = entries._state_from_db
         interleaved = []
 
         def read_then_revocation_commits(user_id):
@@ -584,8 +585,8 @@ def test_a_rewrite_racing_the_revocation_never_drops_the_mark(
 
         user.first_name = "Alice"
         user.save()  # deletes the entry now; its rewrite is what runs once the save commits:
-        monkeypatch.setattr(policy_cache, "_state_from_db", read_then_revocation_commits)
-        policy_cache._rewrite(str(user.pk))
+        monkeypatch.setattr(entries, "_state_from_db", read_then_revocation_commits)
+        breaker.rewrite(str(user.pk))
         assert interleaved and interleaved[0][3] is None  # the save's first read had no mark
         assert caches["policy"].get(policy_cache.user_key(user.pk))[3] is not None
         response, n = queries(api, STATELESS, access)
@@ -606,7 +607,7 @@ def test_a_fill_on_another_thread_racing_a_committed_revocation(
         key = policy_cache.user_key(user.pk)
         caches["policy"].delete(key)
         read, go_on, outcome = threading.Event(), threading.Event(), []
-        real_fill = policy_cache._fill
+        real_fill = breaker._fill
 
         def held_fill(k, value):
             if threading.current_thread() is filler:
@@ -623,7 +624,7 @@ def test_a_fill_on_another_thread_racing_a_committed_revocation(
             finally:
                 connection.close()
 
-        monkeypatch.setattr(policy_cache, "_fill", held_fill)
+        monkeypatch.setattr(breaker, "_fill", held_fill)
         filler = threading.Thread(target=fill)
         filler.start()
         try:
@@ -657,7 +658,7 @@ def test_a_failed_write_replayed_late_never_drops_a_later_mark(
 ):
     """Server A's write of the user's entry fails (kept for replay); server B then revokes the user's tokens
     and writes through.  A's replay, later, rewrites the entry from the database, not from its old value."""
-    monkeypatch.setattr(policy_cache, "BREAKER_SECONDS", 0.2)
+    monkeypatch.setattr(breaker, "BREAKER_SECONDS", 0.2)
     with simple_jwt(POLICY_CACHE="policy", **NO_FAMILY):
         access = family_less_tokens(api, "access")
         assert queries(api, STATELESS, access)[0].status_code == 200
@@ -666,16 +667,51 @@ def test_a_failed_write_replayed_late_never_drops_a_later_mark(
             user.first_name = "Alice"
             user.save()  # on A: the write-through fails
         FlakyCache.failing = False
-        kept_by_a = dict(policy_cache._pending)
+        kept_by_a = dict(breaker._pending)
         assert kept_by_a
-        policy_cache._pending.clear()  # B: its own process, its cache up
-        policy_cache._down_until = 0.0
+        breaker._pending.clear()  # B: its own process, its cache up
+        breaker._down_until = 0.0
         with django_capture_on_commit_callbacks(execute=True):
             revoke_user_tokens(user)
         assert caches["policy"].get(policy_cache.user_key(user.pk))[3] is not None
-        policy_cache._pending.update(kept_by_a)  # back on A, its breaker closed again: it replays first
+        breaker._pending.update(kept_by_a)  # back on A, its breaker closed again: it replays first
         response, _n = queries(api, STATELESS, access)
         assert response.status_code == 401 and code(response) == "token_family_revoked"
         assert caches["policy"].get(policy_cache.user_key(user.pk))[3] is not None
         response, n = queries(api, STATELESS, access)
         assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
+
+
+@pytest.mark.parametrize("path", [STATELESS, "/api/me/"])
+def test_a_cold_cache_reads_the_user_row_once(policy_cache_on, user, api, path):
+    """Cold (or evicted) entry: the user row, its "revoked before" mark and the family are read once each, the
+    mark in the user's own query (issue 20): JWTAuthentication judges the row it loads, no second read."""
+    access, _refresh = tokens(api)
+    caches["policy"].clear()
+    with CaptureQueriesContext(connection) as ctx:
+        response = api.get(path, HTTP_AUTHORIZATION=f"Bearer {access}")
+    assert response.status_code == 200
+    sql = [q["sql"] for q in ctx.captured_queries]
+    user_rows = [s for s in sql if f'FROM "{User._meta.db_table}"' in s]
+    assert len(user_rows) == 1, sql
+    assert len(sql) == 2, sql  # the user row with its mark, the family
+    response, n = queries(api, path, access)
+    assert response.status_code == 200 and n == (0 if path == STATELESS else 1)  # warm: the row alone
+
+
+def test_the_store_and_the_policy_do_not_import_the_cache():
+    """The policy decides and the store writes; the cache hears of revocations through the hook it registers
+    at ready (store.on_revocation), and its receivers are connected there, not at import."""
+    import ast
+
+    from simplejwt_rs import policy, store
+
+    for module in (store, policy):
+        tree = ast.parse(Path(module.__file__).read_text())
+        imported = [
+            name
+            for node in ast.walk(tree)
+            if isinstance(node, (ast.Import, ast.ImportFrom))
+            for name in [getattr(node, "module", None) or "", *(alias.name for alias in node.names)]
+        ]
+        assert not [name for name in imported if "policy_cache" in name], module.__name__

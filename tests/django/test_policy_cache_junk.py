@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from rest_framework_simplejwt.utils import get_md5_hash_password
 from simplejwt_rs import policy_cache, revoke_user_tokens
 from simplejwt_rs.models import RevokedTokenFamily
+from simplejwt_rs.policy_cache import entries
 from simplejwt_rs.store import revoke_family
 from simplejwt_rs.tokens import AccessToken
 
@@ -194,7 +195,7 @@ def test_junk_is_replaced_from_the_database(policy_cache_on, user, api, django_c
     caches["policy"].set(user_key, ("ok", "not a fingerprint", None, "1700000000"))
     with django_capture_on_commit_callbacks(execute=True):
         assert api.get(STATELESS, HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 200
-    assert caches["policy"].get(user_key) == policy_cache._state_from_db(user.pk)
+    assert caches["policy"].get(user_key) == entries._state_from_db(user.pk)
     revoke_family(family, time.time())
     caches["policy"].set(policy_cache.family_key(family), 0)  # looks false: a revoked family must stay refused
     response = api.get(STATELESS, HTTP_AUTHORIZATION=f"Bearer {access}")

@@ -14,6 +14,7 @@ from django.core.cache import caches
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from simplejwt_rs import policy_cache
+from simplejwt_rs.policy_cache import entries
 
 from tests.django import test_policy_cache as base
 from tests.django.cascade_app.models import Member, Organization
@@ -65,7 +66,7 @@ def test_deleting_a_group_the_rule_requires(policy_cache_on, user, api, how, dja
             else:
                 Group.objects.filter(name="members").delete()
         # Once the deletion commits, the entry is the database's again: warm, no query.
-        assert caches["policy"].get(policy_cache.user_key(user.pk)) == policy_cache._state_from_db(user.pk)
+        assert caches["policy"].get(policy_cache.user_key(user.pk)) == entries._state_from_db(user.pk)
         with CaptureQueriesContext(connection) as ctx:
             response = api.get(STATELESS, HTTP_AUTHORIZATION=f"Bearer {access}")
         assert response.status_code == 401 and code(response) == "user_inactive" and not ctx.captured_queries

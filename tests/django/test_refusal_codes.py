@@ -21,9 +21,10 @@ from django.core.cache import caches
 from django.db import connection, connections
 from django.test import override_settings
 from rest_framework.test import APIClient
-from simplejwt_rs import errors, policy_cache
+from simplejwt_rs import errors
 from simplejwt_rs.errors import CODES, Refuse
 from simplejwt_rs.models import RotatedRefreshToken
+from simplejwt_rs.policy_cache import breaker
 
 from tests.django.helpers import PASSWORD, simple_jwt
 
@@ -186,8 +187,8 @@ def _policy_cache():
     cache = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "refusal-codes"}
     stack.enter_context(override_settings(CACHES={"default": cache, "policy": cache}))
     caches["policy"].clear()
-    policy_cache._pending.clear()
-    policy_cache._down_until = 0.0
+    breaker._pending.clear()
+    breaker._down_until = 0.0
     return stack
 
 

@@ -19,10 +19,11 @@ from django.test import RequestFactory, override_settings
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from rest_framework_simplejwt.token_blacklist.models import OutstandingToken
-from simplejwt_rs import policy, policy_cache, revoke_user_tokens
+from simplejwt_rs import policy, revoke_user_tokens
 from simplejwt_rs import settings as jwt_settings
 from simplejwt_rs.authentication import JWTAuthentication, JWTStatelessUserAuthentication
 from simplejwt_rs.models import RevokedUserTokens
+from simplejwt_rs.policy_cache import breaker
 from simplejwt_rs.tokens import AccessToken, RefreshToken
 from simplejwt_rs.views import RevokeUserTokensView
 
@@ -41,8 +42,8 @@ def cache(request, db):
     backend = LOCMEM if request.param is None else _caches(request.param, request)
     with override_settings(CACHES={"default": {"BACKEND": LOCMEM["BACKEND"]}, "policy": backend}):
         caches["policy"].clear()
-        policy_cache._pending.clear()
-        policy_cache._down_until = 0.0
+        breaker._pending.clear()
+        breaker._down_until = 0.0
         yield None if request.param is None else "policy"
         caches["policy"].clear()
 
