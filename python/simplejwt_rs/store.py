@@ -351,6 +351,132 @@ def blacklist(claims: dict[str, Any], token: str, created_at: datetime, user: An
     return _blacklist_models()[1].objects.get_or_create(token=outstand(claims, token, created_at, user))
 
 
+# --- the store's statements, each written once ---------------------------------------------------
+# One function per statement; the callers pass what differs (which tokens, which families).
+
+
+def _family_of() -> str:
+    """SQL, one parameter (a jti): the family a rotation record gives that token (none: it started its family)."""
+    return f"SELECT r.family FROM {_tables()['rotated']} r WHERE r.jti = %s"
+
+
+def _family_revoked(families: str) -> str:
+    """SQL: true when a family in ``families`` (a list of SQL values) is revoked."""
+    return f"EXISTS (SELECT 1 FROM {_tables()['revoked']} v WHERE v.family IN ({families}))"
+
+
+def _user_families() -> str:
+    """SQL, two parameters (the user's pk, its ``account_key``): every family the user's tokens started
+    (a family's id is its first token's jti) or were rotated in (the rotation records)."""
+    t = _tables()
+    return (
+        f"SELECT o.jti AS family FROM {t['outstanding']} o WHERE o.{_outstanding_user()} = %s "
+        f"UNION SELECT r.family FROM {t['rotated']} r WHERE r.user_id = %s"
+    )
+
+
+def _outstanding_user() -> str:
+    return connection.ops.quote_name(_blacklist_models()[0]._meta.get_field("user").column)
+
+
+def _insert_consumed(cursor: Any, record: list[Any], jti: str, claimed_family: str, *, row_needed: bool) -> str | None:
+    """The one statement that decides a consumption: insert the rotation record for ``jti``
+    (``record``: its jti, user_id, issued_at, expires_at, logged_out) unless the token's family is revoked,
+    the token is blacklisted, or (``row_needed``, inside its leeway) its outstanding row is gone.
+
+    Returns the family recorded, or None when nothing was inserted. A token consumed already violates the
+    unique ``parent_jti``: IntegrityError.
+    """
+    t = _tables()
+    successor, user_id, issued_at, expires_at, logged_out = record
+    returning = connection.features.can_return_columns_from_insert
+    cursor.execute(
+        f"INSERT INTO {t['rotated']} (jti, parent_jti, family, user_id, issued_at, expires_at, logged_out) "
+        "SELECT %s, %s, f.family, %s, %s, %s, %s "
+        f"FROM (SELECT COALESCE(({_family_of()}), %s) AS family) f "
+        f"WHERE NOT {_family_revoked('f.family, %s')} "
+        f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b INNER JOIN {t['outstanding']} o "
+        f"ON b.{t['bl_token']} = o.id WHERE o.jti = %s) "
+        # Inside its leeway a token needs its row: housekeeping may have deleted it with its blacklisting.
+        f"AND (%s OR EXISTS (SELECT 1 FROM {t['outstanding']} o WHERE o.jti = %s))"
+        + (" RETURNING family" if returning else ""),
+        [successor, jti, user_id, issued_at, expires_at, logged_out]
+        + [jti, claimed_family, claimed_family, jti, not row_needed, jti],
+    )
+    if returning:
+        inserted = cursor.fetchone()
+    elif cursor.rowcount == 1:
+        cursor.execute(f"SELECT family FROM {t['rotated']} WHERE parent_jti = %s", [jti])
+        inserted = cursor.fetchone()
+    else:
+        inserted = None
+    return None if inserted is None else str(inserted[0])
+
+
+def _why_not_consumed(cursor: Any, jti: str, claimed_family: str) -> tuple[str | None, bool]:
+    """(the family ``jti`` was consumed in, or None; whether its family, claimed or recorded, is revoked)."""
+    cursor.execute(
+        f"SELECT (SELECT family FROM {_tables()['rotated']} WHERE parent_jti = %s), "
+        f"{_family_revoked(f'%s, ({_family_of()})')}",
+        [jti, claimed_family, jti],
+    )
+    consumed_in, revoked = cursor.fetchone()
+    return consumed_in, bool(revoked)
+
+
+def _blacklist_outstanding(cursor: Any, which: str, params: list[Any], blacklisted_at: datetime) -> int:
+    """Blacklist the outstanding tokens ``which`` (a condition on ``o``, the outstanding row) selects,
+    but those blacklisted already; returns how many were blacklisted."""
+    t = _tables()
+    cursor.execute(
+        _insert_ignoring_conflicts(
+            f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "
+            f"SELECT o.id, %s FROM {t['outstanding']} o WHERE ({which}) "
+            f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b WHERE b.{t['bl_token']} = o.id)"
+        ),
+        [_param(blacklisted_at), *params],
+    )
+    return int(cursor.rowcount)
+
+
+def _revoke_families(cursor: Any, families: str, params: list[Any], revoked_at: datetime) -> None:
+    """Revoke the families the query ``families`` (one column, ``family``) selects, but those revoked already;
+    each row lasts as long as a token of its family can (:func:`longest_lifetime`)."""
+    table = _tables()["revoked"]
+    cursor.execute(
+        _insert_ignoring_conflicts(
+            f"INSERT INTO {table} (family, revoked_at, expires_at) SELECT f.family, %s, %s FROM ({families}) f "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} v WHERE v.family = f.family)"
+        ),
+        [_param(revoked_at), _param(revoked_at + longest_lifetime()), *params],
+    )
+
+
+def _mark_revoked_before(cursor: Any, user_id: str, revoked_before: Any) -> None:
+    """Upsert the user's mark, keeping the later of the stored and the new time (one statement on SQLite,
+    PostgreSQL and MySQL: concurrent revocations of one user cannot lose the later mark)."""
+    table = connection.ops.quote_name(RevokedUserTokens._meta.db_table)
+    insert = f"INSERT INTO {table} (user_id, revoked_before) VALUES (%s, %s)"
+    update = f"UPDATE {table} SET revoked_before = %s WHERE user_id = %s AND revoked_before < %s"
+    on_conflict_keep_later = {
+        "sqlite": f" ON CONFLICT (user_id) DO UPDATE SET revoked_before = CASE WHEN {table}.revoked_before < "
+        f"excluded.revoked_before THEN excluded.revoked_before ELSE {table}.revoked_before END",
+        "mysql": " ON DUPLICATE KEY UPDATE revoked_before = GREATEST(revoked_before, VALUES(revoked_before))",
+    }
+    on_conflict_keep_later["postgresql"] = on_conflict_keep_later["sqlite"]
+    if connection.vendor in on_conflict_keep_later:
+        cursor.execute(insert + on_conflict_keep_later[connection.vendor], [user_id, revoked_before])
+        return
+    # Elsewhere: update, else insert; a concurrent insert's conflict is retried as an update.
+    cursor.execute(update, [revoked_before, user_id, revoked_before])
+    if cursor.rowcount == 0:  # no row, or one with a later mark already
+        try:
+            with transaction.atomic():
+                cursor.execute(insert, [user_id, revoked_before])
+        except IntegrityError:
+            cursor.execute(update, [revoked_before, user_id, revoked_before])
+
+
 # --- consuming, once -----------------------------------------------------------------------------
 
 
@@ -385,78 +511,59 @@ def consume(
     :class:`~simplejwt_rs.errors.TokenFamilyRevoked`, or "Token is blacklisted".
     """
     jti, claimed_family = identify(claims)
-    t = _tables()
-    issued_at = _dt(now)
-    parent_exp = _dt(claims.get("exp"))
-    expires = parent_exp if successor_exp is None else max(parent_exp, _dt(successor_exp))
-    logged_out = successor_jti is None
-    returning = connection.features.can_return_columns_from_insert
-    consume_sql = (
-        f"INSERT INTO {t['rotated']} (jti, parent_jti, family, user_id, issued_at, expires_at, logged_out) "
-        "SELECT %s, %s, f.family, %s, %s, %s, %s "
-        f"FROM (SELECT COALESCE((SELECT r.family FROM {t['rotated']} r WHERE r.jti = %s), %s) AS family) f "
-        f"WHERE NOT EXISTS (SELECT 1 FROM {t['revoked']} v WHERE v.family IN (f.family, %s)) "
-        f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b INNER JOIN {t['outstanding']} o "
-        f"ON b.{t['bl_token']} = o.id WHERE o.jti = %s) "
-        # Inside its leeway a token needs its row: housekeeping may have deleted it with its blacklisting.
-        f"AND (%s OR EXISTS (SELECT 1 FROM {t['outstanding']} o WHERE o.jti = %s))"
-        + (" RETURNING family" if returning else "")
-    )
-    params = [
-        new_jti() if logged_out else successor_jti,  # a logout's row names no token that was ever issued
-        jti,
-        None if user is None else policy.account_key(user),
-        _param(issued_at),
-        _param(expires),
-        logged_out,
-        jti,
-        claimed_family,
-        claimed_family,
-        jti,
-        not _past_exp(claims, now),
-        jti,
-    ]
     with connection.cursor() as cursor:
+        # One statement decides: of any number of concurrent consumptions of one token, one inserts.
         try:
-            cursor.execute(consume_sql, params)
-            # The new row's family (RETURNING), or without RETURNING () for "inserted" (refetched below).
-            inserted: tuple[Any, ...] | None = (
-                cursor.fetchone() if returning else (None if cursor.rowcount != 1 else ())
+            family = _insert_consumed(
+                cursor,
+                _consumption_record(claims, user, now, successor_jti, successor_exp),
+                jti,
+                claimed_family,
+                row_needed=_past_exp(claims, now),
             )
         except IntegrityError as exc:  # another request consumed it first
             raise Reused(jti, claimed_family, user) from exc
-        if inserted is None:
-            # Refused: say why, in one query. A consumed token is blacklisted too, so look for its row.
-            cursor.execute(
-                f"SELECT (SELECT family FROM {t['rotated']} WHERE parent_jti = %s), EXISTS (SELECT 1 FROM "
-                f"{t['revoked']} v WHERE v.family = %s OR v.family IN (SELECT r.family FROM {t['rotated']} r "
-                "WHERE r.jti = %s))",
-                [jti, claimed_family, jti],
-            )
-            consumed_in, revoked = cursor.fetchone()
-            if revoked:  # revoked already: nothing more to revoke or signal
-                raise TokenFamilyRevoked()
-            if consumed_in is not None:
-                raise Reused(jti, consumed_in, user, recorded=True)
-            if _record_gone(claims, now):
-                raise errors.expired()
-            raise errors.blacklisted()
-        if not returning:
-            cursor.execute(f"SELECT family FROM {t['rotated']} WHERE parent_jti = %s", [jti])
-            inserted = cursor.fetchone()
+        if family is None:
+            _refuse_consumption(cursor, claims, jti, claimed_family, user, now)
         # BLACKLIST_AFTER_ROTATION in upstream's tables (logout too): the presented token's outstanding row.
-        cursor.execute(
-            _insert_ignoring_conflicts(
-                f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "
-                f"SELECT o.id, %s FROM {t['outstanding']} o WHERE o.jti = %s"
-            ),
-            [_param(issued_at), jti],
-        )
-        blacklisted = cursor.rowcount
+        blacklisted = _blacklist_outstanding(cursor, "o.jti = %s", [jti], _dt(now))
     if blacklisted != 1:
         # Issued before the blacklist app was installed (no outstanding row), or blacklisted meanwhile.
-        blacklist(claims, token, issued_at, user)
-    return str(inserted[0])
+        blacklist(claims, token, _dt(now), user)
+    return family
+
+
+def _consumption_record(
+    claims: dict[str, Any], user: Any, now: float, successor_jti: str | None, successor_exp: int | None
+) -> list[Any]:
+    """The rotation record's jti, user_id, issued_at, expires_at and logged_out (see :func:`_insert_consumed`).
+
+    The record lasts as long as the longer-lived of the presented token and its successor.
+    """
+    parent_exp = _dt(claims.get("exp"))
+    expires = parent_exp if successor_exp is None else max(parent_exp, _dt(successor_exp))
+    logged_out = successor_jti is None
+    return [
+        new_jti() if logged_out else successor_jti,  # a logout's row names no token that was ever issued
+        None if user is None else policy.account_key(user),
+        _param(_dt(now)),
+        _param(expires),
+        logged_out,
+    ]
+
+
+def _refuse_consumption(
+    cursor: Any, claims: dict[str, Any], jti: str, claimed_family: str, user: Any, now: float
+) -> NoReturn:
+    """The token was not consumed: say why. A consumed token is blacklisted too, so its record decides first."""
+    consumed_in, revoked = _why_not_consumed(cursor, jti, claimed_family)
+    if revoked:  # revoked already: nothing more to revoke or signal
+        raise TokenFamilyRevoked()
+    if consumed_in is not None:
+        raise Reused(jti, consumed_in, user, recorded=True)
+    if _record_gone(claims, now):
+        raise errors.expired()
+    raise errors.blacklisted()
 
 
 def record_outstanding(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> None:
@@ -514,22 +621,35 @@ def refuse_reuse(reused: Reused, now: float, sender: Any, *, grace: bool = True)
     """
     if not reuse_detection():
         raise errors.blacklisted()
-    seconds = get("REFRESH_TOKEN_REUSE_GRACE_SECONDS")
-    grace = grace and seconds > 0
-    successor = None
-    if grace or not reused.recorded:
-        successor = (
-            RotatedRefreshToken.objects.filter(parent_jti=reused.jti)
-            .annotate(consumed=Exists(RotatedRefreshToken.objects.filter(parent_jti=OuterRef("jti"))))
-            .values("family", "issued_at", "consumed", "logged_out")
-            .first()
-        )
-    if grace and successor and not successor["consumed"] and not successor["logged_out"]:
-        # Only the immediately previous token (its successor not yet used), and only for a while.
-        if successor["issued_at"] >= _dt(now) - timedelta(seconds=seconds):
-            raise TokenAlreadyRotated()
+    seconds = get("REFRESH_TOKEN_REUSE_GRACE_SECONDS") if grace else 0
+    successor = _successor(reused.jti) if seconds > 0 or not reused.recorded else None
+    if successor is not None and _retry_within_grace(successor, now, seconds):
+        raise TokenAlreadyRotated()
     # The recorded family wins over the claim (which may have been renamed since).
-    family = successor["family"] if successor else reused.family
+    _revoke_reused(reused, successor["family"] if successor else reused.family, now, sender)
+
+
+def _successor(jti: str) -> dict[str, Any] | None:
+    """The rotation record that consumed ``jti``: its family, when, whether its token was consumed in turn."""
+    return (
+        RotatedRefreshToken.objects.filter(parent_jti=jti)
+        .annotate(consumed=Exists(RotatedRefreshToken.objects.filter(parent_jti=OuterRef("jti"))))
+        .values("family", "issued_at", "consumed", "logged_out")
+        .first()
+    )
+
+
+def _retry_within_grace(successor: dict[str, Any], now: float, seconds: float) -> bool:
+    """Only the immediately previous token (its successor not yet used, nor logged out), only for a while."""
+    return (
+        seconds > 0
+        and not successor["consumed"]
+        and not successor["logged_out"]
+        and successor["issued_at"] >= _dt(now) - timedelta(seconds=seconds)
+    )
+
+
+def _revoke_reused(reused: Reused, family: str, now: float, sender: Any) -> NoReturn:
     with database_guard("revoking a reused token's family"):
         revoke_family(family, now)
     refresh_token_reused.send(sender=sender, user=reused.user, family=family, jti=reused.jti)
@@ -543,58 +663,14 @@ def refuse_reuse(reused: Reused, now: float, sender: Any, *, grace: bool = True)
 
 def revoke_family(family: str, now: float) -> None:
     """Refuse every token of ``family`` from now on and blacklist all its outstanding tokens: two statements."""
-    t = _tables()
     revoked_at = _dt(now)
-    expires_at = revoked_at + longest_lifetime()
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            _insert_ignoring_conflicts(
-                f"INSERT INTO {t['revoked']} (family, revoked_at, expires_at) VALUES (%s, %s, %s)"
-            ),
-            [family, _param(revoked_at), _param(expires_at)],
-        )
+        _revoke_families(cursor, "SELECT %s AS family", [family], revoked_at)
         # The family's first token has the family id as its jti; the others are rotation records.
-        cursor.execute(
-            _insert_ignoring_conflicts(
-                f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "
-                f"SELECT o.id, %s FROM {t['outstanding']} o "
-                f"WHERE (o.jti = %s OR o.jti IN (SELECT r.jti FROM {t['rotated']} r WHERE r.family = %s)) "
-                f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b WHERE b.{t['bl_token']} = o.id)"
-            ),
-            [_param(revoked_at), family, family],
-        )
+        family_tokens = f"o.jti = %s OR o.jti IN (SELECT r.jti FROM {_tables()['rotated']} r WHERE r.family = %s)"
+        _blacklist_outstanding(cursor, family_tokens, [family, family], revoked_at)
     # Its access tokens too, on every server, once the cache knows (POLICY_CACHE).
     _tell_revoked(lambda: [family])
-
-
-def _mark_revoked_before(cursor: Any, user_id: str, revoked_before: Any) -> None:
-    """Upsert the user's mark, keeping the later of the stored and the new time (one statement on SQLite,
-    PostgreSQL and MySQL: concurrent revocations of one user cannot lose the later mark)."""
-    table = connection.ops.quote_name(RevokedUserTokens._meta.db_table)
-    if connection.vendor in ("sqlite", "postgresql"):
-        cursor.execute(
-            f"INSERT INTO {table} (user_id, revoked_before) VALUES (%s, %s) ON CONFLICT (user_id) DO UPDATE "
-            f"SET revoked_before = CASE WHEN {table}.revoked_before < excluded.revoked_before "
-            f"THEN excluded.revoked_before ELSE {table}.revoked_before END",
-            [user_id, revoked_before],
-        )
-    elif connection.vendor == "mysql":
-        cursor.execute(
-            f"INSERT INTO {table} (user_id, revoked_before) VALUES (%s, %s) "
-            "ON DUPLICATE KEY UPDATE revoked_before = GREATEST(revoked_before, VALUES(revoked_before))",
-            [user_id, revoked_before],
-        )
-    else:  # update, else insert; a concurrent insert's conflict is retried as an update
-        update = f"UPDATE {table} SET revoked_before = %s WHERE user_id = %s AND revoked_before < %s"
-        cursor.execute(update, [revoked_before, user_id, revoked_before])
-        if cursor.rowcount == 0:  # no row, or one with a later mark already
-            try:
-                with transaction.atomic():
-                    cursor.execute(
-                        f"INSERT INTO {table} (user_id, revoked_before) VALUES (%s, %s)", [user_id, revoked_before]
-                    )
-            except IntegrityError:
-                cursor.execute(update, [revoked_before, user_id, revoked_before])
 
 
 @database_guard("revoke_user_tokens")
@@ -623,42 +699,19 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
     user = policy.account(user)
     key = policy.account_key(user)
     now = jwt_settings.now() if now is None else now
-    t = _tables()
-    revoked_at = _param(_dt(now))
-    expires_at = _param(_dt(now) + longest_lifetime())
-    outstanding_user = connection.ops.quote_name(_blacklist_models()[0]._meta.get_field("user").column)
+    revoked_at = _dt(now)
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(
-            _insert_ignoring_conflicts(
-                f"INSERT INTO {t['blacklisted']} ({t['bl_token']}, blacklisted_at) "
-                f"SELECT o.id, %s FROM {t['outstanding']} o WHERE o.{outstanding_user} = %s "
-                f"AND NOT EXISTS (SELECT 1 FROM {t['blacklisted']} b WHERE b.{t['bl_token']} = o.id)"
-            ),
-            [revoked_at, user.pk],
-        )
-        # A family's id is its first token's jti; later generations are in the rotation records.
-        cursor.execute(
-            _insert_ignoring_conflicts(
-                f"INSERT INTO {t['revoked']} (family, revoked_at, expires_at) "
-                f"SELECT f.family, %s, %s FROM (SELECT o.jti AS family FROM {t['outstanding']} o "
-                f"WHERE o.{outstanding_user} = %s UNION SELECT r.family FROM {t['rotated']} r WHERE r.user_id = %s) f "
-                f"WHERE NOT EXISTS (SELECT 1 FROM {t['revoked']} v WHERE v.family = f.family)"
-            ),
-            [revoked_at, expires_at, user.pk, key],
-        )
+        _blacklist_outstanding(cursor, f"o.{_outstanding_user()} = %s", [user.pk], revoked_at)
+        _revoke_families(cursor, _user_families(), [user.pk, key], revoked_at)
         # Access tokens carry no record: the mark refuses every token of the user issued until now, to the
         # microsecond (policy.revoked_by_mark: a token minted later in this second says so in a claim).
-        _mark_revoked_before(cursor, key, _param(_dt(now)))
+        _mark_revoked_before(cursor, key, _param(revoked_at))
 
     # POLICY_CACHE: the user's cached entry is rewritten from the database once this commits, and the
     # families are cached as revoked (their access tokens are refused without a fill).
     def families() -> list[str]:
         with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT o.jti FROM {t['outstanding']} o WHERE o.{outstanding_user} = %s "
-                f"UNION SELECT r.family FROM {t['rotated']} r WHERE r.user_id = %s",
-                [user.pk, key],
-            )
+            cursor.execute(_user_families(), [user.pk, key])
             return [row[0] for row in cursor.fetchall()]
 
     _tell_revoked(families, user)
