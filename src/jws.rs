@@ -4,41 +4,21 @@ use serde_json::Value;
 
 use crate::algorithm::Algorithm;
 use crate::error::{Error, Result, invalid_key, malformed};
+use crate::json::write as json;
 
 /// The header we write: PyJWT's, `json.dumps({"alg": ..., "kid": ..., "typ": "JWT"},
 /// sort_keys=True)` (ASCII-only, as `json.dumps` escapes), `kid` only when given.
 pub fn default_header(alg: Algorithm, kid: Option<&str>) -> String {
-    let mut header = format!(r#"{{"alg":"{}""#, alg.name());
+    let mut header = Vec::with_capacity(48);
+    header.extend_from_slice(br#"{"alg":"#);
+    json::write_str(&mut header, alg.name());
     if let Some(kid) = kid {
-        header.push_str(r#","kid":"#);
-        push_ascii_json_string(kid, &mut header);
+        header.extend_from_slice(br#","kid":"#);
+        json::write_str(&mut header, kid);
     }
-    header.push_str(r#","typ":"JWT"}"#);
-    header
-}
-
-/// A JSON string as Python's `json.dumps` writes it (`ensure_ascii`), so our
-/// headers stay byte-identical to PyJWT's.
-fn push_ascii_json_string(text: &str, out: &mut String) {
-    out.push('"');
-    for c in text.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            ' '..='~' => out.push(c),
-            _ => {
-                for unit in c.encode_utf16(&mut [0; 2]) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-        }
-    }
-    out.push('"');
+    header.extend_from_slice(br#","typ":"JWT"}"#);
+    // `write_str` writes ASCII only, so this is the text unchanged.
+    String::from_utf8_lossy(&header).into_owned()
 }
 
 /// What key selection needs from a header that passed `check_header`.

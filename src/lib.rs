@@ -9,6 +9,7 @@ pub mod claims;
 pub mod codec;
 pub mod error;
 pub mod hmac;
+pub mod json;
 pub mod jws;
 pub mod keys;
 pub mod refresh;

@@ -94,7 +94,6 @@ class Codec:
         jti_claim: str | None = "jti",
         access_token_type: str = "access",
         refresh_token_type: str = "refresh",
-        rotated_claims: Mapping[str, Any] | None = None,
         now: float | None = None,
     ) -> dict[str, Any]:
         """Verify a refresh token, ask ``is_user_active``, mint the access token (and, with ``rotate``, its successor).
@@ -114,8 +113,6 @@ class Codec:
 
         An exception it raises propagates unchanged.
 
-        ``rotated_claims`` (the older way, kept working) is read after the
-        callback returns and applied before the mapping the callback returned.
         Token errors are ``JWTError`` subclasses; settings out of range (a
         lifetime that is not positive, ``rotate`` without ``refresh_lifetime``)
         are ``InvalidSettingError``.

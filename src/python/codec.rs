@@ -13,6 +13,7 @@ use crate::claims::{self, Requirements, Validation};
 use crate::codec::{self, DEFAULT_MAX_TOKEN_BYTES, KeySpec, is_slow_crypto};
 use crate::error::{Error, invalid_setting, malformed};
 use crate::jws::{self, Param};
+use crate::refresh::Mint;
 
 /// Signing/verification settings and prepared keys, built once; share it between threads.
 ///
@@ -248,7 +249,7 @@ impl Codec {
         }
     }
 
-    /// Verify a refresh token, ask `is_user_active(claims)`, mint the access token (and its successor).
+    /// Verify a refresh token, ask the callback `is_user_active(claims)`, mint the access token (and its successor).
     ///
     /// Returns a dict: `access` and `access_claims`; `refresh` and `refresh_claims` (None
     /// unless `rotate`); `claims` (the presented token's).
@@ -258,11 +259,10 @@ impl Codec {
     /// access_lifetime / refresh_lifetime: seconds or timedelta, positive.
     /// rotate: also mint a successor refresh token (needs refresh_lifetime).
     /// token_type_claim, jti_claim, access_token_type, refresh_token_type: simplejwt's claim names.
-    /// rotated_claims: the older way to set claims on the successor (read after the callback).
     /// now: epoch seconds; None is the current time.
     /// Raises the JWTError subclasses of `decode`, UserInactiveError, or InvalidSettingError;
     /// InvalidKeyError, before verifying or calling back, when the codec has no signing key.
-    #[pyo3(signature = (token, is_user_active, *, access_lifetime, refresh_lifetime=None, rotate=false, token_type_claim="token_type", jti_claim="jti", access_token_type="access", refresh_token_type="refresh", rotated_claims=None, now=None))]
+    #[pyo3(signature = (token, is_user_active, *, access_lifetime, refresh_lifetime=None, rotate=false, token_type_claim="token_type", jti_claim="jti", access_token_type="access", refresh_token_type="refresh", now=None))]
     #[allow(clippy::too_many_arguments)]
     fn refresh<'py>(
         &self,
@@ -276,12 +276,10 @@ impl Codec {
         jti_claim: Option<&str>,
         access_token_type: &str,
         refresh_token_type: &str,
-        rotated_claims: Option<&Bound<'py, PyDict>>,
         now: Option<f64>,
     ) -> PyResult<Bound<'py, PyDict>> {
         let call = refresh::Call {
-            token,
-            is_user_active,
+            callback: is_user_active,
             access_lifetime,
             refresh_lifetime,
             rotate,
@@ -289,10 +287,40 @@ impl Codec {
             jti_claim,
             access_token_type,
             refresh_token_type,
-            rotated_claims,
             now,
         };
-        refresh::run(self, py, call)
+        let presented = Presented {
+            codec: self,
+            py,
+            token,
+        };
+        refresh::run(&presented, py, call)
+    }
+}
+
+/// The token presented to `Codec.refresh`, decoded and re-encoded through
+/// this class (so payloads become `dict`s directly, and the JSON encoder applies).
+struct Presented<'a, 'py> {
+    codec: &'a Codec,
+    py: Python<'py>,
+    token: &'a Bound<'py, PyAny>,
+}
+
+impl<'py> Mint for Presented<'_, 'py> {
+    type Claims = Bound<'py, PyDict>;
+    type Error = PyErr;
+
+    fn can_sign(&self) -> bool {
+        self.codec.can_mint()
+    }
+
+    fn decode(&self, requirements: &Requirements, now: f64) -> PyResult<Self::Claims> {
+        self.codec
+            .decode_dict(self.py, self.token, true, requirements, Some(now))
+    }
+
+    fn encode(&self, claims: &Self::Claims) -> PyResult<String> {
+        self.codec.encode_dict(self.py, claims, None)
     }
 }
 

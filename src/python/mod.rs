@@ -4,11 +4,10 @@
 mod codec; // the Codec and Decoder classes, the module's functions
 mod convert; // Python values -> core inputs (tokens, durations, keys, mappings)
 mod errors; // the core's Error -> the Python exception classes
-mod json_in; // JSON bytes -> the members of the payload object
-mod json_out; // Python objects -> JSON bytes, as json.dumps writes them
+mod json_in; // JSON bytes -> the members of the payload object (bytes: crate::json)
+mod json_out; // Python objects -> JSON bytes, as json.dumps writes them (bytes: crate::json)
 mod payload; // JSON bytes -> dict, capturing the registered claims
 mod refresh; // Codec.refresh: the core's refresh over dicts
-mod swar; // eight bytes at a time: the byte tests the JSON reader and writer share
 
 use pyo3::prelude::*;
 use pyo3::types::PyTuple;

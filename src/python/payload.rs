@@ -16,9 +16,9 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
 use super::json_in::{Object, Value, invalid};
-use super::swar;
 use crate::claims::{ClaimSource, ClaimValue, Kind, Requirements, RuleClaims, Time, TokenType};
 use crate::error::{Error, malformed};
+use crate::json::swar;
 
 /// Registered claims always read by the rules.
 const FIXED: [&str; 7] = ["iat", "nbf", "exp", "iss", "aud", "sub", "jti"];

@@ -1,21 +1,22 @@
 //! `Codec.refresh`: the core's one refresh (`crate::refresh`) run over
 //! `dict`s. This file only converts: the arguments in, the callback's answer
-//! into a `Verdict`, the `Refreshed` out.
+//! into a `Verdict`, the `Refreshed` out. It knows the `Codec` class only as a
+//! `Mint` over `dict`s (`codec.rs` provides it), so the edge has no cycle.
+
+use std::borrow::Cow;
 
 use pyo3::prelude::*;
 use pyo3::types::{PyBool, PyDict, PyString};
 
-use super::codec::Codec;
 use super::convert::{mapping, seconds};
-use crate::claims::Requirements;
 use crate::codec;
 use crate::error::invalid_setting;
 use crate::refresh::{self, ClaimSet, Mint, RefreshOptions, Verdict};
 
 /// The arguments of `Codec.refresh`, as Python gave them.
 pub struct Call<'a, 'py> {
-    pub token: &'a Bound<'py, PyAny>,
-    pub is_user_active: &'a Bound<'py, PyAny>,
+    /// Called with a copy of the verified claims; its answer is the verdict.
+    pub callback: &'a Bound<'py, PyAny>,
     pub access_lifetime: &'a Bound<'py, PyAny>,
     pub refresh_lifetime: Option<&'a Bound<'py, PyAny>>,
     pub rotate: bool,
@@ -23,7 +24,6 @@ pub struct Call<'a, 'py> {
     pub jti_claim: Option<&'a str>,
     pub access_token_type: &'a str,
     pub refresh_token_type: &'a str,
-    pub rotated_claims: Option<&'a Bound<'py, PyDict>>,
     pub now: Option<f64>,
 }
 
@@ -61,59 +61,31 @@ impl<'py> ClaimSet for Bound<'py, PyDict> {
     }
 }
 
-/// The presented token, decoded and re-encoded through the `Codec` class
-/// (so payloads become `dict`s directly, and the JSON encoder applies).
-struct Presented<'a, 'py> {
-    codec: &'a Codec,
-    py: Python<'py>,
-    token: &'a Bound<'py, PyAny>,
-}
-
-impl<'py> Mint for Presented<'_, 'py> {
-    type Claims = Bound<'py, PyDict>;
-    type Error = PyErr;
-
-    fn can_sign(&self) -> bool {
-        self.codec.can_mint()
-    }
-
-    fn decode(&self, requirements: &Requirements, now: f64) -> PyResult<Self::Claims> {
-        self.codec
-            .decode_dict(self.py, self.token, true, requirements, Some(now))
-    }
-
-    fn encode(&self, claims: &Self::Claims) -> PyResult<String> {
-        self.codec.encode_dict(self.py, claims, None)
-    }
-}
-
 /// The callback's answer: a mapping admits and gives the successor's extra
-/// claims; otherwise its truth admits or refuses. `rotated_claims` (the older
-/// way to pass extra claims, read after the callback returns) go first.
-fn verdict<'py>(
-    answer: &Bound<'py, PyAny>,
-    rotated_claims: Option<&Bound<'py, PyDict>>,
-) -> PyResult<Verdict<Bound<'py, PyDict>>> {
-    let extra = match (answer.is_instance_of::<PyBool>(), rotated_claims) {
-        (true, _) => None,
-        (false, _) => mapping(answer)?,
-    };
-    let Some(extra) = extra else {
-        return Ok(if answer.is_truthy()? {
-            Verdict::Admit(rotated_claims.map(|d| d.copy()).transpose()?)
-        } else {
-            Verdict::Refuse
-        });
-    };
-    let mut claims = match rotated_claims {
-        Some(first) => first.copy()?,
-        None => PyDict::new(answer.py()),
-    };
-    ClaimSet::update(&mut claims, &extra)?;
-    Ok(Verdict::Admit(Some(claims)))
+/// claims; otherwise its truth admits or refuses.
+fn verdict<'py>(answer: &Bound<'py, PyAny>) -> PyResult<Verdict<Bound<'py, PyDict>>> {
+    if !answer.is_instance_of::<PyBool>()
+        && let Some(extra) = mapping(answer)?
+    {
+        // Its own dict: the caller's mapping is not kept past the call.
+        let extra = match extra {
+            Cow::Borrowed(dict) => dict.copy()?,
+            Cow::Owned(dict) => dict,
+        };
+        return Ok(Verdict::Admit(Some(extra)));
+    }
+    Ok(if answer.is_truthy()? {
+        Verdict::Admit(None)
+    } else {
+        Verdict::Refuse
+    })
 }
 
-pub fn run<'py>(codec: &Codec, py: Python<'py>, call: Call<'_, 'py>) -> PyResult<Bound<'py, PyDict>> {
+/// `presented` decodes the presented token and encodes the minted claims.
+pub fn run<'py, M>(presented: &M, py: Python<'py>, call: Call<'_, 'py>) -> PyResult<Bound<'py, PyDict>>
+where
+    M: Mint<Claims = Bound<'py, PyDict>, Error = PyErr>,
+{
     let refresh_lifetime = match (call.rotate, call.refresh_lifetime.filter(|l| !l.is_none())) {
         (true, None) => return Err(invalid_setting("rotate=True needs refresh_lifetime").into()),
         (true, Some(lifetime)) => Some(seconds(lifetime, "refresh_lifetime")?),
@@ -127,16 +99,10 @@ pub fn run<'py>(codec: &Codec, py: Python<'py>, call: Call<'_, 'py>) -> PyResult
         access_token_type: call.access_token_type,
         refresh_token_type: call.refresh_token_type,
     };
-    let presented = Presented {
-        codec,
-        py,
-        token: call.token,
-    };
     let now = call.now.unwrap_or_else(codec::now);
-    let out = refresh::refresh(&presented, &options, now, |claims| {
+    let out = refresh::refresh(presented, &options, now, |claims| {
         // The callback sees a copy: it must not be able to change what gets minted.
-        let answer = call.is_user_active.call1((claims.copy()?,))?;
-        verdict(&answer, call.rotated_claims)
+        verdict(&call.callback.call1((claims.copy()?,))?)
     })?;
     let result = PyDict::new(py);
     result.set_item("access", out.access)?;

@@ -382,24 +382,6 @@ def test_decoded_payload_equals_json_loads(payload_json):
             codec().decode(token)
 
 
-def test_rotated_claims_filled_by_the_callback():
-    c = codec()
-    extra: dict = {"jti": "chosen-before-minting"}
-
-    def admit(claims):
-        extra["token_family"] = claims["jti"]  # known only once the token is verified
-        return True
-
-    result = c.refresh(
-        c.encode(REFRESH), admit, access_lifetime=300, refresh_lifetime=600, rotate=True, rotated_claims=extra, now=NOW
-    )
-    rotated = c.decode(result["refresh"], now=NOW)
-    assert rotated["jti"] == "chosen-before-minting"
-    assert rotated["token_family"] == REFRESH["jti"]
-    assert rotated["exp"] == NOW + 600
-    assert "token_family" not in result["access_claims"]
-
-
 def test_decoder_binds_the_requirements():
     c = codec()
     decode_access = c.decoder(token_type="access", jti_claim="jti", require_exp=True)
@@ -435,16 +417,9 @@ def test_refresh_callback_may_return_the_successors_extra_claims():
     # An empty mapping admits too (it is falsy, but a mapping); without rotation extra claims are ignored.
     assert c.refresh(token, lambda _: {}, access_lifetime=300)["refresh"] is None
     assert c.refresh(token, lambda _: {"family": "x"}, access_lifetime=300)["refresh_claims"] is None
-    # rotated_claims still works, and a returned mapping is applied after it.
-    extra: dict = {}
-
-    def fill(_):
-        extra["family"] = "from-rotated-claims"
-        extra["sid"] = 1
-        return {"sid": 2}
-
-    result = c.refresh(token, fill, access_lifetime=300, refresh_lifetime=3600, rotate=True, rotated_claims=extra)
-    assert result["refresh_claims"]["family"] == "from-rotated-claims" and result["refresh_claims"]["sid"] == 2
+    # The returned mapping is the one way to set them (the older `rotated_claims` argument is gone).
+    with pytest.raises(TypeError, match="rotated_claims"):
+        c.refresh(token, admit, access_lifetime=300, refresh_lifetime=3600, rotate=True, rotated_claims={})  # type: ignore[call-arg]
     for refused in (False, None, 0, ""):
         with pytest.raises(exc.UserInactiveError):
             c.refresh(token, lambda _, r=refused: r, access_lifetime=300)

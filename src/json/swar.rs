@@ -1,5 +1,5 @@
 //! Eight bytes at a time: the word-wise byte tests that the JSON reader
-//! (`json_in`) and writer (`json_out`) and the claim-name keys (`payload`)
+//! (`scan`) and writer (`write`) and the edge's claim-name keys
 //! share. A flag is the top bit of its byte. Borrows can set false flags only
 //! above the lowest true one, so "any byte" and "the lowest byte" are exact.
 
