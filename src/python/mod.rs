@@ -15,7 +15,9 @@ use pyo3::types::PyTuple;
 use crate::algorithm::Algorithm;
 use crate::codec::DEFAULT_MAX_TOKEN_BYTES;
 
-#[pymodule]
+// Declared, not left to PyO3's default: the wheels are abi3 for GIL builds, and the free-threaded
+// CPython (3.14t) is documented as unsupported; a from-source build there re-enables the GIL.
+#[pymodule(gil_used = true)]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add(
