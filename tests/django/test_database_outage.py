@@ -151,7 +151,9 @@ def test_a_forgotten_migrate_is_a_server_error_that_names_the_migration(user, ca
                 caplog.clear()
             assert store.unapplied_migrations() == missing
             out, err = io.StringIO(), io.StringIO()
-            call_command("check", "--tag", "database", stdout=out, stderr=err)  # without --database: not run
+            # Without --database, database checks are not run (Django 6.1 runs them on every alias when the
+            # "database" tag is asked for by name, so plain `check` is what a project runs and what we test).
+            call_command("check", fail_level="CRITICAL", stdout=out, stderr=err)  # the test project has admin errors
             assert "simplejwt_rs.W051" not in out.getvalue() + err.getvalue()
             call_command("check", "--database", "default", "--tag", "database", stdout=out, stderr=err)
             report = out.getvalue() + err.getvalue()
