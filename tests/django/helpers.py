@@ -220,3 +220,31 @@ def database_down(alias="default"):
         connection.close()
         connection.settings_dict.clear()
         connection.settings_dict.update(saved)
+
+
+@contextmanager
+def token_store_locked():
+    """Another connection holds the lock our rotation record needs, and ours gives up after 200 ms (SQLite:
+    another process's write lock; PostgreSQL: a table lock and ``lock_timeout``): the real "busy" errors."""
+    from django.db import connection, connections
+    from simplejwt_rs.models import RotatedRefreshToken
+
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+        connection.connection.execute("PRAGMA busy_timeout = 200")
+    else:
+        holder = connections.create_connection("default")
+        holder.set_autocommit(False)
+        with holder.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {RotatedRefreshToken._meta.db_table} IN ACCESS EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '200ms'")
+    try:
+        yield
+    finally:
+        holder.rollback()
+        holder.close()

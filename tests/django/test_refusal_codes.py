@@ -18,15 +18,13 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
-from django.db import connection, connections
 from django.test import override_settings
 from rest_framework.test import APIClient
 from simplejwt_rs import errors
 from simplejwt_rs.errors import CODES, Refuse
-from simplejwt_rs.models import RotatedRefreshToken
 from simplejwt_rs.policy_cache import breaker
 
-from tests.django.helpers import PASSWORD, simple_jwt
+from tests.django.helpers import PASSWORD, simple_jwt, token_store_locked
 
 CODES_PAGE = Path(__file__).resolve().parents[2] / "docs" / "error-codes.md"
 
@@ -230,25 +228,8 @@ def test_a_busy_token_store_has_a_code_from_the_table(entry):
     api = APIClient()
     with simple_jwt(**ROTATING):
         pair = api.post("/api/token/", {"username": "alice", "password": PASSWORD}, format="json").data
-        connection.ensure_connection()
-        if connection.vendor == "sqlite":
-            import sqlite3
-
-            holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
-            holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-            connection.connection.execute("PRAGMA busy_timeout = 200")
-        else:
-            holder = connections.create_connection("default")
-            holder.set_autocommit(False)
-            with holder.cursor() as cursor:
-                cursor.execute(f"LOCK TABLE {RotatedRefreshToken._meta.db_table} IN ACCESS EXCLUSIVE MODE")
-            with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = '200ms'")
-        try:
+        with token_store_locked():
             response = _call(entry, api, {"refresh": pair["refresh"]})
-        finally:
-            holder.rollback()
-            holder.close()
     assert_refusal(response, "token_store_busy", entry)
     assert response["Retry-After"] == "1"
 

@@ -19,7 +19,16 @@ from simplejwt_rs.models import RevokedTokenFamily, RotatedRefreshToken
 from simplejwt_rs.signals import refresh_token_reused
 from simplejwt_rs.tokens import AccessToken, RefreshToken
 
-from tests.django.helpers import code, concurrent_refreshes, logout, obtain, refresh, simple_jwt, verify
+from tests.django.helpers import (
+    code,
+    concurrent_refreshes,
+    logout,
+    obtain,
+    refresh,
+    simple_jwt,
+    token_store_locked,
+    verify,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -308,25 +317,8 @@ def test_eight_concurrent_refreshes_within_grace_one_wins_nothing_revoked(user, 
 def test_locked_database_is_503_and_the_token_survives(user, rotating):
     api = APIClient()
     token = obtain(api).data["refresh"]
-    connection.ensure_connection()
-    if connection.vendor == "sqlite":
-        import sqlite3
-
-        holder = sqlite3.connect(connection.settings_dict["NAME"], isolation_level=None)
-        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
-        connection.connection.execute("PRAGMA busy_timeout = 200")
-    else:
-        holder = connections.create_connection("default")
-        holder.set_autocommit(False)
-        with holder.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {RotatedRefreshToken._meta.db_table} IN ACCESS EXCLUSIVE MODE")
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '200ms'")
-    try:
+    with token_store_locked():
         response = refresh(api, token)
-    finally:
-        holder.rollback()
-        holder.close()
     assert (response.status_code, code(response)) == (503, "token_store_busy")
     assert response["Retry-After"] == "1"
     assert not RotatedRefreshToken.objects.exists()
