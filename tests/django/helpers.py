@@ -248,3 +248,34 @@ def token_store_locked():
     finally:
         holder.rollback()
         holder.close()
+
+
+@contextmanager
+def serve_json(body: bytes, fetches: list | None = None):
+    """``body`` as JSON at http://127.0.0.1:<free port>/jwks.json (a JWK set's URL); each GET's path is appended
+    to ``fetches`` when given.  Yields the URL."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            if fetches is not None:
+                fetches.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/jwks.json"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

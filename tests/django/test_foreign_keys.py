@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
@@ -26,7 +24,7 @@ from simplejwt_rs import backends, upstream_patch
 from simplejwt_rs.tokens import AccessToken, RefreshToken, SlidingToken, UntypedToken
 
 from tests.core.keys import pkcs8_pem, spki_pem
-from tests.django.helpers import code, logout, me, obtain, refresh, simple_jwt, verify
+from tests.django.helpers import code, logout, me, obtain, refresh, serve_json, simple_jwt, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -45,24 +43,8 @@ def partner_url():
     public = json.loads(RSAAlgorithm.to_jwk(rsa_key("partner").public_key()))
     body = json.dumps({"keys": [{**public, "kid": PARTNER_KID, "use": "sig", "alg": "RS256"}]}).encode()
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/jwks.json"
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_json(body) as url:
+        yield url
 
 
 def with_keys(url, **extra):

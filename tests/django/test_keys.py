@@ -13,7 +13,6 @@ import json
 import threading
 import time
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import jwt
 import pytest
@@ -27,7 +26,7 @@ from simplejwt_rs import backends
 from simplejwt_rs.tokens import AccessToken, RefreshToken
 
 from tests.core.keys import PRIVATE_JWK_MEMBERS, pkcs8_pem, spki_pem
-from tests.django.helpers import code, me, obtain, refresh, simple_jwt, verify
+from tests.django.helpers import code, me, obtain, refresh, serve_json, simple_jwt, verify
 
 pytestmark = pytest.mark.django_db
 
@@ -366,25 +365,8 @@ def partner_jwks():
     ).encode()
     fetches = []
 
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self):
-            fetches.append(self.path)
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}/jwks.json", fetches
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with serve_json(body, fetches) as url:
+        yield url, fetches
 
 
 def test_keys_first_then_the_jwk_set(user, partner_jwks):
