@@ -18,3 +18,6 @@ class SimpleJWTRsConfig(AppConfig):
         from .policy_cache import receivers
 
         receivers.connect()  # POLICY_CACHE's write-through: Django's model signals and the store's revocations
+        from . import store
+
+        store.connect()  # no table holds a usable token: upstream's outstanding rows, whoever writes them

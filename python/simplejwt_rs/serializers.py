@@ -8,12 +8,10 @@ minted, in one Rust call.
 from __future__ import annotations
 
 import math
-from contextlib import ExitStack
 from typing import TYPE_CHECKING, Any, cast
 
 from django.contrib.auth import _clean_credentials, authenticate
 from django.contrib.auth.models import update_last_login
-from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 from rest_framework_simplejwt import serializers as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError
@@ -100,7 +98,7 @@ class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSl
         return data
 
 
-def check_user(claims: dict[str, Any], token: str, created_at: Any, *, revoke: bool) -> Any:
+def check_user(claims: dict[str, Any], created_at: Any, *, revoke: bool) -> Any:
     """The policy at a token endpoint; with ``revoke``, a token refused for a password change is blacklisted.
 
     Returns the user (None when the token names none).  A token the user's "log out everywhere" mark
@@ -111,7 +109,7 @@ def check_user(claims: dict[str, Any], token: str, created_at: Any, *, revoke: b
     except policy.UserRefused as refused:
         changed = refused.reason == errors.PASSWORD_CHANGED
         if revoke and changed and jwt_settings.blacklist_installed() and get("JTI_CLAIM") in claims:
-            store.blacklist(claims, token, created_at, refused.user)
+            store.blacklist(claims, created_at, refused.user)
         raise errors.token_endpoint_error(refused) from refused
 
 
@@ -122,10 +120,18 @@ def verified_for_store(token_class: Any, raw: str) -> Any:
 
 
 class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
+    """Refresh in a straight line: verify in Rust -> ``admit`` does the whole admission -> Rust mints.
+
+    ``admit`` is the callback ``Codec.refresh`` calls between verifying the presented token and minting.
+    Its database work begins and ends inside it: no transaction is open when it returns, so none crosses
+    into Rust. The successor's jti and ``exp`` are chosen before the call, so its records need nothing
+    from the minted token (which no table stores).
+    """
+
     token_class = RefreshToken
     default_error_messages = {"no_active_account": _("No active account found for the given token.")}
 
-    def _refresh(self, raw: str, admit: Any, now: float, **rotation_args: Any) -> dict[str, Any]:
+    def _refresh(self, raw: str, admit: Any, now: float, rotate: bool) -> dict[str, Any]:
         """``Codec.refresh`` with this serializer's token classes and the current settings."""
         token_class = self.token_class
         access_class = token_class.access_token_class
@@ -138,12 +144,13 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
                 raw,
                 admit,
                 access_lifetime=access_class.lifetime,
+                refresh_lifetime=token_class.lifetime,
+                rotate=rotate,
                 token_type_claim=get("TOKEN_TYPE_CLAIM"),
                 jti_claim=get("JTI_CLAIM"),
                 access_token_type=access_class.token_type,
                 refresh_token_type=token_class.token_type,
                 now=now,
-                **rotation_args,
             )
         except core_exc.JWTError as exc:
             raise tokens.token_error(exc) from exc
@@ -156,60 +163,40 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
             verified_for_store(token_class, raw)  # a custom verify() runs in Python first; the core verifies again
         now = jwt_settings.now()
         created_at = datetime_from_epoch(now)
-        if store.rotation_active():
-            return self._rotate_once(raw, now, created_at)
         rotate = bool(get("ROTATE_REFRESH_TOKENS"))
-        admitted: dict[str, Any] = {}
+        single_use = store.rotation_active()
+        jti_claim = get("JTI_CLAIM")
+        # Rotating: the successor's exp and jti, chosen now; the core sets them on the token it mints.
+        successor: dict[str, Any] = {}
+        if rotate:
+            successor["exp"] = math.floor(now + token_class.lifetime.total_seconds())
+            if jti_claim is not None:
+                successor[jti_claim] = new_jti()
+        recorded = rotate and jti_claim is not None and jwt_settings.blacklist_installed()
 
-        def admit(claims: dict[str, Any]) -> bool:
-            # Called by the core between verifying the refresh token and minting.
-            store.refuse_blacklisted(claims, now)
-            admitted["user"] = check_user(claims, raw, created_at, revoke=True)
-            return True
+        def admit(claims: dict[str, Any]) -> Any:
+            """The whole admission: the policy, then (rotating) one transaction that consumes the presented
+            token (single-use rotation) and records the successor. Returns the successor's claims."""
+            if not single_use:
+                store.refuse_blacklisted(claims, now)
+            user = check_user(claims, created_at, revoke=True)
+            if not rotate:
+                return True
+            if not single_use:
+                if recorded:
+                    store.outstand(successor, created_at, user)
+                return successor
+            try:
+                family = store.rotate(claims, successor, user=user, now=now, created_at=created_at)
+            except store.Reused as reused:  # its transaction has rolled back: revoke outside it
+                store.refuse_reuse(reused, now, sender=type(self))
+            family_claim = store.family_claim()
+            return {**successor, family_claim: family} if family_claim else successor
 
-        result = self._refresh(raw, admit, now, refresh_lifetime=token_class.lifetime, rotate=rotate)
-        data = {"access": result["access"]}
-        if rotate and result["refresh"] is not None and result["refresh_claims"] is not None:
-            data["refresh"] = result["refresh"]
-            if jwt_settings.blacklist_installed() and get("JTI_CLAIM") is not None:
-                store.outstand(result["refresh_claims"], result["refresh"], created_at, admitted["user"])
-        return data
-
-    def _rotate_once(self, raw: str, now: float, created_at: Any) -> dict[str, str]:
-        """Single-use rotation with reuse detection (see :mod:`simplejwt_rs.store`).
-
-        The presented token is consumed inside the core's callback, so nothing
-        is minted unless this request won it. The successor's jti is chosen
-        before the call, so its record is written in the same statement that
-        consumes the presented token; the callback returns it with the family
-        id (known only once the presented token is verified) for the core to
-        set on the successor.
-        """
-        lifetime = self.token_class.lifetime
-        child_jti = new_jti()
-        child_exp = math.floor(now + lifetime.total_seconds())
-        admitted: dict[str, Any] = {}
-        try:
-            with ExitStack() as in_transaction:
-
-                def admit(claims: dict[str, Any]) -> dict[str, Any]:
-                    """Consume the presented token; returns the claims its successor must carry."""
-                    user = admitted["user"] = check_user(claims, raw, created_at, revoke=True)
-                    # The transaction starts with the consuming INSERT; it ends once the successor is recorded.
-                    in_transaction.enter_context(transaction.atomic())
-                    family = store.consume(
-                        claims, raw, user=user, now=now, successor_jti=child_jti, successor_exp=child_exp
-                    )
-                    family_claim = store.family_claim()
-                    return {get("JTI_CLAIM"): child_jti, **({family_claim: family} if family_claim else {})}
-
-                result = self._refresh(raw, admit, now, refresh_lifetime=lifetime, rotate=True)
-                refresh = result["refresh"]
-                store.record_outstanding(result["refresh_claims"], refresh, created_at, admitted["user"])
-        except store.Reused as reused:
-            # The consuming transaction has rolled back; revoke outside it.
-            store.refuse_reuse(reused, now, sender=type(self))
-        return {"access": result["access"], "refresh": refresh}
+        result = self._refresh(raw, admit, now, rotate)
+        if not rotate:
+            return {"access": result["access"]}
+        return {"access": result["access"], "refresh": result["refresh"]}
 
 
 class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
@@ -220,7 +207,7 @@ class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
         token = self.token_class(attrs["token"])
         tokens.check_own_key(token)  # a token of the JWK set's keys is not ours to slide: 401
         token.check_exp(get("SLIDING_TOKEN_REFRESH_EXP_CLAIM"))
-        check_user(token.payload, attrs["token"], token.current_time, revoke=True)
+        check_user(token.payload, token.current_time, revoke=True)
         token.set_exp()
         token.set_iat()
         store.extend_outstanding(token.payload)  # the same jti now lives longer
@@ -239,7 +226,7 @@ class TokenVerifySerializer(upstream.TokenVerifySerializer):
         recorded = token_type in (RefreshToken.token_type, SlidingToken.token_type)
         store.refuse_blacklisted(token.payload, now, recorded=recorded)
         if get("VERIFY_CHECKS_USER"):
-            check_user(token.payload, attrs["token"], token.current_time, revoke=False)
+            check_user(token.payload, token.current_time, revoke=False)
         return {}
 
 
@@ -254,5 +241,5 @@ class TokenBlacklistSerializer(upstream.TokenBlacklistSerializer):
         refresh = verified_for_store(self.token_class, raw)
         if not jwt_settings.blacklist_installed():
             return {}  # nothing to record (as upstream)
-        store.logout(refresh.payload, raw, policy.named_user(refresh.payload), jwt_settings.now(), type(self))
+        store.logout(refresh.payload, policy.named_user(refresh.payload), jwt_settings.now(), type(self))
         return {}

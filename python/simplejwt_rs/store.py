@@ -18,6 +18,11 @@ which token families were revoked (RFC 9700 section 4.14.2).
 - A consumed token presented again, at refresh, logout or verify, is a reuse:
   :func:`refuse_reuse` revokes its family (two statements whatever its size),
   sends :data:`~simplejwt_rs.signals.refresh_token_reused` and always raises.
+- No table holds a usable token: upstream's ``OutstandingToken.token`` column
+  gets :func:`not_a_token` (a marker naming the jti) on every write, ours and
+  upstream's own (:func:`redact_outstanding`, a ``pre_save`` receiver), and
+  migration 0004 rewrites the rows written before.  Every record is keyed by
+  jti; nothing reads the column.
 """
 
 from __future__ import annotations
@@ -42,6 +47,7 @@ from django.db import (
 )
 from django.db.migrations.loader import MigrationLoader
 from django.db.models import Exists, OuterRef
+from django.db.models.signals import pre_save
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
@@ -337,18 +343,45 @@ def extend_outstanding(claims: dict[str, Any]) -> None:
     _blacklist_models()[0].objects.filter(jti=_id(jti), expires_at__lt=expires_at).update(expires_at=expires_at)
 
 
-def outstand(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> Any:
-    """The OutstandingToken row for ``claims``'s jti, created if missing (as upstream)."""
+# What upstream's OutstandingToken.token column holds instead of the token: no JWT (no dot), names the row's jti.
+NOT_A_TOKEN = "simplejwt-rs:not-stored:jti="
+
+
+def not_a_token(jti: Any) -> str:
+    """The value of upstream's ``OutstandingToken.token`` column: a marker naming the jti, never the token.
+
+    A database dump or a read-only SQL injection must not hand out live tokens; every record is keyed by
+    jti, and nothing (upstream's admin, ``flushexpiredtokens``, dj-rest-auth) reads the column.
+    """
+    return f"{NOT_A_TOKEN}{jti}"
+
+
+def redact_outstanding(sender: Any, instance: Any, **kwargs: Any) -> None:
+    """``pre_save`` of upstream's OutstandingToken (connected at ready): whoever writes a row through the
+    ORM (upstream's ``for_user``, ``blacklist()`` or ``outstand()``, a project's subclass of upstream's
+    token classes, another package), the column gets :func:`not_a_token`, not the token."""
+    instance.token = not_a_token(instance.jti)
+
+
+def connect() -> None:
+    """Connect :func:`redact_outstanding` (at ready; only with upstream's token_blacklist app installed)."""
+    if jwt_settings.blacklist_installed():
+        pre_save.connect(redact_outstanding, sender=_blacklist_models()[0], dispatch_uid="simplejwt_rs.not_a_token")
+
+
+def outstand(claims: dict[str, Any], created_at: datetime, user: Any) -> Any:
+    """The OutstandingToken row for ``claims``'s jti, created if missing (as upstream, without the token)."""
+    jti = _id(claims.get(get("JTI_CLAIM")))
+    expires_at = _dt(claims.get("exp"))
     row, _created = _blacklist_models()[0].objects.get_or_create(
-        jti=_id(claims.get(get("JTI_CLAIM"))),
-        defaults={"user": user, "created_at": created_at, "token": token, "expires_at": _dt(claims.get("exp"))},
+        jti=jti, defaults={"user": user, "created_at": created_at, "token": not_a_token(jti), "expires_at": expires_at}
     )
     return row
 
 
-def blacklist(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> Any:
+def blacklist(claims: dict[str, Any], created_at: datetime, user: Any) -> Any:
     """Blacklist a token (idempotent, as upstream's ``Token.blacklist()``); returns (row, created)."""
-    return _blacklist_models()[1].objects.get_or_create(token=outstand(claims, token, created_at, user))
+    return _blacklist_models()[1].objects.get_or_create(token=outstand(claims, created_at, user))
 
 
 # --- the store's statements, each written once ---------------------------------------------------
@@ -496,7 +529,6 @@ class Reused(Exception):
 
 def consume(
     claims: dict[str, Any],
-    token: str,
     *,
     user: Any,
     now: float,
@@ -505,7 +537,7 @@ def consume(
 ) -> str:
     """Consume a verified refresh token, for a successor (refresh) or for none (logout); returns its family.
 
-    Must run inside a transaction (the caller's) whose first statement this
+    Must run inside a transaction (:func:`rotate`'s, :func:`logout`'s) whose first statement this
     is: a read before it would let two SQLite writers deadlock on the lock
     upgrade.  Raises :class:`Reused` if the token was consumed already,
     :class:`~simplejwt_rs.errors.TokenFamilyRevoked`, or "Token is blacklisted".
@@ -529,7 +561,7 @@ def consume(
         blacklisted = _blacklist_outstanding(cursor, "o.jti = %s", [jti], _dt(now))
     if blacklisted != 1:
         # Issued before the blacklist app was installed (no outstanding row), or blacklisted meanwhile.
-        blacklist(claims, token, _dt(now), user)
+        blacklist(claims, _dt(now), user)
     return family
 
 
@@ -566,15 +598,31 @@ def _refuse_consumption(
     raise errors.blacklisted()
 
 
-def record_outstanding(claims: dict[str, Any], token: str, created_at: datetime, user: Any) -> None:
-    """A successor's OutstandingToken row: one INSERT (the user is known already)."""
+def record_outstanding(claims: dict[str, Any], created_at: datetime, user: Any) -> None:
+    """A successor's OutstandingToken row, from the jti and ``exp`` chosen before it is minted: one INSERT."""
+    jti = _id(claims[get("JTI_CLAIM")])
     _blacklist_models()[0].objects.create(
-        user=user, jti=_id(claims[get("JTI_CLAIM")]), token=token, created_at=created_at, expires_at=_dt(claims["exp"])
+        user=user, jti=jti, token=not_a_token(jti), created_at=created_at, expires_at=_dt(claims["exp"])
     )
 
 
+def rotate(claims: dict[str, Any], successor: dict[str, Any], *, user: Any, now: float, created_at: datetime) -> str:
+    """Single-use rotation's whole write, in one transaction that begins and ends here: consume the presented
+    token for ``successor`` (its jti and ``exp``, chosen before it is minted) and record the successor as
+    outstanding.  Returns the family; raises as :func:`consume` does, the transaction rolled back.
+
+    The policy has read the user already, outside: the consuming INSERT must be the transaction's first
+    statement (see :func:`consume`).
+    """
+    successor_jti = _id(successor[get("JTI_CLAIM")])
+    with transaction.atomic():
+        family = consume(claims, user=user, now=now, successor_jti=successor_jti, successor_exp=successor["exp"])
+        record_outstanding(successor, created_at, user)
+    return family
+
+
 @database_guard("logout")
-def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: Any) -> Any:
+def logout(claims: dict[str, Any], user: Any, now: float, sender: Any) -> Any:
     """Log a refresh token out: consumed like a rotation, so a logout and a refresh of one token never both win.
 
     The logout endpoint and ``Token.blacklist()`` (dj-rest-auth's logout) both
@@ -584,10 +632,10 @@ def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: An
     family is revoked and :class:`~simplejwt_rs.errors.TokenReused` raised.
     """
     if not rotation_active():
-        return blacklist(claims, token, _dt(now), user)  # upstream's idempotent blacklisting
+        return blacklist(claims, _dt(now), user)  # upstream's idempotent blacklisting
     try:
         with transaction.atomic():
-            consume(claims, token, user=user, now=now)
+            consume(claims, user=user, now=now)
     except Reused as reused:
         # The logout asked for the session to end: no grace period keeps a successor alive.
         refuse_reuse(reused, now, sender, grace=False)

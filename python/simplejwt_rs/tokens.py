@@ -326,18 +326,18 @@ class BlacklistMixin:
             raise AttributeError("blacklist() needs rest_framework_simplejwt.token_blacklist in INSTALLED_APPS")
         user = policy.named_user(self.payload)
         with _as_token_error():
-            return store.logout(self.payload, str(self), user, jwt_settings.now(), type(self))
+            return store.logout(self.payload, user, jwt_settings.now(), type(self))
 
     def outstand(self) -> Any:
         if not jwt_settings.blacklist_installed():
             return None
-        return store.outstand(self.payload, str(self), self.current_time, policy.named_user(self.payload))
+        return store.outstand(self.payload, self.current_time, policy.named_user(self.payload))
 
     @classmethod
     def for_user(cls, user: AbstractBaseUser) -> Any:
         token = super().for_user(user)  # type: ignore[misc]
         if jwt_settings.blacklist_installed():
-            store.outstand(token.payload, str(token), token.current_time, user)
+            store.outstand(token.payload, token.current_time, user)
         return token
 
 
