@@ -7,10 +7,16 @@ string in it that verifies with the project's keys, or merely looks like a JWT, 
 """
 
 import json
+import os
 import re
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
+import simplejwt_rs
 from django.contrib.auth.models import User
+from django.core.management import call_command
 from django.db import connection
 from rest_framework.test import APIClient
 from rest_framework_simplejwt import serializers as up_serializers
@@ -131,3 +137,56 @@ def test_the_scan_finds_a_token_where_one_is_stored(user):
     found = tokens_at_rest()
     assert ("token_blacklist_outstandingtoken", "token", "a token that verifies", token[:40]) in found
     assert ("auth_user", "first_name", "JWT-shaped", "eyJhbGciOi.eyJzdWIi.c2ln") in found
+
+
+# --- migration 0004: the rows written before ------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+def test_migration_0004_rewrites_the_tokens_stored_before(user):
+    made = [up_tokens.RefreshToken.for_user(user), up_tokens.SlidingToken.for_user(user), RefreshToken.for_user(user)]
+    call_command("migrate", "simplejwt_rs", "0003", verbosity=0)
+    try:
+        # As upstream (and simplejwt-rs before this release) wrote them: the token itself, around the receiver.
+        table = connection.ops.quote_name(OutstandingToken._meta.db_table)
+        with connection.cursor() as cursor:
+            for token in made:
+                cursor.execute(f"UPDATE {table} SET token = %s WHERE jti = %s", [str(token), token["jti"]])
+        assert len([found for found in tokens_at_rest() if found[2] == "a token that verifies"]) == 3
+    finally:
+        call_command("migrate", "simplejwt_rs", verbosity=0)
+    assert tokens_at_rest() == []
+    rows = dict(OutstandingToken.objects.values_list("jti", "token"))
+    assert rows == {token["jti"]: store.not_a_token(token["jti"]) for token in made}
+
+
+PROJECT_SETTINGS = """
+SECRET_KEY = "project-secret-key-long-enough-for-hs256-and-then-some-more"
+INSTALLED_APPS = ["django.contrib.contenttypes", "django.contrib.auth", "rest_framework", "rest_framework_simplejwt",
+                  "simplejwt_rs"] + EXTRA
+DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": "db.sqlite3"}}
+DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
+"""
+
+
+def test_migrate_without_the_blacklist_app_then_with_it(tmp_path):
+    """The blacklist app is optional: 0004 does not depend on it, so both migrates succeed (a dependency on
+    it, even one added only when it is installed, would stop one of them)."""
+    (tmp_path / "manage.py").write_text(
+        "import sys\nfrom django.core.management import execute_from_command_line\n"
+        "execute_from_command_line(sys.argv)\n"
+    )
+    package_root = str(Path(simplejwt_rs.__file__).resolve().parent.parent)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "settings", "PYTHONPATH": f"{tmp_path}{os.pathsep}{package_root}"}
+    for extra in ("[]", '["rest_framework_simplejwt.token_blacklist"]'):
+        (tmp_path / "settings.py").write_text(f"EXTRA = {extra}\n{PROJECT_SETTINGS}")
+        done = subprocess.run(
+            [sys.executable, "manage.py", "migrate", "-v", "1"],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert "simplejwt_rs.0004_outstanding_tokens_not_stored" in done.stdout or extra != "[]", done.stdout
