@@ -109,7 +109,7 @@ class TokenBlacklistView(TokenViewBase, upstream.TokenBlacklistView):
 # --- the cookie transport for browser apps (docs/browser-apps.md) ---------------------------------------------
 
 
-class _CookieView(TokenViewBase):
+class CookieViewBase(TokenViewBase):
     """A token view that takes and gives its tokens in HttpOnly cookies; every POST needs the CSRF token.
 
     A refusal (401) also clears both cookies.  The token logic is the serializer the setting names, called
@@ -154,7 +154,7 @@ class _CookieView(TokenViewBase):
         return response
 
 
-class CookieTokenObtainPairView(_CookieView, upstream.TokenObtainPairView):
+class CookieTokenObtainPairView(CookieViewBase, upstream.TokenObtainPairView):
     """Login: POST the credentials (and the CSRF token); both token cookies are set, the body says when each
     expires.  GET sets the CSRF cookie (204), so that a single-page app can start."""
 
@@ -168,7 +168,7 @@ class CookieTokenObtainPairView(_CookieView, upstream.TokenObtainPairView):
         return response
 
 
-class CookieTokenRefreshView(_CookieView, upstream.TokenRefreshView):
+class CookieTokenRefreshView(CookieViewBase, upstream.TokenRefreshView):
     """POST with an empty body: the refresh cookie is refreshed (single-use rotation, reuse detection, the
     user policy, as ``TokenRefreshView``) and the new tokens set as cookies."""
 
@@ -178,7 +178,7 @@ class CookieTokenRefreshView(_CookieView, upstream.TokenRefreshView):
         return self.with_tokens(self.validated(request, {"refresh": self.refresh_cookie(request)}))
 
 
-class CookieTokenBlacklistView(_CookieView, upstream.TokenBlacklistView):
+class CookieTokenBlacklistView(CookieViewBase, upstream.TokenBlacklistView):
     """Logout: the refresh cookie is consumed exactly as ``TokenBlacklistView`` consumes a token, and both
     cookies are cleared."""
 

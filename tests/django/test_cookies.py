@@ -10,7 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.middleware.csrf import get_token
+from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.test import RequestFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -271,3 +271,53 @@ def test_two_valid_access_cookies_of_one_name_are_refused(browser, cookie_settin
     access = browser.cookie("access")
     response = APIClient().get(PROFILE, HTTP_COOKIE=f"access_token={access}; access_token={access}")
     assert response.status_code == 401 and "More than one" in str(response.data["detail"])
+
+
+# --- item 4: system checks ---------------------------------------------------------------------------------------
+
+
+def cookie_check_ids(**changes):
+    from simplejwt_rs.checks import check_cookies
+
+    with simple_jwt(**changes):
+        return [message.id for message in check_cookies()]
+
+
+CSRF_MIDDLEWARE = ["django.middleware.csrf.CsrfViewMiddleware"]
+
+
+def test_the_defaults_pass_the_cookie_checks(settings):
+    settings.MIDDLEWARE = CSRF_MIDDLEWARE
+    assert cookie_check_ids() == []
+
+
+def test_cookies_not_secure_without_debug_is_e060(settings):
+    settings.MIDDLEWARE = CSRF_MIDDLEWARE
+    assert cookie_check_ids(AUTH_COOKIE_SECURE=False) == ["simplejwt_rs.E060"]
+    settings.DEBUG = True
+    assert cookie_check_ids(AUTH_COOKIE_SECURE=False) == []
+
+
+def test_samesite_none_without_secure_is_e061(settings):
+    settings.MIDDLEWARE = CSRF_MIDDLEWARE
+    settings.DEBUG = True
+    assert cookie_check_ids(AUTH_COOKIE_SAMESITE="None", AUTH_COOKIE_SECURE=False) == ["simplejwt_rs.E061"]
+    assert cookie_check_ids(AUTH_COOKIE_SAMESITE="None") == []
+
+
+def test_cookie_views_routed_without_the_csrf_middleware_is_e062(settings):
+    settings.MIDDLEWARE = []
+    found = cookie_check_ids()
+    assert found == ["simplejwt_rs.E062"] * 3  # login, refresh, logout: each route named
+    settings.MIDDLEWARE = ["tests.django.test_cookies.OwnCsrfMiddleware"]  # a subclass counts
+    assert cookie_check_ids() == []
+
+
+@pytest.mark.urls("tests.django.urls")
+def test_no_cookie_view_routed_no_e062(settings):
+    settings.MIDDLEWARE = []
+    assert cookie_check_ids() == []
+
+
+class OwnCsrfMiddleware(CsrfViewMiddleware):
+    pass
