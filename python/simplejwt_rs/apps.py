@@ -18,3 +18,7 @@ class SimpleJWTRsConfig(AppConfig):
         from .policy_cache import receivers
 
         receivers.connect()  # POLICY_CACHE's write-through: Django's model signals and the store's revocations
+        from django.conf import settings
+
+        if "drf_spectacular" in settings.INSTALLED_APPS:
+            from . import openapi  # noqa: F401  (registers the drf-spectacular extensions: simplejwt-rs[openapi])
