@@ -40,8 +40,8 @@ class Project:
             return connection.execute("SELECT first_name FROM auth_user WHERE username = ?", (username,)).fetchone()[0]
 
 
-@pytest.fixture(scope="session")
-def project():
+def start_project(samesite: str):
+    """Migrate a fresh database, create alice, start gunicorn; yields the Project."""
     work = tempfile.mkdtemp(prefix="simplejwt-rs-browser.")
     db = str(Path(work) / "db.sqlite3")
     env = {
@@ -49,6 +49,7 @@ def project():
         "DJANGO_SETTINGS_MODULE": "tests.browser.settings",
         "BROWSER_DB": db,
         "BROWSER_ACCESS_SECONDS": str(ACCESS_SECONDS),
+        "BROWSER_SAMESITE": samesite,
         "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH", "")])),
     }
     create = f"from django.contrib.auth.models import User; User.objects.create_user('alice', password={PASSWORD!r})"
@@ -57,9 +58,23 @@ def project():
     # The access log shows which requests reached the server; a short graceful timeout, since the browser
     # keeps connections open.
     options = ["--workers", "2", "--access-logfile", "-", "--graceful-timeout", "1"]
-    with gunicorn("tests.browser.wsgi", cwd=ROOT, env=env, options=options) as server:
-        yield Project(server.url, db, server.read_log)
-    shutil.rmtree(work, ignore_errors=True)
+    try:
+        with gunicorn("tests.browser.wsgi", cwd=ROOT, env=env, options=options) as server:
+            yield Project(server.url, db, server.read_log)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def project():
+    """The project with the cookie settings at their defaults (SameSite=Lax)."""
+    yield from start_project("Lax")
+
+
+@pytest.fixture(scope="session")
+def project_samesite_none():
+    """The same project with SameSite=None: cross-site requests carry the cookies, CSRF alone stands."""
+    yield from start_project("None")
 
 
 EVIL_PAGE = """<!doctype html><html><head><meta charset="utf-8"><title>working</title></head><body>
@@ -113,6 +128,14 @@ def other_site(project):
 
 
 @pytest.fixture(scope="session")
+def other_site_none(project_samesite_none):
+    site = Site(project_samesite_none.url)
+    yield site
+    site.server.shutdown()
+    site.server.server_close()
+
+
+@pytest.fixture(scope="session")
 def chromium(project):  # (after the project: quit before the server stops)
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
@@ -121,6 +144,12 @@ def chromium(project):  # (after the project: quit before the server stops)
     options.binary_location = CHROMIUM
     for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu"):
         options.add_argument(argument)
+    # Chrome's own default: third-party cookies allowed (the SameSite=None test needs the browser to send them;
+    # some builds block them under automation).
+    options.add_experimental_option(
+        "prefs", {"profile.cookie_controls_mode": 0, "profile.block_third_party_cookies": False}
+    )
+    options.add_argument("--disable-features=TrackingProtection3pcd,ThirdPartyStoragePartitioning")
     driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.set_script_timeout(20)
     yield driver

@@ -49,5 +49,7 @@ SIMPLE_JWT = {
     "ROTATE_REFRESH_TOKENS": True,
     "BLACKLIST_AFTER_ROTATION": True,
     # Every AUTH_COOKIE* setting at its default: Secure, SameSite=Lax, HttpOnly (browsers treat
-    # http://127.0.0.1 as a secure context, so Secure cookies work there without TLS).
+    # http://127.0.0.1 as a secure context, so Secure cookies work there without TLS).  BROWSER_SAMESITE=None:
+    # the browser attaches the cookies to cross-site requests, and the CSRF check alone must refuse them.
+    "AUTH_COOKIE_SAMESITE": os.environ.get("BROWSER_SAMESITE", "Lax"),
 }

@@ -2,7 +2,7 @@
 
 The page (tests/browser/app.html, served by the project under gunicorn on 127.0.0.1) logs in with ``fetch``
 and never sees a token; a page of another site (http://localhost:<port>) cannot make an authenticated unsafe
-request; a replayed refresh cookie revokes the family; logout clears the cookies.
+request, with SameSite=Lax (the cookies stay home) and with SameSite=None (the CSRF check refuses); a replayed refresh cookie revokes the family; logout clears the cookies.
 """
 
 from __future__ import annotations
@@ -58,22 +58,38 @@ def test_after_the_access_token_expires_the_page_refreshes_and_keeps_working(bro
     assert project.first_name() == "Alice Again"
 
 
-def test_a_page_of_another_site_cannot_make_an_authenticated_unsafe_request(browser, project, other_site):
-    login(browser)
-    assert run(browser, "rename('Alice')")["status"] == 200
-    browser.get(other_site.url + "/")
+def attack(driver, project, site) -> list[str]:
+    """Log alice in on ``project``, name her "Alice", let ``site``'s page attack; the attacks that arrived."""
+    driver.get(project.url + "/")
+    login(driver)
+    assert run(driver, "rename('Alice')")["status"] == 200
+    driver.get(site.url + "/")
     deadline = time.monotonic() + 15
-    while browser.title != "done" and time.monotonic() < deadline:
+    while driver.title != "done" and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert browser.title == "done"
-    # The simple requests reached the server (the JSON one stopped at its preflight), unauthenticated.
+    assert driver.title == "done"
     log = project.read_log().splitlines()
-    arrived = [line for line in log if "POST /api/profile/" in line and f'"{other_site.url}/"' in line]
-    assert len(arrived) == 2 and all('" 401 ' in line or '" 403 ' in line for line in arrived), arrived
+    return [line for line in log if "POST /api/profile/" in line and f'"{site.url}/"' in line]
+
+
+def test_a_page_of_another_site_cannot_make_an_authenticated_unsafe_request(browser, project, other_site):
+    arrived = attack(browser, project, other_site)
+    # The simple requests (fetch, form) reached the server, without the cookies (SameSite=Lax): 401.
+    # The JSON request stopped at its preflight, which the API does not answer.
+    assert len(arrived) == 2 and all('" 401 ' in line for line in arrived), arrived
     assert project.first_name() == "Alice"
     # The victim's session is intact.
     browser.get(project.url + "/")
     assert run(browser, "profile()")["status"] == 200
+
+
+def test_with_samesite_none_the_csrf_check_alone_refuses_the_other_site(
+    browser, project_samesite_none, other_site_none
+):
+    arrived = attack(browser, project_samesite_none, other_site_none)
+    # This time the browser attached the cookies (authenticated) and the CSRF check refused: 403.
+    assert len(arrived) == 2 and all('" 403 ' in line for line in arrived), arrived
+    assert project_samesite_none.first_name() == "Alice"
 
 
 def test_a_replayed_refresh_cookie_revokes_the_family(browser, project):
