@@ -2,7 +2,8 @@
 
 The page (tests/browser/app.html, served by the project under gunicorn on 127.0.0.1) logs in with ``fetch``
 and never sees a token; a page of another site (http://localhost:<port>) cannot make an authenticated unsafe
-request, with SameSite=Lax (the cookies stay home) and with SameSite=None (the CSRF check refuses); a replayed refresh cookie revokes the family; logout clears the cookies.
+request, with SameSite=Lax (the cookies stay home) and with SameSite=None (the CSRF check refuses); a replayed
+refresh cookie revokes the family; logout clears the cookies.
 """
 
 from __future__ import annotations
