@@ -17,6 +17,7 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiViewExtension
 from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers
 from rest_framework_simplejwt import views as upstream_views
@@ -107,10 +108,11 @@ def _refusal(name: str, status: int) -> OpenApiResponse:
     if status == 401:
         codes = sorted({*codes, "token_not_valid"})
     where = f"one of {', '.join(codes)}" if codes else "csrf_failed"
+    rule = " (or the code a USER_AUTHENTICATION_RULE's Refuse names)" if status == 401 else ""
     body = _fields(
         name,
         detail=serializers.CharField(help_text="A human-readable message (translated)."),
-        code=serializers.CharField(help_text=f"Machine-readable: {where} (or a USER_AUTHENTICATION_RULE's)."),
+        code=serializers.CharField(help_text=f"Machine-readable: {where}{rule}."),
     )
     return OpenApiResponse(body, description=f"Refused: {where}.")
 
@@ -142,7 +144,7 @@ def _schemas() -> list[tuple[type, str, Any, dict[int, Any]]]:
     if rotating:
         refreshed["refresh"] = _token("The refresh token that replaces the one presented (single use).")
     refreshed_name = "TokenRefreshedRotated" if rotating else "TokenRefreshed"
-    empty = _fields("TokenEmpty")
+    empty = OpenApiResponse(OpenApiTypes.OBJECT, description="An empty JSON object ({}).")
     return [
         (
             views.CookieTokenObtainPairView,
@@ -212,11 +214,13 @@ class TokenViewSchema(OpenApiViewExtension):
         if found is None:
             return self.target  # a token view of the project's own: its own serializer describes it
         _view_class, summary, request, responses = found
-        post = extend_schema(summary=summary, request=request, responses=responses)
+        # Our own description: upstream's view docstrings differ between its releases.
+        post = extend_schema(summary=summary, description=summary + ".", request=request, responses=responses)
         methods: dict[str, Any] = {"post": post}
         if issubclass(self.target, views.CookieTokenObtainPairView):
             methods["get"] = extend_schema(
                 summary="Set the CSRF cookie (csrftoken), so that a browser app can post its login",
+                description="Sets the CSRF cookie (csrftoken); send its value as X-CSRFToken with each POST.",
                 responses={204: OpenApiResponse(description="The csrftoken cookie is set.")},
             )
         return extend_schema_view(**methods)(type(self.target.__name__, (self.target,), {}))
