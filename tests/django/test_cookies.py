@@ -140,6 +140,16 @@ def test_the_header_wins_and_needs_no_csrf_token(browser, cookie_settings):
     assert User.objects.get(username="alice").first_name == ""
 
 
+def test_the_cookie_gets_the_same_user_policy_as_the_header(browser, cookie_settings):
+    assert browser.login().status_code == 200
+    User.objects.filter(username="alice").update(is_active=False)
+    response = browser.client.get(PROFILE)
+    assert response.status_code == 401 and code(response) == "user_inactive"
+    User.objects.filter(username="alice").delete()
+    response = browser.client.get(PROFILE)
+    assert response.status_code == 401 and code(response) == "user_not_found"
+
+
 def test_no_cookie_no_header_is_a_401(user):
     response = APIClient(enforce_csrf_checks=True).get(PROFILE)
     assert response.status_code == 401
