@@ -10,8 +10,7 @@ from datetime import timedelta
 
 import pytest
 from django.contrib.auth.models import User
-from django.middleware.csrf import CsrfViewMiddleware, get_token
-from django.test import RequestFactory
+from django.middleware.csrf import CsrfViewMiddleware
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
@@ -214,12 +213,14 @@ def test_logout_consumes_the_refresh_token_and_clears_both_cookies(browser, cook
     assert again.status_code == 401 and code(again) == "token_reused"
 
 
-def test_the_refresh_path_is_the_routes_shared_prefix(settings):
+def test_the_refresh_path_is_the_routes_shared_prefix():
     assert cookies.refresh_routes_prefix() == "api/auth/"
-    request = RequestFactory().get("/")
-    get_token(request)  # (any request: the prefix does not depend on it)
+    assert cookies.refresh_path() == "/api/auth/"
     with simple_jwt(AUTH_REFRESH_COOKIE_PATH="/elsewhere/"):
         assert cookies.refresh_path() == "/elsewhere/"
+    # Routes written with regular expressions or converters: their literal start.
+    assert cookies._literal(r"^api/auth/refresh/$") == "api/auth/refresh/"
+    assert cookies._literal("api/<int:tenant>/refresh/") == "api/"
 
 
 # --- bad input: always a 401 with a code, never a 500 ---------------------------------------------------------
