@@ -50,7 +50,7 @@ matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; 
 	$(PIP) wheel -q --no-build-isolation --no-deps -w .nox/wheels .
 	$(VENV)/bin/nox
 
-test: lint docs supply-chain test-rust test-python test-pg test-multi matrix test-upstream test-install test-clean-path test-clients ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
+test: lint docs supply-chain test-rust test-python test-pg test-multi matrix test-upstream test-install test-clean-path test-clients test-browser ## Everything CI runs: lint, cargo test, pytest (SQLite, PostgreSQL, HTTP), the version matrix
 
 check: $(VENV)/.deps ## The quick loop (< 2 min; after make install or maturin develop): ruff, mypy, cargo test, pytest tests/core
 	$(VENV)/bin/ruff check python tests examples bench fuzz harness scripts
@@ -191,3 +191,11 @@ test-upstream: $(VENV)/.deps ## simplejwt 5.5.1's and 5.3.1's own tests on upstr
 bench-instructions: bench-install ## Instructions per HS256 call, ours vs ryjwt, by callgrind (valgrind), as a table (~4 min)
 	command -v valgrind >/dev/null || { apt-get update -q && apt-get install -y -q valgrind; }
 	$(BENCH_PY) bench/instructions.py
+
+# --- browser apps (issue 21): the cookie transport in headless Chromium (Debian's), driven by Selenium ---------
+.PHONY: test-browser
+
+test-browser: install ## The cookie transport in a real browser: Debian's chromium + chromium-driver (installed if missing), Selenium, gunicorn
+	[ -x /usr/bin/chromium ] && [ -x /usr/bin/chromedriver ] || { apt-get update -q && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; }
+	$(PY) -m pytest -q -p no:cacheprovider tests/browser

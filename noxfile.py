@@ -50,6 +50,7 @@ def django_tests(session: nox.Session, simplejwt: str, django: str, drf: str) ->
         "pytest-django>=4.9",
         "hypothesis>=6.100",
         "redis>=5",
+        "drf-spectacular>=0.30",  # tests/django/test_openapi.py (simplejwt_rs.openapi)
     )
     session.install("--force-reinstall", "--no-deps", str(wheels[-1]))
     # The hostile-claims property runs its full 2,000 examples per endpoint in the SQLite run only.

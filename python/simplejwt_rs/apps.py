@@ -21,3 +21,8 @@ class SimpleJWTRsConfig(AppConfig):
         from . import store
 
         store.connect()  # no table holds a usable token: upstream's outstanding rows, whoever writes them
+
+        from django.conf import settings
+
+        if "drf_spectacular" in settings.INSTALLED_APPS:
+            from . import openapi  # noqa: F401  (registers the drf-spectacular extensions: simplejwt-rs[openapi])

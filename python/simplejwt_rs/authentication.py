@@ -9,7 +9,7 @@ from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework_simplejwt import authentication as upstream
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
-from . import errors, policy, policy_cache, store
+from . import cookies, errors, policy, policy_cache, store
 from .policy import default_user_authentication_rule
 from .settings import get, get_ours
 
@@ -100,8 +100,38 @@ class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUse
 
 JWTTokenUserAuthentication = JWTStatelessUserAuthentication
 
+
+class JWTCookieAuthentication(JWTAuthentication):
+    """For browser apps: the ``Authorization`` header when it carries a token, else the ``AUTH_COOKIE`` cookie.
+
+    A request the header authenticates needs no CSRF token (non-browser clients keep working).  A request
+    the cookie authenticates with an unsafe method must pass Django's CSRF check, as DRF's
+    ``SessionAuthentication`` enforces it (403 ``csrf_failed``).  The same user policy as
+    ``JWTAuthentication``.  See docs/browser-apps.md.
+    """
+
+    def authenticate(self, request: Any) -> Any:
+        header = self.get_header(request)
+        raw_token = None if header is None else self.get_raw_token(header)
+        if raw_token is not None:
+            validated_token = self.get_validated_token(raw_token)
+            return self.get_user(validated_token), validated_token
+        raw_cookie = cookies.read(request, cookies.ACCESS)
+        if raw_cookie is None:
+            return None
+        try:
+            raw_token = raw_cookie.encode(HTTP_HEADER_ENCODING)
+        except UnicodeEncodeError:
+            raise InvalidToken() from None
+        validated_token = self.get_validated_token(raw_token)
+        user = self.get_user(validated_token)
+        cookies.enforce_csrf(request)
+        return user, validated_token
+
+
 __all__ = [
     "JWTAuthentication",
+    "JWTCookieAuthentication",
     "JWTStatelessUserAuthentication",
     "JWTTokenUserAuthentication",
     "default_user_authentication_rule",

@@ -21,6 +21,7 @@ from django.core.checks import ERROR, WARNING, CheckMessage, Error, Tags, Warnin
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.commands.migrate import Command as MigrateCommand
 from django.db import DatabaseError
+from django.middleware.csrf import CsrfViewMiddleware
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils.module_loading import import_string
 from rest_framework.views import APIView
@@ -76,6 +77,15 @@ CHECKS: dict[str, tuple[int, str]] = {
     "simplejwt_rs.W046": (WARNING, "A URL route publishes the key set, but the entry that signs is HMAC."),
     "simplejwt_rs.W050": (WARNING, "A SIMPLE_JWT key that neither simplejwt nor simplejwt-rs reads (a typo?)."),
     "simplejwt_rs.W051": (WARNING, "The token store's migrations are not applied on a database (--database)."),
+    "simplejwt_rs.E060": (ERROR, "AUTH_COOKIE_SECURE is off while DEBUG is off: token cookies would travel over HTTP."),
+    "simplejwt_rs.E061": (
+        ERROR,
+        "AUTH_COOKIE_SAMESITE is 'None' without AUTH_COOKIE_SECURE: browsers drop the cookies.",
+    ),
+    "simplejwt_rs.E062": (
+        ERROR,
+        "A URL route serves a cookie token view, but CsrfViewMiddleware is not in MIDDLEWARE.",
+    ),
 }
 _LEVELS: dict[int, tuple[str, type[CheckMessage]]] = {ERROR: ("Error", Error), WARNING: ("Warning", Warning)}
 
@@ -480,6 +490,53 @@ def check_routes(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
                         )
                     )
     return messages
+
+
+@register(Tags.security, Tags.urls)
+@_unless_a_setting_is_unreadable
+def check_cookies(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
+    """The cookie transport for browser apps (docs/browser-apps.md): Secure cookies, and the CSRF middleware."""
+    messages: list[CheckMessage] = []
+    if not get("AUTH_COOKIE_SECURE") and not django_settings.DEBUG:
+        messages.append(
+            _message(
+                "SIMPLE_JWT['AUTH_COOKIE_SECURE'] is False while DEBUG is off: the token cookies would be sent "
+                "over plain HTTP, where anyone on the path can read them.",
+                hint="Leave AUTH_COOKIE_SECURE at True (its default) and serve the site over HTTPS.",
+                id="simplejwt_rs.E060",
+            )
+        )
+    if get("AUTH_COOKIE_SAMESITE") == "None" and not get("AUTH_COOKIE_SECURE"):
+        messages.append(
+            _message(
+                "SIMPLE_JWT['AUTH_COOKIE_SAMESITE'] is 'None' but AUTH_COOKIE_SECURE is False: browsers refuse a "
+                "SameSite=None cookie that is not Secure, so nobody could log in.",
+                hint="Set AUTH_COOKIE_SECURE to True, or AUTH_COOKIE_SAMESITE to 'Lax' (the default).",
+                id="simplejwt_rs.E061",
+            )
+        )
+    middleware = getattr(django_settings, "MIDDLEWARE", None) or ()
+    if not any(_is_csrf_middleware(entry) for entry in middleware):
+        for route, view_class, _initkwargs in _routed_views():
+            if issubclass(view_class, views.CookieViewBase):
+                messages.append(
+                    _message(
+                        f"URL route {route!r} ({_name(view_class)}) takes tokens from cookies, but "
+                        "django.middleware.csrf.CsrfViewMiddleware is not in MIDDLEWARE: the CSRF cookie is "
+                        "never renewed at login, and the project's other views accept cross-site requests.",
+                        hint="Add 'django.middleware.csrf.CsrfViewMiddleware' to MIDDLEWARE.",
+                        id="simplejwt_rs.E062",
+                    )
+                )
+    return messages
+
+
+def _is_csrf_middleware(entry: Any) -> bool:
+    try:
+        middleware = import_string(entry) if isinstance(entry, str) else entry
+    except ImportError:
+        return False
+    return isinstance(middleware, type) and issubclass(middleware, CsrfViewMiddleware)
 
 
 @register(Tags.security)

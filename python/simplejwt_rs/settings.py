@@ -174,6 +174,41 @@ def _key_entry(index: int, entry: Any) -> _KeySetEntry:
     return cast("_KeySetEntry", {name: entry[name] for name in KEY_MEMBERS if entry.get(name) is not None})
 
 
+# RFC 6265's cookie-name token: visible ASCII without separators (Django would quote anything else).
+_COOKIE_NAME = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+
+
+def _cookie_name(value: Any) -> str:
+    if not isinstance(value, str) or not _COOKIE_NAME.fullmatch(value):
+        raise TypeError("must be a cookie name: a non-empty string of letters, digits and !#$%&'*+-.^_`|~")
+    return value
+
+
+def _samesite(value: Any) -> str:
+    choices = {"lax": "Lax", "strict": "Strict", "none": "None"}
+    if not isinstance(value, str) or value.lower() not in choices:
+        raise ValueError("must be 'Lax', 'Strict' or 'None' (the string)")
+    return choices[value.lower()]
+
+
+def _cookie_domain(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value or any(c in value for c in ";, \t\r\n"):
+        raise TypeError("must be None or a domain such as '.example.com'")
+    return value
+
+
+def _cookie_path(value: Any) -> str:
+    if not isinstance(value, str) or not value.startswith("/") or any(c in value for c in "; \t\r\n"):
+        raise TypeError("must be a URL path starting with '/'")
+    return value
+
+
+def _optional_cookie_path(value: Any) -> str | None:
+    return None if value is None else _cookie_path(value)
+
+
 def _max_age(value: Any) -> int:
     """Cache-Control max-age: whole seconds."""
     return int(_seconds(value))
@@ -215,6 +250,16 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "KEYS": ((), _keys),
     # Ours: JWKSView's Cache-Control max-age: how long verifiers may keep the published key set.
     "JWKS_MAX_AGE": (300, _max_age),
+    # Ours: the cookie transport for browser apps (JWTCookieAuthentication and the Cookie* views; see
+    # docs/browser-apps.md).  The cookies are always HttpOnly.
+    "AUTH_COOKIE": ("access_token", _cookie_name),
+    "AUTH_REFRESH_COOKIE": ("refresh_token", _cookie_name),
+    "AUTH_COOKIE_SECURE": (True, _bool),
+    "AUTH_COOKIE_SAMESITE": ("Lax", _samesite),
+    "AUTH_COOKIE_DOMAIN": (None, _cookie_domain),
+    "AUTH_COOKIE_PATH": ("/", _cookie_path),
+    # None: the longest path prefix shared by the routes of CookieTokenRefreshView and CookieTokenBlacklistView.
+    "AUTH_REFRESH_COOKIE_PATH": (None, _optional_cookie_path),
     # simplejwt 6.0's login hooks (its settings take over when the installed release has them).
     "ON_LOGIN_SUCCESS": ("simplejwt_rs.serializers.default_on_login_success", _callable),
     "ON_LOGIN_FAILED": ("simplejwt_rs.serializers.default_on_login_failed", _callable),

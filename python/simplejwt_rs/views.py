@@ -11,6 +11,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.middleware.csrf import rotate_token
+from django.utils.decorators import method_decorator
+from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
 from rest_framework.permissions import AllowAny, IsAuthenticated
@@ -19,8 +22,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 from rest_framework_simplejwt import views as upstream
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from . import errors, policy, registry, store
+from . import cookies, errors, policy, registry, store
 from .authentication import auth_header_types
 from .backends import token_backend
 from .settings import get, get_ours
@@ -102,6 +106,91 @@ class TokenBlacklistView(TokenViewBase, upstream.TokenBlacklistView):
     pass
 
 
+# --- the cookie transport for browser apps (docs/browser-apps.md) ---------------------------------------------
+
+
+class CookieViewBase(TokenViewBase):
+    """A token view that takes and gives its tokens in HttpOnly cookies; every POST needs the CSRF token.
+
+    A refusal (401) also clears both cookies.  The token logic is the serializer the setting names, called
+    as any view calls it, so every guarantee of the JSON views holds here too.
+    """
+
+    def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
+        super().initial(request, *args, **kwargs)
+        if request.method not in ("GET", "HEAD", "OPTIONS", "TRACE"):
+            cookies.enforce_csrf(request)
+
+    def validated(self, request: Request, data: Any) -> Any:
+        serializer = self.get_serializer(data=data)
+        try:
+            serializer.is_valid(raise_exception=True)
+        except TokenError as exc:
+            raise InvalidToken(exc.args[0]) from exc
+        return serializer.validated_data
+
+    def refresh_cookie(self, request: Request) -> str:
+        raw = cookies.read(request, cookies.REFRESH)
+        if raw is None:
+            raise InvalidToken(f"No {cookies.name(cookies.REFRESH)!r} cookie was sent.")
+        return raw
+
+    def with_tokens(self, tokens: Any) -> Response:
+        """200, the cookies set (refresh: only when one was minted), when each expires in the body."""
+        body: dict[str, Any] = {}
+        response = Response(body, status=status.HTTP_200_OK)
+        lifetimes = {cookies.ACCESS: get("ACCESS_TOKEN_LIFETIME"), cookies.REFRESH: get("REFRESH_TOKEN_LIFETIME")}
+        for which in (cookies.ACCESS, cookies.REFRESH):
+            token = tokens.get(which)
+            if token:
+                cookies.set_token(response, which, str(token), int(lifetimes[which].total_seconds()))
+                body[f"{which}_expires"] = cookies.expiry(str(token))
+        return response
+
+    def handle_exception(self, exc: Exception) -> Response:
+        response = super().handle_exception(exc)
+        if response.status_code == status.HTTP_401_UNAUTHORIZED:
+            cookies.clear(response)
+        return response
+
+
+class CookieTokenObtainPairView(CookieViewBase, upstream.TokenObtainPairView):
+    """Login: POST the credentials (and the CSRF token); both token cookies are set, the body says when each
+    expires.  GET sets the CSRF cookie (204), so that a single-page app can start."""
+
+    @method_decorator(ensure_csrf_cookie)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        response = self.with_tokens(self.validated(request, request.data))
+        rotate_token(request)  # a new CSRF token at login, as django.contrib.auth.login() does
+        return response
+
+
+class CookieTokenRefreshView(CookieViewBase, upstream.TokenRefreshView):
+    """POST with an empty body: the refresh cookie is refreshed (single-use rotation, reuse detection, the
+    user policy, as ``TokenRefreshView``) and the new tokens set as cookies."""
+
+    reads_refresh_cookie = True
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return self.with_tokens(self.validated(request, {"refresh": self.refresh_cookie(request)}))
+
+
+class CookieTokenBlacklistView(CookieViewBase, upstream.TokenBlacklistView):
+    """Logout: the refresh cookie is consumed exactly as ``TokenBlacklistView`` consumes a token, and both
+    cookies are cleared."""
+
+    reads_refresh_cookie = True
+
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        self.validated(request, {"refresh": self.refresh_cookie(request)})
+        response = Response({}, status=status.HTTP_200_OK)
+        cookies.clear(response)
+        return response
+
+
 class RevokeUserTokensView(APIView):
     """ "Log out everywhere": POST revokes every refresh token and family of the authenticated user (204).
 
@@ -150,3 +239,6 @@ token_verify = TokenVerifyView.as_view()
 token_blacklist = TokenBlacklistView.as_view()
 revoke_user_tokens = RevokeUserTokensView.as_view()
 jwks = JWKSView.as_view()
+cookie_token_obtain_pair = CookieTokenObtainPairView.as_view()
+cookie_token_refresh = CookieTokenRefreshView.as_view()
+cookie_token_blacklist = CookieTokenBlacklistView.as_view()

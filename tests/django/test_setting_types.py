@@ -6,6 +6,7 @@ and upstream's: a value the setting cannot use is E008 naming it, and no check e
 """
 
 import math
+import re
 from datetime import timedelta
 
 import pytest
@@ -112,6 +113,13 @@ ACCEPTS = {
     "USER_PK_CLAIM": lambda value: value is None or text(value),
     "POLICY_CACHE": lambda value: value is None or value == "default",
     "KEYS": lambda value: value is None or (isinstance(value, (list, tuple)) and not value),
+    "AUTH_COOKIE": lambda value: isinstance(value, str) and re.fullmatch(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", value),
+    "AUTH_REFRESH_COOKIE": lambda value: isinstance(value, str) and re.fullmatch(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", value),  # noqa: E501
+    "AUTH_COOKIE_SECURE": BOOL,
+    "AUTH_COOKIE_SAMESITE": lambda value: isinstance(value, str) and value.lower() in ("lax", "strict", "none"),
+    "AUTH_COOKIE_DOMAIN": lambda value: value is None or (text(value) and not set(value) & set(";, \t\r\n")),
+    "AUTH_COOKIE_PATH": lambda value: isinstance(value, str) and value.startswith("/") and not set(value) & set("; \t\r\n"),  # noqa: E501
+    "AUTH_REFRESH_COOKIE_PATH": lambda value: value is None or (isinstance(value, str) and value.startswith("/") and not set(value) & set("; \t\r\n")),  # noqa: E501
 }  # fmt: skip
 
 VALUES = st.one_of(
@@ -121,6 +129,7 @@ VALUES = st.one_of(
     st.floats(),
     st.text(max_size=12),
     st.sampled_from(["5m", "300", "1h", "True", "false", "HS257", "default", "tests.no.Such", "-1"]),
+    st.sampled_from(["Lax", "strict", "NONE", "/", "/api/auth/", "/a b", "api/", "access_token", "a;b", ".x.com"]),
     st.binary(max_size=12),
     st.lists(st.one_of(st.integers(), st.text(max_size=4), st.none()), max_size=3),
     st.tuples(st.text(max_size=4)),
@@ -148,6 +157,9 @@ def test_every_setting_is_typed_here():
 @example(name="LEEWAY", value="30")
 @example(name="AUTH_TOKEN_CLASSES", value="simplejwt_rs.tokens.AccessToken")
 @example(name="AUTH_HEADER_TYPES", value=[])
+@example(name="AUTH_COOKIE_SECURE", value="False")
+@example(name="AUTH_COOKIE_SAMESITE", value="Laxx")
+@example(name="AUTH_REFRESH_COOKIE_PATH", value="api/auth/")
 def test_a_value_of_the_wrong_type_is_e008_and_never_a_crash_of_a_check(name, value):
     found = messages_for({name: value})  # no check raises, whatever the value
     e008 = [message for message in found if message.id == "simplejwt_rs.E008"]
