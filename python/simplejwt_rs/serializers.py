@@ -19,7 +19,7 @@ from rest_framework_simplejwt import serializers as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from . import backends, errors, policy, store, tokens
+from . import backends, errors, events, policy, sessions, store, tokens
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import new_jti
@@ -63,14 +63,23 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
             allowed = policy.allows(self.user)
         except policy.Refuse as refusal:
             login_failed(attrs, self.context)
-            raise errors.rule_error(refusal) from refusal
+            raise events.login_failure(errors.rule_error(refusal), self.user, self.context, type(self)) from refusal
         if not allowed:
             login_failed(attrs, self.context)
-            raise errors.obtain_error(self.error_messages["no_active_account"])
+            wrong = errors.obtain_error(self.error_messages["no_active_account"])
+            raise events.login_failure(wrong, None, self.context, type(self))
         return {}
 
-    def logged_in(self) -> None:
-        """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0)."""
+    def logged_in(self, token: Any = None) -> None:
+        """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0);
+        the session recorded (its family is the refresh token's jti) and the security events logged."""
+        events.login_success(
+            self.user,
+            self.context.get("request"),
+            sessions.record_login(self.user, token, self.context.get("request")),
+            type(self),
+        )  # noqa: E501
+        events.token_created(self.user, getattr(token, "payload", None), self.context.get("request"), type(self))
         if get("UPDATE_LAST_LOGIN"):
             get("ON_LOGIN_SUCCESS")(self.user, self.context.get("request"))
 
@@ -85,7 +94,7 @@ class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairS
         refresh = cast("UpstreamRefreshToken", self.get_token(self.user))
         data["refresh"] = str(refresh)
         data["access"] = str(refresh.access_token)
-        self.logged_in()
+        self.logged_in(refresh)
         return data
 
 
@@ -95,8 +104,9 @@ class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSl
     @store.database_guard("TokenObtainSlidingSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
-        data["token"] = str(self.get_token(self.user))
-        self.logged_in()
+        token = self.get_token(self.user)
+        data["token"] = str(token)
+        self.logged_in(token)
         return data
 
 
@@ -112,7 +122,7 @@ def check_user(claims: dict[str, Any], token: str, created_at: Any, *, revoke: b
         changed = refused.reason == errors.PASSWORD_CHANGED
         if revoke and changed and jwt_settings.blacklist_installed() and get("JTI_CLAIM") in claims:
             store.blacklist(claims, token, created_at, refused.user)
-        raise errors.token_endpoint_error(refused) from refused
+        raise events.refusal(errors.token_endpoint_error(refused), refused.user, claims) from refused
 
 
 def verified_for_store(token_class: Any, raw: str) -> Any:
@@ -173,6 +183,12 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
             data["refresh"] = result["refresh"]
             if jwt_settings.blacklist_installed() and get("JTI_CLAIM") is not None:
                 store.outstand(result["refresh_claims"], result["refresh"], created_at, admitted["user"])
+        events.token_created(
+            admitted["user"],
+            result["refresh_claims"] or result["access_claims"],
+            self.context.get("request"),
+            type(self),
+        )  # noqa: E501
         return data
 
     def _rotate_once(self, raw: str, now: float, created_at: Any) -> dict[str, str]:
@@ -209,6 +225,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         except store.Reused as reused:
             # The consuming transaction has rolled back; revoke outside it.
             store.refuse_reuse(reused, now, sender=type(self))
+        events.token_created(admitted["user"], result["refresh_claims"], self.context.get("request"), type(self))
         return {"access": result["access"], "refresh": refresh}
 
 
@@ -220,10 +237,11 @@ class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
         token = self.token_class(attrs["token"])
         tokens.check_own_key(token)  # a token of the JWK set's keys is not ours to slide: 401
         token.check_exp(get("SLIDING_TOKEN_REFRESH_EXP_CLAIM"))
-        check_user(token.payload, attrs["token"], token.current_time, revoke=True)
+        user = check_user(token.payload, attrs["token"], token.current_time, revoke=True)
         token.set_exp()
         token.set_iat()
         store.extend_outstanding(token.payload)  # the same jti now lives longer
+        events.token_created(user, token.payload, self.context.get("request"), type(self))
         return {"token": str(token)}
 
 

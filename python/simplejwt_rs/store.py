@@ -45,7 +45,7 @@ from django.db.models import Exists, OuterRef
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from . import errors, policy
+from . import errors, events, policy
 from . import settings as jwt_settings
 from ._core import new_jti
 from .errors import DatabaseUnavailable, TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
@@ -584,6 +584,7 @@ def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: An
     family is revoked and :class:`~simplejwt_rs.errors.TokenReused` raised.
     """
     if not rotation_active():
+        events.token_revoked("token", user, jti=claims.get(get("JTI_CLAIM")), sender=sender)
         return blacklist(claims, token, _dt(now), user)  # upstream's idempotent blacklisting
     try:
         with transaction.atomic():
@@ -592,6 +593,7 @@ def logout(claims: dict[str, Any], token: str, user: Any, now: float, sender: An
         # The logout asked for the session to end: no grace period keeps a successor alive.
         refuse_reuse(reused, now, sender, grace=False)
     jti = _id(claims.get(get("JTI_CLAIM")))
+    events.token_revoked("token", user, identify(claims)[1], jti, sender=sender)
     return _blacklist_models()[1].objects.select_related("token").get(token__jti=jti), True
 
 
@@ -653,6 +655,8 @@ def _revoke_reused(reused: Reused, family: str, now: float, sender: Any) -> NoRe
     with database_guard("revoking a reused token's family"):
         revoke_family(family, now)
     refresh_token_reused.send(sender=sender, user=reused.user, family=family, jti=reused.jti)
+    events.token_reuse(reused.user, family, reused.jti, sender)
+    events.token_revoked("family", reused.user, family, code="token_reused", sender=sender)
     log.warning(
         "A consumed refresh token was presented again: token family %s revoked (user %s)",
         family,
@@ -716,6 +720,7 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
 
     _tell_revoked(families, user)
     user_tokens_revoked.send(sender=sender, user=user)
+    events.token_revoked("user", user, sender=sender)
     log.info("Every token of user %s revoked", user.pk)
 
 

@@ -129,9 +129,17 @@ def migrated_back_to(target):
                 "simplejwt_rs.0001_initial",
                 "simplejwt_rs.0002_rotatedrefreshtoken_logged_out",
                 "simplejwt_rs.0003_revokedusertokens",
+                "simplejwt_rs.0005_tokensession",
             ],
         ),
-        ("0001", ["simplejwt_rs.0002_rotatedrefreshtoken_logged_out", "simplejwt_rs.0003_revokedusertokens"]),
+        (
+            "0001",
+            [
+                "simplejwt_rs.0002_rotatedrefreshtoken_logged_out",
+                "simplejwt_rs.0003_revokedusertokens",
+                "simplejwt_rs.0005_tokensession",
+            ],
+        ),
     ],
 )
 def test_a_forgotten_migrate_is_a_server_error_that_names_the_migration(user, caplog, target, missing):

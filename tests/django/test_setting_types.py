@@ -6,6 +6,7 @@ and upstream's: a value the setting cannot use is E008 naming it, and no check e
 """
 
 import math
+import re
 from datetime import timedelta
 
 import pytest
@@ -112,6 +113,10 @@ ACCEPTS = {
     "USER_PK_CLAIM": lambda value: value is None or text(value),
     "POLICY_CACHE": lambda value: value is None or value == "default",
     "KEYS": lambda value: value is None or (isinstance(value, (list, tuple)) and not value),
+    "MAX_SESSIONS_PER_USER": lambda value: value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0),  # noqa: E501
+    "CLIENT_IP_PROXIES": lambda value: isinstance(value, int) and not isinstance(value, bool) and value > 0,
+    "FLUSH_BATCH_SIZE": lambda value: isinstance(value, int) and not isinstance(value, bool) and value > 0,
+    "CLIENT_IP_META_KEY": lambda value: isinstance(value, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", value) is not None,
 }  # fmt: skip
 
 VALUES = st.one_of(
