@@ -18,3 +18,9 @@ class SimpleJWTRsConfig(AppConfig):
         from .policy_cache import receivers
 
         receivers.connect()  # POLICY_CACHE's write-through: Django's model signals and the store's revocations
+        from . import settings as jwt_settings
+
+        if jwt_settings.blacklist_installed():  # upstream's flushexpiredtokens deletes in batches, after LEEWAY
+            from .management.commands.flushexpiredtokens import route_upstream_command
+
+            route_upstream_command()
