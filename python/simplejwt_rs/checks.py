@@ -76,6 +76,7 @@ CHECKS: dict[str, tuple[int, str]] = {
     "simplejwt_rs.W046": (WARNING, "A URL route publishes the key set, but the entry that signs is HMAC."),
     "simplejwt_rs.W050": (WARNING, "A SIMPLE_JWT key that neither simplejwt nor simplejwt-rs reads (a typo?)."),
     "simplejwt_rs.W051": (WARNING, "The token store's migrations are not applied on a database (--database)."),
+    "simplejwt_rs.W080": (WARNING, "MAX_SESSIONS_PER_USER is set, but without single-use rotation no session is kept."),
 }
 _LEVELS: dict[int, tuple[str, type[CheckMessage]]] = {ERROR: ("Error", Error), WARNING: ("Warning", Warning)}
 
@@ -210,6 +211,17 @@ def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                     id="simplejwt_rs.W007",
                 )
             )
+
+    if get("MAX_SESSIONS_PER_USER") is not None and not store.rotation_active():
+        messages.append(
+            _message(
+                "SIMPLE_JWT['MAX_SESSIONS_PER_USER'] is set, but sessions are recorded only with single-use "
+                "rotation, which is off: logins are not capped.",
+                hint="Set ROTATE_REFRESH_TOKENS and BLACKLIST_AFTER_ROTATION to True (with the token_blacklist app "
+                "installed), or remove MAX_SESSIONS_PER_USER.",
+                id="simplejwt_rs.W080",
+            )
+        )
 
     return messages
 

@@ -236,3 +236,37 @@ def test_no_record_ever_contains_a_token_or_a_key(security, agent, forwarded, pa
         text = record.getMessage() + json.dumps(render_json(record)) + json.dumps(render_structlog(record))
         for secret in secrets:
             assert secret not in text, (record.event, secret)
+
+
+def test_the_docs_logging_example_writes_json_lines(api, user, tmp_path, monkeypatch):
+    """docs/sessions.md's LOGGING, as written, sends every event to a file of JSON objects."""
+    import logging.config
+    import re
+    from pathlib import Path
+
+    page = (Path(__file__).resolve().parents[2] / "docs" / "sessions.md").read_text()
+    [block] = [b for b in re.findall(r"^```python\n(.*?)^```", page, re.M | re.S) if "LOGGING" in b]
+    namespace: dict = {}
+    exec(block, namespace)  # noqa: S102  (our own docs)
+    monkeypatch.chdir(tmp_path)  # the example's relative filename lands here
+    logger = logging.getLogger("simplejwt_rs.security")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    logging.config.dictConfig(namespace["LOGGING"])
+    try:
+        with simple_jwt(**ROTATING):
+            pair = post(api, "/api/token/", {"username": "alice", "password": PASSWORD}).data
+            post(api, "/api/token/refresh/", {"refresh": pair["refresh"]})
+            post(api, "/api/token/refresh/", {"refresh": pair["refresh"]})
+    finally:
+        for handler in logger.handlers:
+            handler.close()
+        logger.handlers[:], logger.level, logger.propagate = saved
+    lines = [json.loads(line) for line in (tmp_path / "security-events.jsonl").read_text().splitlines()]
+    assert [line["event"] for line in lines] == [
+        "authn_login_success",
+        "authn_token_created",
+        "authn_token_created",
+        "authn_token_reuse",
+        "authn_token_revoked",
+    ]
+    assert lines[3]["levelname"] == "CRITICAL" and lines[3]["ip"] == "192.0.2.4" and lines[3]["user_id"] == user.pk

@@ -167,3 +167,12 @@ def test_no_sessions_without_single_use_rotation(api, user):
         login(api)
     assert sessions.list_sessions(user) == []
     assert not TokenSession.objects.exists()
+
+
+def test_w080_a_cap_that_caps_nothing(db):
+    from simplejwt_rs.checks import check_settings
+
+    with simple_jwt(ROTATE_REFRESH_TOKENS=False, MAX_SESSIONS_PER_USER=3):
+        assert "simplejwt_rs.W080" in {message.id for message in check_settings()}
+    with simple_jwt(ROTATE_REFRESH_TOKENS=True, BLACKLIST_AFTER_ROTATION=True, MAX_SESSIONS_PER_USER=3):
+        assert "simplejwt_rs.W080" not in {message.id for message in check_settings()}
