@@ -81,9 +81,11 @@ def client_ip(request: Any) -> str | None:
     if index < 0:
         return None
     try:
-        return str(ipaddress.ip_address(entries[index]))
+        address = ipaddress.ip_address(entries[index])
     except ValueError:
         return None
+    # An IPv6 zone ("fe80::1%eth0") names an interface of the client's host: PostgreSQL's inet refuses it.
+    return None if getattr(address, "scope_id", None) else str(address)
 
 
 def user_agent(request: Any) -> str:
@@ -163,7 +165,8 @@ def login_fail(user: Any, request: Any, code: str, sender: Any = None) -> None:
 
 
 def token_created(user: Any, claims: Any, request: Any = None, sender: Any = None) -> None:
-    """A token was issued (obtain, refresh, sliding refresh): its jti and family, never the token."""
+    """A token was issued (obtain, refresh, sliding refresh): its jti and family, never the token.
+    Without ``request``, the one our view is answering (:func:`in_request`)."""
     claims = claims if isinstance(claims, dict) else {}
     family_claim = get("TOKEN_FAMILY_CLAIM")
     jti = claims.get(get("JTI_CLAIM"))

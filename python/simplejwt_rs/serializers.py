@@ -73,13 +73,9 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
     def logged_in(self, token: Any = None) -> None:
         """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0);
         the session recorded (its family is the refresh token's jti) and the security events logged."""
-        events.login_success(
-            self.user,
-            self.context.get("request"),
-            sessions.record_login(self.user, token, self.context.get("request")),
-            type(self),
-        )  # noqa: E501
-        events.token_created(self.user, getattr(token, "payload", None), self.context.get("request"), type(self))
+        request = self.context.get("request")
+        events.login_success(self.user, request, sessions.record_login(self.user, token, request), type(self))
+        events.token_created(self.user, getattr(token, "payload", None), request, type(self))
         if get("UPDATE_LAST_LOGIN"):
             get("ON_LOGIN_SUCCESS")(self.user, self.context.get("request"))
 
@@ -183,12 +179,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
             data["refresh"] = result["refresh"]
             if jwt_settings.blacklist_installed() and get("JTI_CLAIM") is not None:
                 store.outstand(result["refresh_claims"], result["refresh"], created_at, admitted["user"])
-        events.token_created(
-            admitted["user"],
-            result["refresh_claims"] or result["access_claims"],
-            self.context.get("request"),
-            type(self),
-        )  # noqa: E501
+        events.token_created(admitted["user"], result["refresh_claims"] or result["access_claims"], sender=type(self))
         return data
 
     def _rotate_once(self, raw: str, now: float, created_at: Any) -> dict[str, str]:
@@ -225,7 +216,7 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
         except store.Reused as reused:
             # The consuming transaction has rolled back; revoke outside it.
             store.refuse_reuse(reused, now, sender=type(self))
-        events.token_created(admitted["user"], result["refresh_claims"], self.context.get("request"), type(self))
+        events.token_created(admitted["user"], result["refresh_claims"], sender=type(self))
         return {"access": result["access"], "refresh": refresh}
 
 
@@ -241,7 +232,7 @@ class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
         token.set_exp()
         token.set_iat()
         store.extend_outstanding(token.payload)  # the same jti now lives longer
-        events.token_created(user, token.payload, self.context.get("request"), type(self))
+        events.token_created(user, token.payload, sender=type(self))
         return {"token": str(token)}
 
 

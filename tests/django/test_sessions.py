@@ -121,6 +121,8 @@ def test_max_sessions_per_user_ends_the_least_recently_used(api, user, clock):
     [
         ({"REMOTE_ADDR": "2001:db8::1"}, 1, "2001:db8::1"),
         ({"REMOTE_ADDR": "not an address"}, 1, None),
+        ({"REMOTE_ADDR": "fe80::1%eth0"}, 1, None),  # a zone: PostgreSQL's inet refuses it
+        ({"REMOTE_ADDR": "::ffff:192.0.2.1"}, 1, "::ffff:192.0.2.1"),
         ({"HTTP_X_FORWARDED_FOR": "6.6.6.6, 192.0.2.9", "REMOTE_ADDR": "10.0.0.1"}, 1, "192.0.2.9"),
         ({"HTTP_X_FORWARDED_FOR": "6.6.6.6, 192.0.2.9, 10.0.0.2", "REMOTE_ADDR": "10.0.0.1"}, 2, "192.0.2.9"),
         ({"HTTP_X_FORWARDED_FOR": "192.0.2.9", "REMOTE_ADDR": "10.0.0.1"}, 2, None),
