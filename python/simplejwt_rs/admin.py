@@ -10,9 +10,9 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import ngettext
 
+from . import sessions, store
 from . import settings as jwt_settings
-from . import store
-from .models import RevokedTokenFamily, RevokedUserTokens, RotatedRefreshToken
+from .models import RevokedTokenFamily, RevokedUserTokens, RotatedRefreshToken, TokenSession
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -85,3 +85,24 @@ class RevokedUserTokensAdmin(ReadOnlyAdmin):
 
     list_display = ("user_id", "revoked_before")
     search_fields = ("user_id",)
+
+
+@admin.register(TokenSession)
+class TokenSessionAdmin(ReadOnlyAdmin):
+    """Sessions (one per token family) as the logins and refreshes recorded them; end one with
+    ``simplejwt_rs.sessions.revoke_session`` or from the rotation records' "revoke" action."""
+
+    list_display = ("family", "user_id", "created", "last_used", "ends", "ip", "user_agent")
+    search_fields = ("family", "user_id", "ip")
+    list_filter = ("created",)
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[TokenSession]:
+        return sessions.with_use(super().get_queryset(request))
+
+    @admin.display(ordering="last_used", description="last used")
+    def last_used(self, obj: TokenSession) -> Any:
+        return getattr(obj, "last_used", None)
+
+    @admin.display(ordering="ends", description="ends")
+    def ends(self, obj: TokenSession) -> Any:
+        return getattr(obj, "ends", None)

@@ -26,3 +26,9 @@ class SimpleJWTRsConfig(AppConfig):
 
         if "drf_spectacular" in settings.INSTALLED_APPS:
             from . import openapi  # noqa: F401  (registers the drf-spectacular extensions: simplejwt-rs[openapi])
+        from . import settings as jwt_settings
+
+        if jwt_settings.blacklist_installed():  # upstream's flushexpiredtokens deletes in batches, after LEEWAY
+            from .management.commands.flushexpiredtokens import route_upstream_command
+
+            route_upstream_command()

@@ -9,7 +9,7 @@ from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework_simplejwt import authentication as upstream
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
-from . import cookies, errors, policy, policy_cache, store
+from . import cookies, errors, events, policy, policy_cache, store
 from .policy import default_user_authentication_rule
 from .settings import get, get_ours
 
@@ -76,7 +76,7 @@ class JWTAuthentication(upstream.JWTAuthentication):
                 return policy_cache.check(claims, load_user=True)
             return policy.token_user(claims)
         except policy.UserRefused as refused:
-            raise errors.request_error(refused) from refused
+            raise events.refusal(errors.request_error(refused), refused.user, claims) from refused
 
 
 class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUserAuthentication):
@@ -94,7 +94,7 @@ class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUse
             try:
                 policy_cache.check(_claims(validated_token))
             except policy.UserRefused as refused:
-                raise errors.request_error(refused) from refused
+                raise events.refusal(errors.request_error(refused), refused.user, _claims(validated_token)) from refused
         return get("TOKEN_USER_CLASS")(validated_token)
 
 

@@ -86,6 +86,7 @@ CHECKS: dict[str, tuple[int, str]] = {
         ERROR,
         "A URL route serves a cookie token view, but CsrfViewMiddleware is not in MIDDLEWARE.",
     ),
+    "simplejwt_rs.W080": (WARNING, "MAX_SESSIONS_PER_USER is set, but without single-use rotation no session is kept."),
 }
 _LEVELS: dict[int, tuple[str, type[CheckMessage]]] = {ERROR: ("Error", Error), WARNING: ("Warning", Warning)}
 
@@ -220,6 +221,17 @@ def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
                     id="simplejwt_rs.W007",
                 )
             )
+
+    if get("MAX_SESSIONS_PER_USER") is not None and not store.rotation_active():
+        messages.append(
+            _message(
+                "SIMPLE_JWT['MAX_SESSIONS_PER_USER'] is set, but sessions are recorded only with single-use "
+                "rotation, which is off: logins are not capped.",
+                hint="Set ROTATE_REFRESH_TOKENS and BLACKLIST_AFTER_ROTATION to True (with the token_blacklist app "
+                "installed), or remove MAX_SESSIONS_PER_USER.",
+                id="simplejwt_rs.W080",
+            )
+        )
 
     return messages
 

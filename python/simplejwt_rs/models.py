@@ -70,3 +70,28 @@ class RevokedUserTokens(models.Model):
 
     def __str__(self) -> str:
         return f"user {self.user_id}: tokens issued until {self.revoked_before:%Y-%m-%d %H:%M:%S} revoked"
+
+
+class TokenSession(models.Model):
+    """A session: one token family, from the login that started it (:mod:`simplejwt_rs.sessions`).
+
+    Written once, at login (the user agent and address the login came from).  A refresh writes nothing
+    here: when a session was last used and when its newest refresh token expires are read from the
+    family's rotation records (each rotation's ``issued_at`` and ``expires_at``), so a refresh costs no
+    extra statement.  It ends when its family is revoked, logged out, or its newest refresh token expires.
+    """
+
+    family = models.CharField(max_length=255, primary_key=True)
+    # As the rotation records key users (``policy.account_key``).
+    user_id = models.CharField(max_length=255, db_index=True)
+    created = models.DateTimeField()
+    # When the login's refresh token expires (its successors' expiries are in the rotation records).
+    expires_at = models.DateTimeField(db_index=True)
+    user_agent = models.CharField(max_length=255, blank=True, default="")
+    ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = "session"
+
+    def __str__(self) -> str:
+        return f"session {self.family} of user {self.user_id}"

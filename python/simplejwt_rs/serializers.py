@@ -17,7 +17,7 @@ from rest_framework_simplejwt import serializers as upstream
 from rest_framework_simplejwt.exceptions import TokenBackendError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from . import backends, errors, policy, store, tokens
+from . import backends, errors, events, policy, sessions, store, tokens
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import new_jti
@@ -61,14 +61,19 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
             allowed = policy.allows(self.user)
         except policy.Refuse as refusal:
             login_failed(attrs, self.context)
-            raise errors.rule_error(refusal) from refusal
+            raise events.login_failure(errors.rule_error(refusal), self.user, self.context, type(self)) from refusal
         if not allowed:
             login_failed(attrs, self.context)
-            raise errors.obtain_error(self.error_messages["no_active_account"])
+            wrong = errors.obtain_error(self.error_messages["no_active_account"])
+            raise events.login_failure(wrong, None, self.context, type(self))
         return {}
 
-    def logged_in(self) -> None:
-        """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0)."""
+    def logged_in(self, token: Any = None) -> None:
+        """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0);
+        the session recorded (its family is the refresh token's jti) and the security events logged."""
+        request = self.context.get("request")
+        events.login_success(self.user, request, sessions.record_login(self.user, token, request), type(self))
+        events.token_created(self.user, getattr(token, "payload", None), request, type(self))
         if get("UPDATE_LAST_LOGIN"):
             get("ON_LOGIN_SUCCESS")(self.user, self.context.get("request"))
 
@@ -83,7 +88,7 @@ class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairS
         refresh = cast("UpstreamRefreshToken", self.get_token(self.user))
         data["refresh"] = str(refresh)
         data["access"] = str(refresh.access_token)
-        self.logged_in()
+        self.logged_in(refresh)
         return data
 
 
@@ -93,8 +98,9 @@ class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSl
     @store.database_guard("TokenObtainSlidingSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
         data = super().validate(attrs)
-        data["token"] = str(self.get_token(self.user))
-        self.logged_in()
+        token = self.get_token(self.user)
+        data["token"] = str(token)
+        self.logged_in(token)
         return data
 
 
@@ -110,7 +116,7 @@ def check_user(claims: dict[str, Any], created_at: Any, *, revoke: bool) -> Any:
         changed = refused.reason == errors.PASSWORD_CHANGED
         if revoke and changed and jwt_settings.blacklist_installed() and get("JTI_CLAIM") in claims:
             store.blacklist(claims, created_at, refused.user)
-        raise errors.token_endpoint_error(refused) from refused
+        raise events.refusal(errors.token_endpoint_error(refused), refused.user, claims) from refused
 
 
 def verified_for_store(token_class: Any, raw: str) -> Any:
@@ -173,13 +179,14 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
             if jti_claim is not None:
                 successor[jti_claim] = new_jti()
         recorded = rotate and jti_claim is not None and jwt_settings.blacklist_installed()
+        admitted: dict[str, Any] = {}  # the user, for the security event
 
         def admit(claims: dict[str, Any]) -> Any:
             """The whole admission: the policy, then (rotating) one transaction that consumes the presented
             token (single-use rotation) and records the successor. Returns the successor's claims."""
             if not single_use:
                 store.refuse_blacklisted(claims, now)
-            user = check_user(claims, created_at, revoke=True)
+            user = admitted["user"] = check_user(claims, created_at, revoke=True)
             if not rotate:
                 return True
             if not single_use:
@@ -194,6 +201,9 @@ class TokenRefreshSerializer(upstream.TokenRefreshSerializer):
             return {**successor, family_claim: family} if family_claim else successor
 
         result = self._refresh(raw, admit, now, rotate)
+        events.token_created(
+            admitted.get("user"), result["refresh_claims"] or result["access_claims"], sender=type(self)
+        )
         if not rotate:
             return {"access": result["access"]}
         return {"access": result["access"], "refresh": result["refresh"]}
@@ -207,10 +217,11 @@ class TokenRefreshSlidingSerializer(upstream.TokenRefreshSlidingSerializer):
         token = self.token_class(attrs["token"])
         tokens.check_own_key(token)  # a token of the JWK set's keys is not ours to slide: 401
         token.check_exp(get("SLIDING_TOKEN_REFRESH_EXP_CLAIM"))
-        check_user(token.payload, token.current_time, revoke=True)
+        user = check_user(token.payload, token.current_time, revoke=True)
         token.set_exp()
         token.set_iat()
         store.extend_outstanding(token.payload)  # the same jti now lives longer
+        events.token_created(user, token.payload, sender=type(self))
         return {"token": str(token)}
 
 

@@ -209,6 +209,25 @@ def _optional_cookie_path(value: Any) -> str | None:
     return None if value is None else _cookie_path(value)
 
 
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("must be a positive integer")
+    if value <= 0:
+        raise ValueError("must be a positive integer")
+    return value
+
+
+def _optional_positive_int(value: Any) -> int | None:
+    return None if value is None else _positive_int(value)
+
+
+def _meta_key(value: Any) -> str:
+    """A ``request.META`` key: ``REMOTE_ADDR``, or a header as Django names it (``HTTP_X_FORWARDED_FOR``)."""
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z][A-Z0-9_]*", value):
+        raise TypeError("must be a request.META key such as 'REMOTE_ADDR' or 'HTTP_X_FORWARDED_FOR'")
+    return value
+
+
 def _max_age(value: Any) -> int:
     """Cache-Control max-age: whole seconds."""
     return int(_seconds(value))
@@ -260,6 +279,14 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     "AUTH_COOKIE_PATH": ("/", _cookie_path),
     # None: the longest path prefix shared by the routes of CookieTokenRefreshView and CookieTokenBlacklistView.
     "AUTH_REFRESH_COOKIE_PATH": (None, _optional_cookie_path),
+    # Ours: sessions (sessions.py): a login beyond this many sessions of a user ends the least recently used.
+    "MAX_SESSIONS_PER_USER": (None, _optional_positive_int),
+    # Ours: where sessions and security events read the client's address (events.client_ip): a request.META
+    # key, and for a list (X-Forwarded-For) how many entries from the right (one per trusted proxy).
+    "CLIENT_IP_META_KEY": ("REMOTE_ADDR", _meta_key),
+    "CLIENT_IP_PROXIES": (1, _positive_int),
+    # Ours: the flush commands delete this many rows per statement (store.flush_expired).
+    "FLUSH_BATCH_SIZE": (1000, _positive_int),
     # simplejwt 6.0's login hooks (its settings take over when the installed release has them).
     "ON_LOGIN_SUCCESS": ("simplejwt_rs.serializers.default_on_login_success", _callable),
     "ON_LOGIN_FAILED": ("simplejwt_rs.serializers.default_on_login_failed", _callable),

@@ -10,3 +10,12 @@ refresh_token_reused = Signal()
 # Sent by simplejwt_rs.revoke_user_tokens ("log out everywhere") once every refresh token and family
 # of a user is revoked. Arguments: sender (the caller's class, or None), user.
 user_tokens_revoked = Signal()
+
+# Security events (simplejwt_rs.events): one signal per event, named after it, sent with the record's fields
+# (event, user_id, family, jti, scope, code, count, ip, user_agent) and user (the instance, or None).
+authn_login_success = Signal()
+authn_login_fail = Signal()
+authn_token_created = Signal()
+authn_token_reuse = Signal()
+authn_token_revoked = Signal()
+authz_fail = Signal()

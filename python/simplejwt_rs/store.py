@@ -28,6 +28,7 @@ which token families were revoked (RFC 9700 section 4.14.2).
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
@@ -51,11 +52,11 @@ from django.db.models.signals import pre_save
 from rest_framework_simplejwt.exceptions import TokenError
 from rest_framework_simplejwt.utils import datetime_from_epoch
 
-from . import errors, policy
+from . import errors, events, policy
 from . import settings as jwt_settings
 from ._core import new_jti
 from .errors import DatabaseUnavailable, TokenAlreadyRotated, TokenFamilyRevoked, TokenReused, TokenStoreBusy
-from .models import RevokedTokenFamily, RevokedUserTokens, RotatedRefreshToken
+from .models import RevokedTokenFamily, RevokedUserTokens, RotatedRefreshToken, TokenSession
 from .settings import get
 from .signals import refresh_token_reused, user_tokens_revoked
 
@@ -632,6 +633,7 @@ def logout(claims: dict[str, Any], user: Any, now: float, sender: Any) -> Any:
     family is revoked and :class:`~simplejwt_rs.errors.TokenReused` raised.
     """
     if not rotation_active():
+        events.token_revoked("token", user, jti=claims.get(get("JTI_CLAIM")), sender=sender)
         return blacklist(claims, _dt(now), user)  # upstream's idempotent blacklisting
     try:
         with transaction.atomic():
@@ -640,6 +642,7 @@ def logout(claims: dict[str, Any], user: Any, now: float, sender: Any) -> Any:
         # The logout asked for the session to end: no grace period keeps a successor alive.
         refuse_reuse(reused, now, sender, grace=False)
     jti = _id(claims.get(get("JTI_CLAIM")))
+    events.token_revoked("token", user, identify(claims)[1], jti, sender=sender)
     return _blacklist_models()[1].objects.select_related("token").get(token__jti=jti), True
 
 
@@ -701,6 +704,8 @@ def _revoke_reused(reused: Reused, family: str, now: float, sender: Any) -> NoRe
     with database_guard("revoking a reused token's family"):
         revoke_family(family, now)
     refresh_token_reused.send(sender=sender, user=reused.user, family=family, jti=reused.jti)
+    events.token_reuse(reused.user, family, reused.jti, sender)
+    events.token_revoked("family", reused.user, family, code="token_reused", sender=sender)
     log.warning(
         "A consumed refresh token was presented again: token family %s revoked (user %s)",
         family,
@@ -764,6 +769,7 @@ def revoke_user_tokens(user: Any, now: float | None = None, sender: Any = None) 
 
     _tell_revoked(families, user)
     user_tokens_revoked.send(sender=sender, user=user)
+    events.token_revoked("user", user, sender=sender)
     log.info("Every token of user %s revoked", user.pk)
 
 
@@ -798,13 +804,113 @@ def longest_lifetime() -> timedelta:
     return timedelta(seconds=max(_seconds(get("REFRESH_TOKEN_LIFETIME")), _seconds(get("ACCESS_TOKEN_LIFETIME"))))
 
 
-def flush_expired(now: float) -> tuple[int, int]:
-    """Delete rotation records and revoked families that can no longer matter; (rotated, families) deleted.
+# --- housekeeping: batched deletes --------------------------------------------------------------------------
+
+# Told of each batch a flush deletes: ``listener(table, rows, seconds)`` (the bench and the tests count them).
+BatchListener = Callable[[str, int, float], None]
+
+
+def _delete_in_batches(
+    table: str,
+    key: str,
+    expired: str,
+    params: list[Any],
+    batch_size: int,
+    on_batch: BatchListener | None,
+    dependants: tuple[str, str] | None = None,
+) -> int:
+    """Delete the rows of ``table`` that ``expired`` (a condition on ``t``) selects, ``batch_size`` at a time;
+    ``dependants`` (a table, its column referencing ``key``) names rows deleted with them.
+
+    Each batch is one short transaction over the next keys in key order (the primary key's index, from
+    where the last batch stopped, so no batch rescans what earlier ones passed).  Memory holds one batch
+    of keys; no statement holds locks on more than one batch of rows.  On PostgreSQL (and others) the keys
+    are selected and locked first (``FOR UPDATE``: a concurrent blacklisting of one of them waits, rather
+    than fail its foreign key at commit), then deleted; on SQLite the first statement writes (a read first
+    would need a lock upgrade that a concurrent writer deadlocks: "database is locked").
+    """
+    deleted = 0
+    after: Any = None
+    vendor = connection.vendor
+    while True:
+        started = time.perf_counter()
+        resume = "" if after is None else f" AND t.{key} > %s"
+        args = [*params, *([] if after is None else [after]), batch_size]
+        batch = f"SELECT t.{key} FROM {table} t WHERE ({expired}){resume} ORDER BY t.{key} LIMIT %s"
+        with transaction.atomic(), connection.cursor() as cursor:
+            if vendor == "sqlite":
+                if dependants is not None:
+                    cursor.execute(f"DELETE FROM {dependants[0]} WHERE {dependants[1]} IN ({batch})", args)
+                cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({batch}) RETURNING {key}", args)
+                keys = [row[0] for row in cursor.fetchall()]
+            else:
+                cursor.execute(batch + (" FOR UPDATE" if connection.features.has_select_for_update else ""), args)
+                keys = [row[0] for row in cursor.fetchall()]
+                listed = ", ".join(["%s"] * len(keys))
+                if keys and dependants is not None:
+                    cursor.execute(f"DELETE FROM {dependants[0]} WHERE {dependants[1]} IN ({listed})", keys)
+                if keys:
+                    cursor.execute(f"DELETE FROM {table} WHERE {key} IN ({listed})", keys)
+        if not keys:
+            return deleted
+        deleted += len(keys)
+        if on_batch is not None:
+            on_batch(table, len(keys), time.perf_counter() - started)
+        if len(keys) < batch_size:
+            return deleted
+        after = max(keys)
+
+
+def _batch_size(batch_size: int | None) -> int:
+    size = int(get("FLUSH_BATCH_SIZE") if batch_size is None else batch_size)
+    limit = connection.features.max_query_params  # SQLite's, on builds that still have 999
+    return max(1, min(size, limit - 2) if limit else size)
+
+
+def flush_expired(now: float, batch_size: int | None = None, on_batch: BatchListener | None = None) -> tuple[int, int]:
+    """Delete rotation records, revoked families and sessions no token can be presented against any more;
+    returns (rotation records, families) deleted (:func:`flush_expired_counts` has the sessions too).
 
     A row is kept until ``expires_at + LEEWAY``: until then a token it concerns still decodes.
-    The "revoked before" marks (one row per user) are never deleted.
+    The "revoked before" marks (one row per user) are never deleted.  Deleted in batches of
+    ``FLUSH_BATCH_SIZE`` (see :func:`_delete_in_batches`).
     """
-    cutoff = _dt(now) - leeway()
-    rotated, _unused = RotatedRefreshToken.objects.filter(expires_at__lte=cutoff).delete()
-    families, _unused = RevokedTokenFamily.objects.filter(expires_at__lte=cutoff).delete()
-    return rotated, families
+    counts = flush_expired_counts(now, batch_size, on_batch)
+    return counts["rotated"], counts["families"]
+
+
+def flush_expired_counts(
+    now: float, batch_size: int | None = None, on_batch: BatchListener | None = None
+) -> dict[str, int]:
+    """:func:`flush_expired`'s work: rows deleted per table (``rotated``, ``families``, ``sessions``)."""
+    cutoff = [_param(_dt(now) - leeway())]
+    size = _batch_size(batch_size)
+    q = connection.ops.quote_name
+    rotated = _delete_in_batches(_tables()["rotated"], "jti", "t.expires_at <= %s", cutoff, size, on_batch)
+    families = _delete_in_batches(_tables()["revoked"], "family", "t.expires_at <= %s", cutoff, size, on_batch)
+    # A session lasts as long as its newest refresh token: the login's, or a rotation record's (deleted above
+    # once expired, so one still there is a later token).
+    sessions = _delete_in_batches(
+        q(TokenSession._meta.db_table),
+        "family",
+        f"t.expires_at <= %s AND NOT EXISTS (SELECT 1 FROM {_tables()['rotated']} r WHERE r.family = t.family)",
+        cutoff,
+        size,
+        on_batch,
+    )
+    return {"rotated": rotated, "families": families, "sessions": sessions}
+
+
+def flush_outstanding(now: float, batch_size: int | None = None, on_batch: BatchListener | None = None) -> int:
+    """Upstream's ``flushexpiredtokens``, in batches and under ``LEEWAY``: delete the outstanding tokens
+    (with their blacklist entries) past ``expires_at + LEEWAY``; returns how many outstanding rows.
+
+    Upstream deletes every expired row in one ``QuerySet.delete()`` (all of them loaded into memory for the
+    cascade) at ``exp``, while the token still decodes under ``LEEWAY``.
+    """
+    t = _tables()
+    cutoff = [_param(_dt(now) - leeway())]
+    blacklist_entries = (t["blacklisted"], t["bl_token"])
+    return _delete_in_batches(
+        t["outstanding"], "id", "t.expires_at <= %s", cutoff, _batch_size(batch_size), on_batch, blacklist_entries
+    )

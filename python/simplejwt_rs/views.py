@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from rest_framework_simplejwt import views as upstream
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 
-from . import cookies, errors, policy, registry, store
+from . import cookies, errors, events, policy, registry, sessions, store
 from .authentication import auth_header_types
 from .backends import token_backend
 from .settings import get, get_ours
@@ -47,6 +47,12 @@ def _safe_parsers(classes: Any) -> list[Any]:
     return [JSONParser if cls is parsers.JSONParser else cls for cls in classes]
 
 
+def _dispatch(self: APIView, request: Any, *args: Any, **kwargs: Any) -> Any:
+    """APIView's dispatch, with the request known to the security events decided inside it (events.in_request)."""
+    with events.in_request(request):
+        return APIView.dispatch(self, request, *args, **kwargs)
+
+
 def _serializer_from(setting: str) -> property:
     """A ``_serializer_class`` that reads ``setting`` per request, with upstream's classes swapped for ours."""
     return property(lambda view: get_ours(setting))
@@ -65,10 +71,12 @@ def route_upstream_views() -> None:
         view._serializer_class = _serializer_from(setting)
     # The token views take bodies from anyone, before authentication.
     upstream.TokenViewBase.parser_classes = _safe_parsers(upstream.TokenViewBase.parser_classes)
+    upstream.TokenViewBase.dispatch = _dispatch
 
 
 class TokenViewBase(upstream.TokenViewBase):
     parser_classes = _safe_parsers(upstream.TokenViewBase.parser_classes)
+    dispatch = _dispatch
 
     @property
     def _serializer_class(self) -> Any:  # type: ignore[override]
@@ -200,12 +208,45 @@ class RevokeUserTokensView(APIView):
     """
 
     permission_classes = (IsAuthenticated,)
+    dispatch = _dispatch
 
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         # Behind JWTStatelessUserAuthentication request.user is a TokenUser: the store revokes the account
         # its token names (by primary key, whatever USER_ID_FIELD is), or there is none to log out.
         try:
             store.revoke_user_tokens(request.user, sender=type(self))  # under the store's database guard
+        except policy.UserRefused as refused:
+            raise errors.request_error(refused) from refused
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SessionsView(APIView):
+    """GET: the caller's sessions (``simplejwt_rs.sessions.list_sessions``), most recently used first:
+    ``[{"family", "created", "last_used", "user_agent", "ip"}, ...]``."""
+
+    permission_classes = (IsAuthenticated,)
+    dispatch = _dispatch
+    http_method_names = ["get", "head", "options"]
+
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        try:
+            with store.database_guard("SessionsView"):
+                return Response(sessions.list_sessions(request.user))
+        except policy.UserRefused as refused:
+            raise errors.request_error(refused) from refused
+
+
+class SessionView(APIView):
+    """DELETE ``<family>``: end one of the caller's sessions (204). A family that is not a session of the
+    caller's still in use (none, another user's, ended already) is a 404 ``session_not_found``."""
+
+    permission_classes = (IsAuthenticated,)
+    dispatch = _dispatch
+    http_method_names = ["delete", "options"]
+
+    def delete(self, request: Request, family: str = "", *args: Any, **kwargs: Any) -> Response:
+        try:
+            sessions.revoke_session(request.user, family, sender=type(self))
         except policy.UserRefused as refused:
             raise errors.request_error(refused) from refused
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -242,3 +283,5 @@ jwks = JWKSView.as_view()
 cookie_token_obtain_pair = CookieTokenObtainPairView.as_view()
 cookie_token_refresh = CookieTokenRefreshView.as_view()
 cookie_token_blacklist = CookieTokenBlacklistView.as_view()
+sessions_list = SessionsView.as_view()
+session = SessionView.as_view()

@@ -130,6 +130,7 @@ def migrated_back_to(target):
                 "simplejwt_rs.0002_rotatedrefreshtoken_logged_out",
                 "simplejwt_rs.0003_revokedusertokens",
                 "simplejwt_rs.0004_outstanding_tokens_not_stored",
+                "simplejwt_rs.0005_tokensession",
             ],
         ),
         (
@@ -138,6 +139,7 @@ def migrated_back_to(target):
                 "simplejwt_rs.0002_rotatedrefreshtoken_logged_out",
                 "simplejwt_rs.0003_revokedusertokens",
                 "simplejwt_rs.0004_outstanding_tokens_not_stored",
+                "simplejwt_rs.0005_tokensession",
             ],
         ),
     ],

@@ -120,6 +120,10 @@ ACCEPTS = {
     "AUTH_COOKIE_DOMAIN": lambda value: value is None or (text(value) and not set(value) & set(";, \t\r\n")),
     "AUTH_COOKIE_PATH": lambda value: isinstance(value, str) and value.startswith("/") and not set(value) & set("; \t\r\n"),  # noqa: E501
     "AUTH_REFRESH_COOKIE_PATH": lambda value: value is None or (isinstance(value, str) and value.startswith("/") and not set(value) & set("; \t\r\n")),  # noqa: E501
+    "MAX_SESSIONS_PER_USER": lambda value: value is None or (isinstance(value, int) and not isinstance(value, bool) and value > 0),  # noqa: E501
+    "CLIENT_IP_PROXIES": lambda value: isinstance(value, int) and not isinstance(value, bool) and value > 0,
+    "FLUSH_BATCH_SIZE": lambda value: isinstance(value, int) and not isinstance(value, bool) and value > 0,
+    "CLIENT_IP_META_KEY": lambda value: isinstance(value, str) and re.fullmatch(r"[A-Z][A-Z0-9_]*", value) is not None,
 }  # fmt: skip
 
 VALUES = st.one_of(

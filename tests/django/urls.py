@@ -33,4 +33,6 @@ urlpatterns = [
     path("api/me/", Me.as_view()),
     path(".well-known/jwks.json", views.JWKSView.as_view()),
     path("api/me/stateless/", StatelessMe.as_view()),
+    path("api/sessions/", views.SessionsView.as_view()),
+    path("api/sessions/<str:family>/", views.SessionView.as_view()),
 ]
