@@ -42,7 +42,7 @@ test-python: install ## pytest (core + Django on SQLite) and stub check
 	$(PY) -m mypy.stubtest simplejwt_rs._core
 	$(PY) -m pytest -q
 
-test-pg: install ## Django tests on a throwaway PostgreSQL, then 16 racing HTTP clients x 50 trials (ours vs stock)
+test-pg: install ## Django tests on a throwaway PostgreSQL, then 16 racing HTTP clients x 50 trials (gunicorn: ours vs stock; uvicorn: ninja)
 	scripts/pg-tests.sh $(PY)
 
 matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; one wheel, built once)
