@@ -86,9 +86,9 @@ def start(
     log: Path | None = None,
     ready: Callable[[int], bool] = accepts_connections,
     python: str = sys.executable,
-    server: str = "gunicorn",
+    program: str = "gunicorn",
 ) -> Server:
-    """Start gunicorn (or ``server="uvicorn"``) serving ``app`` on a free port and return once ``ready(port)`` is true.
+    """Start gunicorn (or ``program="uvicorn"``) serving ``app`` on a free port and return once ``ready(port)`` is true.
 
     ``log`` is appended to (gunicorn's stdout and stderr); without one, a temporary file.
     ``ready`` may raise ``OSError`` while the server is not up yet.  Raises
@@ -96,9 +96,9 @@ def start(
     """
     port = free_port()
     log_file = open(log, "a+") if log else tempfile.TemporaryFile("w+")  # noqa: SIM115  (Server.stop closes it)
-    bind = ["--bind", f"{HOST}:{port}"] if server == "gunicorn" else ["--host", HOST, "--port", str(port)]
+    bind = ["--bind", f"{HOST}:{port}"] if program == "gunicorn" else ["--host", HOST, "--port", str(port)]
     process = subprocess.Popen(
-        [python, "-m", server, app, *bind, *options],
+        [python, "-m", program, app, *bind, *options],
         cwd=cwd,
         env=dict(env),
         stdout=log_file,
@@ -116,7 +116,7 @@ def start(
         if process.poll() is not None or time.monotonic() > deadline:
             server.stop()
             raise ServerDidNotStart(
-                f"{server} {app} did not start (exit {server.returncode}):\n{server.output[-4000:]}"
+                f"{program} {app} did not start (exit {server.returncode}):\n{server.output[-4000:]}"
             )
         time.sleep(0.2)
 
@@ -133,6 +133,6 @@ def gunicorn(app: str, **kwargs) -> Iterator[Server]:
 
 @contextmanager
 def uvicorn(app: str, **kwargs) -> Iterator[Server]:
-    """``start(app, server="uvicorn", **kwargs)`` (an ASGI ``module:attribute``) around a block, stopped at its end."""
-    with gunicorn(app, server="uvicorn", **kwargs) as server:
+    """``start(app, program="uvicorn", **kwargs)`` (an ASGI ``module:attribute``) around a block, stopped at its end."""
+    with gunicorn(app, program="uvicorn", **kwargs) as server:
         yield server
