@@ -9,6 +9,8 @@ from __future__ import annotations
 import pytest
 from asgiref.sync import SyncToAsync, async_to_sync
 from django.test import Client, RequestFactory
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from ninja import NinjaAPI
 from simplejwt_rs.authentication import JWTAuthentication, JWTStatelessUserAuthentication
 from simplejwt_rs.ninja import AsyncJWTAuth, AsyncJWTTokenUserAuth, Refused, build_router, token_router
@@ -264,3 +266,41 @@ def test_custom_get_user_keeps_its_hop(user, client, hops):
 
 def test_sync_class_in_async_view_still_works(user, client):
     assert JWTAuthentication().authenticate(_request(pair(client)["access"]))[0] == user
+
+
+# --- any input: an answer with a code, never a 5xx ----------------------------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=40),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=12,
+)
+FIELDS = st.sampled_from(["refresh", "token", "username", "password"])
+BODIES = JSON | st.dictionaries(FIELDS, JSON | st.text(max_size=300), max_size=3)
+ROUTES = ["/ninja/token/pair", "/ninja/token/refresh", "/ninja/token/verify", "/ninja/token/blacklist"]
+EXAMPLES = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@EXAMPLES
+@given(route=st.sampled_from(ROUTES), body=BODIES)
+def test_any_json_body_is_a_4xx_with_a_body_or_a_200(user, client, route, body):
+    response = post(client, route, body)
+    assert response.status_code in (200, 400, 401), (route, body, response.content)
+    answer = response.json()
+    assert isinstance(answer, dict)
+    if response.status_code == 401:
+        assert answer["code"]
+
+
+@EXAMPLES
+@given(route=st.sampled_from(ROUTES), raw=st.binary(max_size=200))
+def test_any_bytes_are_a_4xx_or_a_200(user, client, route, raw):
+    response = client.post(route, raw, content_type="application/json")
+    assert response.status_code in (200, 400, 401), (route, raw, response.content)
+
+
+@EXAMPLES
+@given(path=st.sampled_from(ALL_ME), header=st.text(alphabet=st.characters(codec="latin-1"), max_size=200))
+def test_any_authorization_header_is_a_401_or_a_200(user, client, path, header):
+    response = client.get(path, HTTP_AUTHORIZATION=header)
+    assert response.status_code in (200, 401), (path, header, response.content)
