@@ -160,6 +160,17 @@ def test_sliding_endpoints_when_configured(user, client):
     )
 
 
+def test_sliding_obtain_and_refresh(user, client):
+    obtained = post(client, "/sliding/token/sliding", {"username": "alice", "password": PASSWORD})
+    assert obtained.status_code == 200 and set(obtained.json()) == {"token"}
+    refreshed = post(client, "/sliding/token/sliding/refresh", {"token": obtained.json()["token"]})
+    assert refreshed.status_code == 200 and set(refreshed.json()) == {"token"}
+    user.is_active = False
+    user.save()
+    refused = post(client, "/sliding/token/sliding/refresh", {"token": refreshed.json()["token"]})
+    assert refused.status_code == 401 and refused.json()["code"]
+
+
 # --- adrf -------------------------------------------------------------------------------------------------
 
 

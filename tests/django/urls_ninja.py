@@ -10,6 +10,7 @@ from simplejwt_rs.ninja import (
     AsyncJWTTokenUserAuth,
     JWTAuth,
     JWTTokenUserAuth,
+    build_router,
     handle_refusals,
     token_router,
 )
@@ -70,7 +71,11 @@ class AsyncStatelessMe(AsyncAPIView):
         return Response({"user": type(request.user).__name__})
 
 
+sliding = handle_refusals(NinjaAPI(urls_namespace="ninja-sliding"))
+sliding.add_router("/token", build_router(sliding=True))
+
 urlpatterns = [
+    path("sliding/", sliding.urls),
     path("ninja/", api.urls),
     path("bare/", bare.urls),
     path("adrf/me/", AsyncMe.as_view()),
