@@ -6,14 +6,18 @@ The same guarantees over a real ASGI server (uvicorn, concurrent refreshes) are 
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from asgiref.sync import SyncToAsync, async_to_sync
+from django.contrib.auth.models import User
 from django.test import Client, RequestFactory
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from ninja import NinjaAPI
 from simplejwt_rs.authentication import JWTAuthentication, JWTStatelessUserAuthentication
 from simplejwt_rs.ninja import AsyncJWTAuth, AsyncJWTTokenUserAuth, Refused, build_router, token_router
+from simplejwt_rs.policy_cache import breaker
 
 from tests.django import test_policy_cache as cache_tests
 from tests.django.helpers import PASSWORD, simple_jwt
@@ -315,3 +319,30 @@ def test_any_bytes_are_a_4xx_or_a_200(user, client, route, raw):
 def test_any_authorization_header_is_a_401_or_a_200(user, client, path, header):
     response = client.get(path, HTTP_AUTHORIZATION=header)
     assert response.status_code in (200, 401), (path, header, response.content)
+
+
+@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+def test_redis_stopped_the_database_decides(policy_cache_on, user, client, hops, redis_server, monkeypatch):
+    monkeypatch.setattr(breaker, "BREAKER_SECONDS", 0.3)
+    bob = User.objects.create_user("bob", password=PASSWORD)
+    access, bob_access = pair(client)["access"], pair(client, "bob")["access"]
+    auth = AsyncJWTTokenUserAuth()
+    _run(auth, access), _run(auth, bob_access)  # warm
+    redis_server.stop()
+    try:
+        bob.is_active = False
+        bob.save()  # the write-through fails: kept for replay; the breaker opens
+        for _ in range(5):
+            hops.clear()
+            assert _run(auth, access).id == str(user.id)
+            with pytest.raises(Refused) as refused:
+                _run(auth, bob_access)
+            assert refused.value.body["code"] == "user_inactive"
+            assert len(hops) == 2  # each on the sync path: the database decides
+    finally:
+        redis_server.start()
+    time.sleep(0.35)
+    _run(auth, access)  # the breaker closes on the sync path, the kept writes replayed, the entry refilled
+    hops.clear()
+    assert _run(auth, access).id == str(user.id)
+    assert hops == []  # warm again
