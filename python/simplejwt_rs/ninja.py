@@ -22,6 +22,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.module_loading import import_string
 from ninja import Router, Schema
 from ninja.errors import HttpError
@@ -210,7 +211,10 @@ def _read_body(request: HttpRequest) -> Any:
             return json.loads(request.body or b"{}")
         except (ValueError, RecursionError) as exc:
             raise _ParseError(f"JSON parse error - {type(exc).__name__}") from exc
-    return request.POST.dict()
+    try:
+        return request.POST.dict()
+    except MultiPartParserError as exc:
+        raise _ParseError(f"Multipart form parse error - {exc}") from exc
 
 
 class _ParseError(APIException):

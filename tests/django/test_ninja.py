@@ -122,6 +122,12 @@ def test_router_errors_are_drfs(user, client):
     assert garbage.status_code == 400 and garbage.json()["code"] == "parse_error"
     deep = client.post("/ninja/token/verify", "[" * 100_000, content_type="application/json")
     assert deep.status_code == 400
+    garbled = client.post("/ninja/token/verify", b"garbage", content_type="multipart/form-data; boundary=x")
+    assert garbled.status_code == 400
+    unbounded = client.post("/ninja/token/verify", b"garbage", content_type="multipart/form-data")
+    assert unbounded.status_code == 400 and unbounded.json()["code"] == "parse_error"
+    form = client.post("/ninja/token/verify", "token=abc", content_type="application/x-www-form-urlencoded")
+    assert form.status_code == 401 and form.json()["code"] == "token_not_valid"
     listed = post(client, "/ninja/token/verify", ["token"])
     assert listed.status_code == 400 and listed.json()["code"] == "parse_error"
 
