@@ -42,7 +42,7 @@ test-python: install ## pytest (core + Django on SQLite) and stub check
 	$(PY) -m mypy.stubtest simplejwt_rs._core
 	$(PY) -m pytest -q
 
-test-pg: install ## Django tests on a throwaway PostgreSQL, then 16 racing HTTP clients x 50 trials (ours vs stock)
+test-pg: install ## Django tests on a throwaway PostgreSQL, then 16 racing HTTP clients x 50 trials (gunicorn: ours vs stock; uvicorn: ninja)
 	scripts/pg-tests.sh $(PY)
 
 matrix: install ## The Django drop-in on old and new simplejwt/Django/DRF (nox; one wheel, built once)
@@ -117,6 +117,7 @@ bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchm
 	$(BENCH_PY) bench/http_load.py
 	$(BENCH_PY) bench/policy_cache.py
 	$(BENCH_PY) bench/flush.py
+	$(BENCH_PY) bench/ninja_async.py
 	$(BENCH_PY) bench/report.py
 
 messages: ## Compile the translation catalogues (python/simplejwt_rs/locale/*/django.po -> .mo; standard library only)

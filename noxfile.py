@@ -51,6 +51,8 @@ def django_tests(session: nox.Session, simplejwt: str, django: str, drf: str) ->
         "hypothesis>=6.100",
         "redis>=5",
         "drf-spectacular>=0.30",  # tests/django/test_openapi.py (simplejwt_rs.openapi)
+        "django-ninja>=1.0",  # tests/django/test_ninja.py (the ninja extra)
+        "adrf>=0.1.9",
     )
     session.install("--force-reinstall", "--no-deps", str(wheels[-1]))
     # The hostile-claims property runs its full 2,000 examples per endpoint in the SQLite run only.

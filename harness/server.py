@@ -86,8 +86,9 @@ def start(
     log: Path | None = None,
     ready: Callable[[int], bool] = accepts_connections,
     python: str = sys.executable,
+    program: str = "gunicorn",
 ) -> Server:
-    """Start gunicorn serving ``app`` on a free port and return once ``ready(port)`` is true.
+    """Start gunicorn (or ``program="uvicorn"``) serving ``app`` on a free port and return once ``ready(port)`` is true.
 
     ``log`` is appended to (gunicorn's stdout and stderr); without one, a temporary file.
     ``ready`` may raise ``OSError`` while the server is not up yet.  Raises
@@ -95,8 +96,9 @@ def start(
     """
     port = free_port()
     log_file = open(log, "a+") if log else tempfile.TemporaryFile("w+")  # noqa: SIM115  (Server.stop closes it)
+    bind = ["--bind", f"{HOST}:{port}"] if program == "gunicorn" else ["--host", HOST, "--port", str(port)]
     process = subprocess.Popen(
-        [python, "-m", "gunicorn", app, "--bind", f"{HOST}:{port}", *options],
+        [python, "-m", program, app, *bind, *options],
         cwd=cwd,
         env=dict(env),
         stdout=log_file,
@@ -114,7 +116,7 @@ def start(
         if process.poll() is not None or time.monotonic() > deadline:
             server.stop()
             raise ServerDidNotStart(
-                f"gunicorn {app} did not start (exit {server.returncode}):\n{server.output[-4000:]}"
+                f"{program} {app} did not start (exit {server.returncode}):\n{server.output[-4000:]}"
             )
         time.sleep(0.2)
 
@@ -127,3 +129,10 @@ def gunicorn(app: str, **kwargs) -> Iterator[Server]:
         yield server
     finally:
         server.stop()
+
+
+@contextmanager
+def uvicorn(app: str, **kwargs) -> Iterator[Server]:
+    """``start(app, program="uvicorn", **kwargs)`` (an ASGI ``module:attribute``) around a block, stopped at its end."""
+    with gunicorn(app, program="uvicorn", **kwargs) as server:
+        yield server

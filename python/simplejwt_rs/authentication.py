@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+from asgiref.sync import sync_to_async
 from django.utils.translation import gettext_lazy as _
 from rest_framework import HTTP_HEADER_ENCODING
 from rest_framework_simplejwt import authentication as upstream
 from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidToken, TokenError
 
-from . import cookies, errors, events, policy, policy_cache, store
+from . import backends, cookies, errors, events, policy, policy_cache, store, tokens
 from .policy import default_user_authentication_rule
+from .policy_cache import async_reads
 from .settings import get, get_ours
 
 
@@ -78,6 +80,39 @@ class JWTAuthentication(upstream.JWTAuthentication):
         except policy.UserRefused as refused:
             raise events.refusal(errors.request_error(refused), refused.user, claims) from refused
 
+    # --- async (django-ninja's AsyncJWTAuth, adrf, any async caller): methods added beside the sync path,
+    # which they do not change.  The token is decoded in the event loop (the Rust core; no I/O); the user row
+    # is read with the sync code above in one sync_to_async hop (Django's async ORM hops per query itself).
+
+    async def aauthenticate(self, request: Any) -> tuple[Any, Any] | None:
+        """``authenticate`` for async code: the same answers, refusals and exceptions."""
+        header = self.get_header(request)
+        if header is None:
+            return None
+        raw_token = self.get_raw_token(header)
+        if raw_token is None:
+            return None
+        if not _decoded_in_core(self):
+            authenticate: Any = self.authenticate
+            return await sync_to_async(authenticate)(request)  # a verify() of the project's own: one hop
+        validated_token = self.get_validated_token(raw_token)
+        return await self.aget_user(validated_token), validated_token
+
+    async def aget_user(self, validated_token: Any) -> Any:
+        return await sync_to_async(self.get_user)(validated_token)
+
+
+def _decoded_in_core(authenticator: Any) -> bool:
+    """Whether ``get_validated_token`` is ours and every ``AUTH_TOKEN_CLASSES`` class is verified by the Rust
+    core alone (no Python ``verify()``, blacklist row or key fetch): then it can run in the event loop."""
+    if type(authenticator).get_validated_token is not JWTAuthentication.get_validated_token:
+        return False
+    for token_class in get_ours("AUTH_TOKEN_CLASSES"):
+        fast = tokens._fast_path(token_class, token_class._token_backend or backends.token_backend())
+        if fast is None or not fast.only_core:
+            return False
+    return True
+
 
 class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUserAuthentication):
     """No user row: the token vouches for the user (as upstream).
@@ -95,6 +130,22 @@ class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUse
                 policy_cache.check(_claims(validated_token))
             except policy.UserRefused as refused:
                 raise events.refusal(errors.request_error(refused), refused.user, _claims(validated_token)) from refused
+        return get("TOKEN_USER_CLASS")(validated_token)
+
+    async def aget_user(self, validated_token: Any) -> Any:
+        """``get_user`` in the event loop: no hop without ``POLICY_CACHE`` (no row is read) or when the cache
+        is warm (:func:`~simplejwt_rs.policy_cache.async_reads.verdict`); otherwise the sync path, one hop."""
+        if type(self).get_user is not JWTStatelessUserAuthentication.get_user:
+            return await sync_to_async(self.get_user)(validated_token)  # the project's own get_user
+        if get("USER_ID_CLAIM") not in validated_token:
+            raise InvalidToken(_("Token contained no recognizable user identification"))
+        if policy_cache.enabled():
+            try:
+                warm = await async_reads.verdict(_claims(validated_token))
+            except policy.UserRefused as refused:
+                raise events.refusal(errors.request_error(refused), refused.user, _claims(validated_token)) from refused
+            if not warm:
+                return await sync_to_async(self.get_user)(validated_token)
         return get("TOKEN_USER_CLASS")(validated_token)
 
 
@@ -127,6 +178,10 @@ class JWTCookieAuthentication(JWTAuthentication):
         user = self.get_user(validated_token)
         cookies.enforce_csrf(request)
         return user, validated_token
+
+    async def aauthenticate(self, request: Any) -> Any:
+        """The cookie transport in async code: the sync path above in one hop (the CSRF check is sync)."""
+        return await sync_to_async(self.authenticate)(request)
 
 
 __all__ = [

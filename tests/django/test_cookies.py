@@ -332,3 +332,25 @@ def test_no_cookie_view_routed_no_e062(settings):
 
 class OwnCsrfMiddleware(CsrfViewMiddleware):
     pass
+
+
+def test_async_callers_read_the_cookie_and_its_csrf_check_too(browser, cookie_settings):
+    """aauthenticate (ninja's async classes, adrf) takes the cookie path, not only the header's."""
+    from asgiref.sync import async_to_sync
+    from django.test import RequestFactory
+    from rest_framework.exceptions import PermissionDenied
+    from rest_framework.request import Request
+    from simplejwt_rs.authentication import JWTCookieAuthentication
+
+    assert browser.login().status_code == 200
+    factory = RequestFactory()
+    for method, refused in (("get", False), ("post", True)):
+        django_request = getattr(factory, method)(PROFILE)
+        django_request.COOKIES[cookies.name(cookies.ACCESS)] = browser.cookie(cookies.ACCESS)
+        request = Request(django_request)
+        if refused:
+            with pytest.raises(PermissionDenied):
+                async_to_sync(JWTCookieAuthentication().aauthenticate)(request)
+        else:
+            user, _ = async_to_sync(JWTCookieAuthentication().aauthenticate)(request)
+            assert user.username == "alice"
