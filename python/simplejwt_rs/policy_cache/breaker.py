@@ -11,7 +11,7 @@ from typing import Any
 from django.core.cache import caches
 
 from ..settings import get
-from . import entries
+from . import entries, near
 from .entries import _USER_PREFIX, ttl, user_key
 
 log = logging.getLogger("simplejwt_rs.policy_cache")
@@ -46,6 +46,9 @@ def _trip(exc: BaseException) -> None:
     with _lock:
         was_up = _down_until <= time.monotonic()
         _down_until = time.monotonic() + BREAKER_SECONDS
+    # This process's writes may not have reached the cache (kept for replay): its near copy must not answer
+    # for them, now nor once the breaker closes before the replay.
+    near.forget()
     if was_up:
         log.warning(
             "Policy cache %r failed (%s); the database decides for %ss", get("POLICY_CACHE"), exc, BREAKER_SECONDS

@@ -22,6 +22,7 @@ MARGIN_SECONDS = 60
 
 _ALLOWED = "ok"
 _USER_PREFIX = f"{PREFIX}u:"
+_FAMILY_PREFIX = f"{PREFIX}f:"
 
 
 def user_key(user_id: Any) -> str:
@@ -29,7 +30,7 @@ def user_key(user_id: Any) -> str:
 
 
 def family_key(family: Any) -> str:
-    return f"{PREFIX}f:{family}"
+    return f"{_FAMILY_PREFIX}{family}"
 
 
 # --- the settings a lookup reads ----------------------------------------------------------------------

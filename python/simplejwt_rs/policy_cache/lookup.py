@@ -9,9 +9,20 @@ from django.db import transaction
 
 from ..errors import DELETED, TokenFamilyRevoked, UserRefused
 from ..policy import canonical_user_id, judge, judge_id, mark_of, token_account
-from . import breaker, reads
+from . import breaker, near, reads
 from .breaker import Unavailable
-from .entries import decode, encode, family_key, family_revoked_in_db, remember, token_family, ttl, user_key
+from .entries import (
+    _FAMILY_PREFIX,
+    decode,
+    encode,
+    family_key,
+    family_revoked_in_db,
+    remember,
+    token_family,
+    ttl,
+    user_key,
+    well_formed,
+)
 
 log = logging.getLogger("simplejwt_rs.policy_cache")
 
@@ -37,11 +48,7 @@ def check(claims: dict[str, Any], *, load_user: bool = False) -> Any:
     keys = [] if key is None else [key]
     if family is not None:
         keys.append(family_key(family))
-    found: dict[str, Any] | None
-    try:
-        found = reads.read(keys)
-    except Unavailable:
-        found = None
+    found = near_read(keys)
     user = None
     if key is not None:
         state = None if found is None else found.get(key)
@@ -66,6 +73,34 @@ def check(claims: dict[str, Any], *, load_user: bool = False) -> Any:
     if family is not None and _family_revoked(found, family):
         raise TokenFamilyRevoked()
     return user
+
+
+def near_read(keys: list[str]) -> dict[str, Any] | None:
+    """The entries of ``keys``: from the process's near cache when it has them all, else from the cache
+    (and those of a shape we write kept near); None when the cache failed (the database decides)."""
+    near_cache = near.current()
+    ticket = None
+    # While the breaker is open, or this process's writes wait for replay, the cache is behind the database:
+    # so is the near copy of it.
+    if near_cache is not None and (breaker._pending or breaker.breaker_open()):
+        near_cache = None
+    if near_cache is not None:
+        found = near_cache.get(keys)
+        if found is not None:
+            return found
+        ticket = near_cache.ticket()
+    try:
+        found = reads.read(keys)
+    except Unavailable:
+        return None
+    if near_cache is not None and found:
+        near_cache.put({key: value for key, value in found.items() if _keepable(key, value)}, ticket)
+    return found
+
+
+def _keepable(key: str, value: Any) -> bool:
+    """An entry of a shape we write (junk is left to the lookup, which logs it and lets the database decide)."""
+    return type(value) is bool if key.startswith(_FAMILY_PREFIX) else well_formed(value)
 
 
 def _family_revoked(found: dict[str, Any] | None, family: str) -> bool:
