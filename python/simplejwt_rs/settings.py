@@ -497,9 +497,18 @@ def get_ours(name: str) -> Any:
     string still gets the Rust path and the user policy instead of a silent mix.
     """
     value = get(name)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_ours(item) for item in value)
-    return _ours(value)
+    # The swap for the value last seen, kept per setting (AUTH_TOKEN_CLASSES is read on every request): the
+    # same object with the same items swaps to the same classes.
+    items = tuple(value) if isinstance(value, (list, tuple)) else None
+    seen = _swapped.get(name)
+    if seen is not None and seen[0] is value and seen[1] == items:
+        return seen[2]
+    swapped = type(value)(_ours(item) for item in value) if items is not None else _ours(value)
+    _swapped[name] = (value, items, swapped)
+    return swapped
+
+
+_swapped: dict[str, tuple[Any, Any, Any]] = {}
 
 
 def counterpart(obj: Any) -> Any:

@@ -11,11 +11,11 @@ import pytest
 import redis as redis_py
 from django.contrib.auth.models import User
 from django.core.cache import caches
-
 from simplejwt_rs import policy_cache
 from simplejwt_rs.errors import INACTIVE, TokenFamilyRevoked, UserRefused
 from simplejwt_rs.policy import Verdict
 from simplejwt_rs.policy_cache import breaker, entries, near
+
 from tests.django import test_policy_cache as base
 from tests.django.helpers import simple_jwt
 

@@ -42,14 +42,22 @@ log = logging.getLogger("simplejwt_rs.policy_cache")
 # The channel is pinged this often; silent for SILENCE_SECONDS, it is dropped (a peer gone without a FIN).
 PING_SECONDS = 1.0
 SILENCE_SECONDS = 3.0
-# Reconnection back-off (doubling), while the channel is down.
-RETRY_SECONDS = (0.05, 2.0)
+# Reconnection back-off (doubling), while the channel is down; at most 1 s, so that the channel is back
+# within the breaker's window (BREAKER_SECONDS) of Redis being back.
+RETRY_SECONDS = (0.05, 1.0)
 # The channel's thread wakes this often (a socket closed by another thread does not wake select()).
 _WAKE_SECONDS = 0.25
 _PING = b"*1\r\n$4\r\nPING\r\n"
 _READY = select.POLLIN | select.POLLERR | select.POLLHUP | select.POLLNVAL
 # How many recently invalidated keys are remembered (for puts that raced them); past it, older puts are refused.
 _REMEMBERED = 4096
+
+
+_monotonic = time.monotonic
+
+
+def _nothing_to_read(timeout: float) -> list[Any]:
+    return []
 
 
 class _Incomplete(Exception):
@@ -115,6 +123,7 @@ class Near:
         self.sock: Any = None
         self.connection: Any = None
         self.poller: Any = None
+        self.poll: Any = _nothing_to_read
         self.last_heard = 0.0
         self.last_ping = 0.0
         self.changed = threading.Condition(self.lock)  # up or down: for wait_up()
@@ -128,11 +137,11 @@ class Near:
         if not self.up:
             return None
         with self.lock:
-            if self.poller.poll(0):
+            if self.poll(0):
                 self._drain()
-            if not self.up:
-                return None
-            now = time.monotonic()
+                if not self.up:
+                    return None
+            now = _monotonic()
             if now - self.last_heard > SILENCE_SECONDS:
                 self._drop(f"silent for {SILENCE_SECONDS}s")
                 return None
@@ -154,7 +163,7 @@ class Near:
         if ticket is None or not values or not self.up:
             return
         with self.lock:
-            if self.poller.poll(0):
+            if self.poll(0):
                 self._drain()
             if not self.up or ticket < self.floor:
                 return
@@ -310,6 +319,7 @@ class Near:
             self.connection, self.sock = connection, sock
             self.poller = select.poll()
             self.poller.register(sock, _READY)
+            self.poll = self.poller.poll
             self.buf.clear()
             self.entries.clear()
             self.invalidated.clear()
