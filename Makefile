@@ -116,6 +116,7 @@ bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchm
 	$(BENCH_PY) bench/django_paths.py
 	$(BENCH_PY) bench/http_load.py
 	$(BENCH_PY) bench/policy_cache.py
+	$(BENCH_PY) bench/near_cache.py
 	$(BENCH_PY) bench/report.py
 
 messages: ## Compile the translation catalogues (python/simplejwt_rs/locale/*/django.po -> .mo; standard library only)

@@ -200,3 +200,44 @@ def test_the_breaker_empties_it(policy_cache_on, user):
 def test_off(policy_cache_on):
     """POLICY_NEAR_CACHE = 0, or a cache other than Django's RedisCache: no near cache."""
     assert near.current() is None
+
+
+@NEAR
+def test_a_forked_child_opens_its_own_channel(policy_cache_on, user):
+    """gunicorn --preload: the child never reads its parent's channel (nor trusts its entries)."""
+    import os
+
+    claims = claims_of(user)
+    for _ in range(3):
+        policy_cache.check(claims)
+    parent = near.current()
+    assert parent.entries
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: report what it sees, then leave without running any teardown
+        try:
+            fresh = near._near is None and not near._decided
+            os.write(write, b"fresh" if fresh else b"inherited")
+        finally:
+            os._exit(0)
+    os.close(write)
+    seen = os.read(read, 64)
+    os.close(read)
+    os.waitpid(pid, 0)
+    assert seen == b"fresh"
+    assert near.current() is parent and parent.up  # the parent's is untouched
+
+
+@pytest.mark.parametrize("policy_cache_on", ["locmem"], indirect=True)
+def test_a_near_cache_the_cache_cannot_have_is_a_warning(policy_cache_on):
+    from django.core import checks
+
+    def w090():
+        return [m for m in checks.run_checks() if m.id == "simplejwt_rs.W090"]
+
+    assert w090() == []  # POLICY_NEAR_CACHE left at its default: no warning, no near cache
+    with simple_jwt(POLICY_CACHE="policy", POLICY_NEAR_CACHE=100, **base.ROTATION):
+        (message,) = w090()
+        assert "LocMemCache" in message.msg and near.current() is None
+    with simple_jwt(POLICY_CACHE="policy", POLICY_NEAR_CACHE=0, **base.ROTATION):
+        assert w090() == []

@@ -29,6 +29,7 @@ import os
 import select
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.core.cache import caches
@@ -382,16 +383,25 @@ def _make() -> Near | None:
         size = get("POLICY_NEAR_CACHE")
         if alias is not None and size:
             cache = caches[alias]
-            connect = _channel_factory(cache) if type(cache) is RedisCache else None
-            made = cache.make_key(PREFIX) if connect is not None else ""
-            if connect is None:
-                log.info("Policy near cache off: POLICY_CACHE %r is not Django's RedisCache", alias)
-            elif cache.make_key(PREFIX + "x") != made + "x":
-                log.warning("Policy near cache off: the cache's KEY_FUNCTION does not keep a key's prefix")
+            why = unavailable(cache)
+            if why is not None:
+                log.info("Policy near cache off: %s", why)
             else:
-                near = Near(connect, made, PREFIX, size, float(get("POLICY_NEAR_CACHE_SECONDS")))
+                connect = _channel_factory(cache)
+                near = Near(connect, cache.make_key(PREFIX), PREFIX, size, float(get("POLICY_NEAR_CACHE_SECONDS")))
         _near, _decided = near, True
         return near
+
+
+def unavailable(cache: Any) -> str | None:
+    """Why the near cache cannot run over ``cache`` (None: it can); the system check says it too (W090)."""
+    if type(cache) is not RedisCache:
+        return f"the cache is a {type(cache).__module__}.{type(cache).__qualname__}, not Django's RedisCache"
+    if cache.make_key(PREFIX + "x") != cache.make_key(PREFIX) + "x":
+        return "the cache's KEY_FUNCTION does not keep a key's prefix (Redis tracks keys by prefix)"
+    if _channel_factory(cache) is None:
+        return "this Django's RedisCache keeps no connection pool where we look for it"
+    return None
 
 
 def forget() -> None:
@@ -401,7 +411,7 @@ def forget() -> None:
         near.forget()
 
 
-def _channel_factory(cache: Any) -> Any:
+def _channel_factory(cache: Any) -> Callable[[], Any] | None:
     """How to open a RESP3 connection to the server the policy cache writes through (the first listed)."""
     try:
         pool = cache._cache._get_connection_pool(True)
