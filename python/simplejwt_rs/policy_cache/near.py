@@ -331,13 +331,20 @@ class Near:
             self.changed.notify_all()
 
     def _serve(self) -> None:
+        # A poll object of this thread's own (one object polled by two threads at once raises), not select():
+        # a socket's number may be past FD_SETSIZE in a busy process.
+        waiter = select.poll()
+        first = self.sock
+        if first is None:
+            return
+        waiter.register(first, _READY)
         while True:
             sock = self.sock
             if sock is None or self.closed:
                 return
             try:
-                readable = select.select([sock], [], [], _WAKE_SECONDS)[0]
-            except (OSError, ValueError):
+                readable = waiter.poll(_WAKE_SECONDS * 1000)
+            except (OSError, ValueError, RuntimeError):
                 readable = [sock]  # closed meanwhile: the drain says so
             with self.lock:
                 if not self.up or self.sock is not sock:
