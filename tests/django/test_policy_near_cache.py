@@ -145,6 +145,11 @@ def test_a_flush_empties_it(policy_cache_on, user, admin):
     admin.flushall()
     assert near.current().get([policy_cache.user_key(user.pk)]) is None
     assert not near.current().entries
+    for _ in range(3):  # refilled, then kept near again
+        policy_cache.check(claims)
+    before = mgets(admin)
+    policy_cache.check(claims)
+    assert mgets(admin) == before
 
 
 @NEAR
@@ -193,7 +198,12 @@ def test_the_breaker_empties_it(policy_cache_on, user):
     assert near.current().entries
     breaker._trip(ConnectionError("a write-through failed"))
     assert not near.current().entries
+    policy_cache.check(claims)
+    assert not near.current().entries  # the breaker open: the database decides, nothing kept near
     breaker._down_until = 0.0
+    for _ in range(2):  # closed again: read, then kept near again
+        policy_cache.check(claims)
+    assert near.current().get([policy_cache.user_key(user.pk)]) is not None
 
 
 @pytest.mark.parametrize("policy_cache_on", ["redis", "locmem"], indirect=True)

@@ -187,7 +187,7 @@ class Near:
             self.entries.clear()
             self.invalidated.clear()
             self.seq += 1
-            self.floor = self.seq + 1
+            self.floor = self.seq  # reads begun before (tickets < seq) are refused
 
     def wait_up(self, timeout: float) -> bool:
         """Wait until the channel is up (tests, a warm-up); whether it is."""
@@ -267,7 +267,7 @@ class Near:
                 if keys is None:  # FLUSHALL / FLUSHDB: everything
                     self.entries.clear()
                     self.invalidated.clear()
-                    self.floor = self.seq + 1
+                    self.floor = self.seq
                     return
                 if len(self.invalidated) > _REMEMBERED:
                     self.invalidated.clear()
