@@ -251,3 +251,17 @@ def test_a_near_cache_the_cache_cannot_have_is_a_warning(policy_cache_on):
         assert "LocMemCache" in message.msg and near.current() is None
     with simple_jwt(POLICY_CACHE="policy", POLICY_NEAR_CACHE=0, **base.ROTATION):
         assert w090() == []
+
+
+@NEAR
+def test_a_burst_of_invalidations_is_read_whole(policy_cache_on, user, other_server):
+    """More invalidations than one read of the socket takes (about 1 MB of keys), the user's last: the very
+    next lookup still sees it."""
+    key = policy_cache.user_key(user.pk)
+    claims = claims_of(user)
+    for _ in range(3):
+        policy_cache.check(claims)
+    assert near.current().get([key]) is not None
+    burst = {policy_cache.family_key(f"burst-{i:05d}-" + "x" * 200): False for i in range(5000)}
+    other_server.set_many({**burst, key: entries.encode(Verdict(INACTIVE))}, 300)
+    assert refused(claims)

@@ -239,9 +239,7 @@ class Near:
                 if not chunk:
                     self._drop("closed by the server")
                     return
-                self.buf += chunk
-                if not getattr(self.sock, "pending", lambda: 0)():
-                    break
+                self.buf += chunk  # and read again until the socket is empty: a burst may exceed one read
             self.last_heard = time.monotonic()
             buf = self.buf
             pos = 0
