@@ -29,6 +29,10 @@ _pending: dict[str, tuple[Any, float]] = {}
 _REFILL = object()
 
 
+# Touched after every write-through (:func:`write`): a key never written, so ``touch`` changes nothing.
+SYNC_KEY = f"{entries.PREFIX}sync"
+
+
 class Unavailable(Exception):
     """The cache failed (or the breaker is open): take the database path."""
 
@@ -101,6 +105,10 @@ def write(values: dict[str, Any], seconds: float) -> None:
             found.delete_many(deletes)
         if sets:
             found.set_many(sets, seconds)
+        # One more round trip before this server goes on (and answers its client): Redis writes what the
+        # write queued for other clients (the near caches' invalidations) in the event-loop turn of its
+        # reply, so once this answer is back every near cache's channel has been sent the invalidation.
+        found.touch(SYNC_KEY)  # on the server written to (a get may read a replica); a key never written
         return
     except Unavailable:
         pass

@@ -5,10 +5,10 @@ and pushes ``invalidate [keys]`` to that client on every write of a key under th
 Each process keeps one such connection (the *invalidation channel*) and a bounded dict of entries
 (:class:`Near`).  The rules that keep it from ever answering with a stale entry:
 
-- Before every hit the channel's socket is polled and whatever is there is applied first.  Redis queues a
-  BCAST invalidation before it writes the reply to the write that caused it (the same event-loop turn), so
-  by the time the server that made a change has answered its client, the invalidation is in this process's
-  socket: the very next request here sees it.
+- Before every hit the channel's socket is polled and whatever is there is applied first.  Redis writes the
+  invalidations a write queues in the event-loop turn of its reply, and the server that made a change makes
+  one more round trip after its write-through (:func:`.breaker.write`) before it answers its client: by
+  then the invalidation is in this process's socket, and the very next request here sees it.
 - A value read from Redis goes in only if no invalidation of its key (nor a reconnection, nor a flush) was
   applied since the read began (:meth:`Near.ticket`, :meth:`Near.put`).
 - The channel dropping (closed, an error, a reply of a kind we do not expect, or silence: a ``PING`` every
