@@ -118,6 +118,7 @@ bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchm
 	$(BENCH_PY) bench/policy_cache.py
 	$(BENCH_PY) bench/flush.py
 	$(BENCH_PY) bench/ninja_async.py
+	$(BENCH_PY) bench/near_cache.py
 	$(BENCH_PY) bench/report.py
 
 messages: ## Compile the translation catalogues (python/simplejwt_rs/locale/*/django.po -> .mo; standard library only)

@@ -158,7 +158,9 @@ def main() -> int:
     targets = {
         "ours stateless rps / stock JWTAuthentication rps (target >= 1.5)": ratio("ours-stateless", "stock-db", "rps"),
         "ours stateless p99 / stock JWTAuthentication p99 (target < 1)": ratio("ours-stateless", "stock-db", "p99_us"),
-        "ours stateless rps / stock stateless rps (target >= 0.9)": ratio("ours-stateless", "stock-stateless", "rps"),
+        # Issue 24: with the near cache (on by default over Django's RedisCache) no Redis round trip either.
+        "ours stateless rps / stock stateless rps (target >= 1.0)": ratio("ours-stateless", "stock-stateless", "rps"),
+        "ours stateless p99 / stock stateless p99 (target < 1)": ratio("ours-stateless", "stock-stateless", "p99_us"),
         "ours JWTAuthentication rps / stock JWTAuthentication rps": ratio("ours-db", "stock-db", "rps"),
     }
     write_json(

@@ -203,6 +203,30 @@ def instructions_table(instr: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def near_cache_section(near: dict[str, Any], http: dict[str, Any] | None) -> str:
+    """bench/near_cache.py (authenticate() in one process) and bench/policy_cache.py's ratios (HTTP)."""
+    rows = "\n".join(f"| {name} | {us(case['us'])} |" for name, case in near["cases"].items())
+    ratios = "\n".join(f"- {name}: **{value}**" for name, value in near["ratios"].items())
+    text = (
+        "### Authentication with revocation enforced: the policy near cache\n\n"
+        f"bench/near_cache.py: {near['setup']}. Medians of paired rounds (every case back to back in each round); "
+        "ratios: medians of the per-round ratios.\n\n| case | µs |\n|---|---:|\n" + rows + "\n\n" + ratios + "\n"
+        f"- our part (decode + lookup on the warm near cache): **{near['our_part_us (target < 5)']} µs** "
+        "(target < 5)\n"
+    )
+    if http:
+        text += (
+            "\nbench/policy_cache.py (HTTP, "
+            + http["setup"]["server"]
+            + "; "
+            + http["setup"]["load"]
+            + "):\n\n"
+            + "\n".join(f"- {name}: **{value}**" for name, value in http["ratios"].items())
+            + "\n"
+        )
+    return text
+
+
 def machine_line(m: dict[str, Any]) -> str:
     v = m["versions"]
     libs = ", ".join(f"{k} {val}" for k, val in v.items() if val)
@@ -320,6 +344,9 @@ def main() -> None:
             "range. Errors: non-2xx responses, stock / ours. `BENCH_SQLITE_TRANSACTION_MODE=DEFERRED` runs Django's "
             "default SQLite transactions instead of IMMEDIATE (see profile.md).\n\n" + http_table(http) + "\n"
         )
+    near = load("near_cache")
+    if near:
+        sections.append(near_cache_section(near, load("policy_cache")))
     instr = load("instructions")
     if instr:
         sections.append(

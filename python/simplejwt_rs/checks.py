@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar, cast
 
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.core.cache import caches
 from django.core.checks import ERROR, WARNING, CheckMessage, Error, Tags, Warning, register
 from django.core.exceptions import ImproperlyConfigured
 from django.core.management.commands.migrate import Command as MigrateCommand
@@ -35,6 +36,7 @@ from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import Codec
 from .backends import token_backend
+from .policy_cache import near
 from .settings import blacklist_installed, explicit, get, get_ours, problems, unknown_settings, upstream_setting
 
 if TYPE_CHECKING:
@@ -87,6 +89,7 @@ CHECKS: dict[str, tuple[int, str]] = {
         "A URL route serves a cookie token view, but CsrfViewMiddleware is not in MIDDLEWARE.",
     ),
     "simplejwt_rs.W080": (WARNING, "MAX_SESSIONS_PER_USER is set, but without single-use rotation no session is kept."),
+    "simplejwt_rs.W090": (WARNING, "POLICY_NEAR_CACHE is set, but POLICY_CACHE's cache cannot have a near cache."),
 }
 _LEVELS: dict[int, tuple[str, type[CheckMessage]]] = {ERROR: ("Error", Error), WARNING: ("Warning", Warning)}
 
@@ -233,7 +236,29 @@ def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             )
         )
 
+    messages.extend(_near_cache_messages())
     return messages
+
+
+def _near_cache_messages() -> list[CheckMessage]:
+    """W090: a near cache asked for (``POLICY_NEAR_CACHE`` written, not 0) that the cache cannot have."""
+    alias = get("POLICY_CACHE")
+    if alias is None or not explicit("POLICY_NEAR_CACHE") or not get("POLICY_NEAR_CACHE"):
+        return []
+    try:
+        why = near.unavailable(caches[alias])
+    except Exception as exc:  # noqa: BLE001  (a backend that cannot be built: Django's own checks say so)
+        why = f"the cache cannot be built ({type(exc).__name__}: {exc})"
+    if why is None:
+        return []
+    return [
+        _message(
+            f"SIMPLE_JWT['POLICY_NEAR_CACHE'] is set, but there is no near cache over POLICY_CACHE {alias!r}: {why}; "
+            "every request reads the cache.",
+            hint="Use django.core.cache.backends.redis.RedisCache for POLICY_CACHE, or set POLICY_NEAR_CACHE to 0.",
+            id="simplejwt_rs.W090",
+        )
+    ]
 
 
 def _top_level_key_messages(algorithm: str, signing_key: Any) -> list[CheckMessage]:

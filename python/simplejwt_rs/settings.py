@@ -91,6 +91,14 @@ def _optional_size(value: Any) -> int | None:
     return value
 
 
+def _entry_count(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError("must be a whole number of entries (0: off)")
+    if value < 0:
+        raise ValueError("must be 0 (off) or a positive number of entries")
+    return value
+
+
 def _optional_claim(value: Any) -> str | None:
     if value is None:
         return None
@@ -264,6 +272,10 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # Ours: a cache alias (a RedisCache shared by every server) for the user policy and revocations, so that
     # authentication enforces them without a query per request (see policy_cache.py); None: no cache.
     "POLICY_CACHE": (None, _optional_cache_alias),
+    # Ours: with POLICY_CACHE on Django's RedisCache, each process keeps up to this many of its entries, kept
+    # coherent by Redis's invalidations (policy_cache/near.py); 0: off.  And the longest an entry is kept.
+    "POLICY_NEAR_CACHE": (10_000, _entry_count),
+    "POLICY_NEAR_CACHE_SECONDS": (60, _positive_seconds),
     # Ours: a key set chosen by the token's kid (see backends.TokenBackend and the README's "Rotating keys").
     # An empty list: SIGNING_KEY/VERIFYING_KEY only, as upstream.
     "KEYS": ((), _keys),
@@ -557,9 +569,18 @@ def get_ours(name: str) -> Any:
     string still gets the Rust path and the user policy instead of a silent mix.
     """
     value = get(name)
-    if isinstance(value, (list, tuple)):
-        return type(value)(_ours(item) for item in value)
-    return _ours(value)
+    # The swap for the value last seen, kept per setting (AUTH_TOKEN_CLASSES is read on every request): the
+    # same object with the same items swaps to the same classes.
+    items = tuple(value) if isinstance(value, (list, tuple)) else None
+    seen = _swapped.get(name)
+    if seen is not None and seen[0] is value and seen[1] == items:
+        return seen[2]
+    swapped = type(value)(_ours(item) for item in value) if items is not None else _ours(value)
+    _swapped[name] = (value, items, swapped)
+    return swapped
+
+
+_swapped: dict[str, tuple[Any, Any, Any]] = {}
 
 
 def counterpart(obj: Any) -> Any:

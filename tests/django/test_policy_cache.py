@@ -24,7 +24,7 @@ from simplejwt_rs import policy_cache, revoke_user_tokens
 from simplejwt_rs import settings as jwt_settings
 from simplejwt_rs.errors import Refuse
 from simplejwt_rs.models import RevokedUserTokens
-from simplejwt_rs.policy_cache import breaker, entries, reads
+from simplejwt_rs.policy_cache import breaker, entries, near, reads
 from simplejwt_rs.tokens import AccessToken
 
 from harness.server import free_port
@@ -124,17 +124,21 @@ def _caches(kind, request):
 ROTATION = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 
-@pytest.fixture(params=["locmem", "redis"])
+@pytest.fixture(params=["locmem", "redis", "near"])
 def policy_cache_on(request, db):
-    """POLICY_CACHE="policy" on LocMemCache or Redis, with rotation (so access tokens carry their family)."""
-    backend = _caches(request.param, request)
+    """POLICY_CACHE="policy" on LocMemCache or Redis, with rotation (so access tokens carry their family);
+    "redis" without the near cache, "near" with it (its invalidation channel up before the test starts)."""
+    backend = _caches("redis" if request.param == "near" else request.param, request)
+    near_size = {"POLICY_NEAR_CACHE": 0} if request.param == "redis" else {}
     with override_settings(
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}, "policy": backend}
     ):
-        with simple_jwt(POLICY_CACHE="policy", **ROTATION):
+        with simple_jwt(POLICY_CACHE="policy", **ROTATION, **near_size):
             caches["policy"].clear()
             breaker._pending.clear()
             breaker._down_until = 0.0
+            if request.param == "near":
+                assert near.current().wait_up(10)
             yield request.param
             FlakyCache.failing = False
             breaker._pending.clear()
@@ -288,7 +292,7 @@ def test_unreachable_cache_falls_back_and_replays_its_writes(policy_cache_on, us
     assert response.status_code == 401 and n == 0
 
 
-@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+@pytest.mark.parametrize("policy_cache_on", ["redis", "near"], indirect=True)
 def test_redis_stopped_mid_test(policy_cache_on, user, api, redis_server, monkeypatch):
     monkeypatch.setattr(breaker, "BREAKER_SECONDS", 0.3)
     bob = User.objects.create_user("bob", password=PASSWORD)
@@ -593,7 +597,7 @@ def test_a_rewrite_racing_the_revocation_never_drops_the_mark(
         assert response.status_code == 401 and code(response) == "token_family_revoked" and n == 0
 
 
-@pytest.mark.parametrize("policy_cache_on", ["redis"], indirect=True)
+@pytest.mark.parametrize("policy_cache_on", ["redis", "near"], indirect=True)
 def test_a_fill_on_another_thread_racing_a_committed_revocation(
     policy_cache_on, transactional_db, user, api, monkeypatch
 ):

@@ -11,6 +11,7 @@ from rest_framework_simplejwt import views as upstream_views
 from simplejwt_rs import views
 from simplejwt_rs.authentication import JWTAuthentication, JWTStatelessUserAuthentication
 from simplejwt_rs.errors import Refuse
+from simplejwt_rs.policy_cache import near
 
 
 def not_locked(user):
@@ -21,7 +22,7 @@ def not_locked(user):
 
 
 def count_queries(get_response):
-    """Middleware: ``X-Queries``, the number of SQL queries the request made.
+    """Middleware: ``X-Queries``, the number of SQL queries the request made; ``X-Near-Cache``, up or down.
 
     Counted by an execute wrapper, which (unlike ``CaptureQueriesContext``) opens no connection of its own:
     with the database down, the request itself must meet the outage (tests/multi/test_database_restart.py).
@@ -37,6 +38,8 @@ def count_queries(get_response):
         with connection.execute_wrapper(count):
             response = get_response(request)
         response["X-Queries"] = str(len(made))
+        near_cache = near._near  # this process's policy near cache: its invalidation channel up or not
+        response["X-Near-Cache"] = "up" if near_cache is not None and near_cache.up else "down"
         return response
 
     return middleware

@@ -30,8 +30,10 @@ in this process and replayed before its next use of the cache.
 
 The package, by job: :mod:`.entries` (keys, an entry as a :class:`~simplejwt_rs.policy.Verdict` encoded,
 what a junk entry is), :mod:`.breaker` (the breaker, writes, replays), :mod:`.reads` (one round trip for
-many keys), :mod:`.lookup` (the one lookup, :func:`check`), :mod:`.receivers` (the write-through, connected
-by ``AppConfig.ready()``).  The policy decides (:mod:`simplejwt_rs.policy`); this only stores its verdicts.
+many keys), :mod:`.near` (each process's copy of the entries, kept coherent by Redis's invalidations;
+:func:`.lookup.near_hit` asks it first, with no I/O but a poll), :mod:`.lookup` (the one lookup, :func:`check`),
+:mod:`.receivers` (the write-through, connected by ``AppConfig.ready()``).
+The policy decides (:mod:`simplejwt_rs.policy`); this only stores its verdicts.
 """
 
 from __future__ import annotations

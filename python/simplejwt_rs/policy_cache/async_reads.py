@@ -7,7 +7,8 @@ junk, the breaker open, writes waiting to be replayed, a backend with no async r
 ``False``: the caller takes the sync path (one ``sync_to_async`` hop), which fills, replays and trips as always.
 Nothing here writes to the cache or reads the database.
 
-:func:`read` is the one place keys are read: a near cache in this process can be consulted before it.
+The near cache of this process (:func:`~simplejwt_rs.policy_cache.lookup.near_hit`) is consulted first;
+:func:`read` is the one place keys are read from the cache itself.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from ..errors import TokenFamilyRevoked
 from ..policy import canonical_user_id
 from . import breaker
 from .entries import decode, family_key, remember, token_family, user_key
+from .lookup import near_hit
 from .reads import JUNK
 
 Reader = Callable[[list[str]], Awaitable[dict[str, Any]]]
@@ -151,6 +153,12 @@ async def verdict(claims: dict[str, Any]) -> bool:
     key = user_key(user_id)
     family = token_family(claims)
     keys = [key] if family is None else [key, family_key(family)]
+    hit = near_hit(keys)
+    if hit is not None:  # this process's near cache: decoded already, no I/O but a poll
+        hit[key].enforce(claims, now.rules)
+        if family is not None and hit[keys[1]]:
+            raise TokenFamilyRevoked()
+        return True
     found = await read(keys)
     if found is None:
         return False

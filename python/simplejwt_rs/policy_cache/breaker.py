@@ -11,7 +11,7 @@ from typing import Any
 from django.core.cache import caches
 
 from ..settings import get
-from . import entries
+from . import entries, near
 from .entries import _USER_PREFIX, ttl, user_key
 
 log = logging.getLogger("simplejwt_rs.policy_cache")
@@ -27,6 +27,10 @@ _pending: dict[str, tuple[Any, float]] = {}
 # A user's entry is replayed from the database as it is then (:func:`rewrite`), never from a value kept
 # since the failure: another server may have written a later state (a "revoked before" mark) meanwhile.
 _REFILL = object()
+
+
+# Touched after every write-through (:func:`write`): a key never written, so ``touch`` changes nothing.
+SYNC_KEY = f"{entries.PREFIX}sync"
 
 
 class Unavailable(Exception):
@@ -46,6 +50,9 @@ def _trip(exc: BaseException) -> None:
     with _lock:
         was_up = _down_until <= time.monotonic()
         _down_until = time.monotonic() + BREAKER_SECONDS
+    # This process's writes may not have reached the cache (kept for replay): its near copy must not answer
+    # for them, now nor once the breaker closes before the replay.
+    near.forget()
     if was_up:
         log.warning(
             "Policy cache %r failed (%s); the database decides for %ss", get("POLICY_CACHE"), exc, BREAKER_SECONDS
@@ -98,6 +105,10 @@ def write(values: dict[str, Any], seconds: float) -> None:
             found.delete_many(deletes)
         if sets:
             found.set_many(sets, seconds)
+        # One more round trip before this server goes on (and answers its client): Redis writes what the
+        # write queued for other clients (the near caches' invalidations) in the event-loop turn of its
+        # reply, so once this answer is back every near cache's channel has been sent the invalidation.
+        found.touch(SYNC_KEY)  # on the server written to (a get may read a replica); a key never written
         return
     except Unavailable:
         pass

@@ -22,6 +22,7 @@ MARGIN_SECONDS = 60
 
 _ALLOWED = "ok"
 _USER_PREFIX = f"{PREFIX}u:"
+_FAMILY_PREFIX = f"{PREFIX}f:"
 
 
 def user_key(user_id: Any) -> str:
@@ -29,7 +30,7 @@ def user_key(user_id: Any) -> str:
 
 
 def family_key(family: Any) -> str:
-    return f"{PREFIX}f:{family}"
+    return f"{_FAMILY_PREFIX}{family}"
 
 
 # --- the settings a lookup reads ----------------------------------------------------------------------
@@ -38,13 +39,15 @@ def family_key(family: Any) -> str:
 class _Settings:
     """The settings a lookup reads, read once per value of ``SIMPLE_JWT`` and ``CACHES`` (not per request)."""
 
-    __slots__ = ("alias", "family_claim", "rules", "user_id_claim")
+    __slots__ = ("alias", "family_claim", "rules", "user_id_claim", "user_keys")
 
     def __init__(self) -> None:
         self.alias = get("POLICY_CACHE")
         self.user_id_claim = get("USER_ID_CLAIM")
         self.family_claim = get("TOKEN_FAMILY_CLAIM")
         self.rules: TokenRules = token_rules()
+        # A user id claim -> its user's key (lookup._user_key_of): the id field's parsing, done once per claim.
+        self.user_keys: dict[tuple[type, Any], tuple[Any, str]] = {}
 
 
 _settings: _Settings | None = None
@@ -61,7 +64,7 @@ def remember() -> _Settings:
 def settings_changed(*, setting: str, **kwargs: Any) -> None:
     """``setting_changed``'s receiver (connected at ready)."""
     global _settings
-    if setting in ("SIMPLE_JWT", "CACHES"):  # POLICY_CACHE is checked against CACHES
+    if setting in ("SIMPLE_JWT", "CACHES", "AUTH_USER_MODEL"):  # POLICY_CACHE is checked against CACHES
         _settings = None
 
 
@@ -153,6 +156,8 @@ def token_family(claims: dict[str, Any]) -> str | None:
     """The token's family claim, when it names one a key can hold."""
     claim = remember().family_claim
     family = claims.get(claim) if claim else None
+    if type(family) is str and 0 < len(family) <= 255:  # the usual case, as below
+        return family
     if isinstance(family, bool) or not isinstance(family, (str, int)) or not str(family) or len(str(family)) > 255:
         return None
     return str(family)

@@ -19,6 +19,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from .. import store
 from ..policy import DELETED_VERDICT
 from ..settings import get
+from . import near
 from .breaker import rewrite, write
 from .entries import enabled, encode, family_key, settings_changed, ttl, user_key
 
@@ -212,6 +213,7 @@ def connect() -> None:
     """Connect the receivers (idempotent: each has a dispatch_uid); called by ``AppConfig.ready()``."""
     uid = "simplejwt_rs.policy_cache."
     setting_changed.connect(settings_changed, dispatch_uid=uid + "settings_changed")
+    setting_changed.connect(near.settings_changed, dispatch_uid=uid + "near_settings_changed")
     post_save.connect(_post_save, dispatch_uid=uid + "post_save")
     pre_save.connect(_pre_save, dispatch_uid=uid + "pre_save")
     post_delete.connect(_post_delete, dispatch_uid=uid + "post_delete")
