@@ -87,7 +87,7 @@ impl Address {
 }
 
 impl SlotKey for Address {
-    #[inline]
+    #[inline(always)]
     fn mix(&self) -> u64 {
         // Objects are 16-byte aligned; mix in higher bits for distinct slots.
         ((self.0 >> 4) ^ (self.0 >> 10)) as u64

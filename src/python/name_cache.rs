@@ -22,13 +22,13 @@ impl<K: SlotKey, V> NameCache<K, V> {
         NameCache([const { None }; SLOTS])
     }
 
-    #[inline]
+    #[inline(always)]
     fn slot(key: &K) -> usize {
         (key.mix() % SLOTS as u64) as usize
     }
 
     /// The value kept for `key`, if its slot still holds it.
-    #[inline]
+    #[inline(always)]
     pub fn get(&self, key: &K) -> Option<&V> {
         match &self.0[Self::slot(key)] {
             Some((kept, value)) if kept == key => Some(value),
@@ -37,7 +37,7 @@ impl<K: SlotKey, V> NameCache<K, V> {
     }
 
     /// Keeps `value` for `key`, replacing whatever its slot held.
-    #[inline]
+    #[inline(always)]
     pub fn insert(&mut self, key: K, value: V) {
         let slot = Self::slot(&key);
         self.0[slot] = Some((key, value));

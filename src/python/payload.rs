@@ -213,8 +213,15 @@ const CACHED_NAME_MAX: usize = 16;
 /// A short name as its first and last eight bytes (overlapping; for shorter
 /// names, halves or single bytes that between them cover every byte) and its
 /// length: equal keys, equal names. No copy, no `memcmp`.
-#[derive(PartialEq)]
 struct NameKey([u64; 3]);
+
+impl PartialEq for NameKey {
+    #[inline(always)]
+    fn eq(&self, other: &Self) -> bool {
+        // Word by word, as the array compare before the cache type was shared: no `bcmp` call.
+        self.0[0] == other.0[0] && self.0[1] == other.0[1] && self.0[2] == other.0[2]
+    }
+}
 
 fn name_key(name: &str) -> Option<NameKey> {
     let bytes = name.as_bytes();
@@ -235,7 +242,7 @@ fn name_key(name: &str) -> Option<NameKey> {
 }
 
 impl SlotKey for NameKey {
-    #[inline]
+    #[inline(always)]
     fn mix(&self) -> u64 {
         (self.0[0] ^ self.0[1].rotate_left(29) ^ self.0[2]).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58
     }
