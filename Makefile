@@ -75,7 +75,7 @@ audit: ## cargo deny check advisories (needs the RustSec database from the netwo
 	cargo deny --version >/dev/null 2>&1 || cargo install --locked cargo-deny
 	cargo deny check advisories
 
-fuzz: ## cargo fuzz: decode + jsonwebtoken differential, FUZZ_SECONDS each (default 150), side by side
+fuzz: ## cargo fuzz: decode, jsonwebtoken differential, JSON bytes vs serde_json, FUZZ_SECONDS each (default 150), side by side
 	FUZZ_SECONDS=$(or $(FUZZ_SECONDS),150) fuzz/run.sh
 
 bench-threads: install ## RS256/ES256 sign and verify throughput with 1 vs 2 threads (GIL released)
@@ -113,6 +113,7 @@ bench-install: $(BENCH_VENV)/.deps ## Benchmark env: .venv-bench with our wheel,
 
 bench: bench-install ## Core, Django and HTTP tables side by side -> docs/benchmarks/ (~6 min)
 	$(BENCH_PY) bench/core.py
+	$(BENCH_PY) bench/matrix.py
 	$(BENCH_PY) bench/django_paths.py
 	$(BENCH_PY) bench/http_load.py
 	$(BENCH_PY) bench/policy_cache.py

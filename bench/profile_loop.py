@@ -14,12 +14,16 @@ See docs/benchmarks/profile.md for what the profiles showed.
 
 from __future__ import annotations
 
+import os
 import sys
 
 SECRET = "bench-secret-0123456789abcdef-0123456789abcdef-0123456789abcdef"
 # Fixed, so every run (and every valgrind run) does the same work: issued in the past, expiring in 2096,
 # ten digits each like a real token's.
 PAYLOAD = {"token_type": "access", "exp": 4_000_000_000, "iat": 1_700_000_000, "jti": "0" * 32, "user_id": "42"}
+# PROFILE_PAD=n: a `pad` claim of n characters, for the larger tokens of bench/matrix.py (345: ~660 bytes, 2920: ~4 KB).
+if int(os.environ.get("PROFILE_PAD", "0")):
+    PAYLOAD["pad"] = "x" * int(os.environ["PROFILE_PAD"])
 
 
 def ours(op: str, n: int) -> None:

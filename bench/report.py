@@ -298,6 +298,75 @@ def chart(core: dict[str, Any] | None, dj: dict[str, Any] | None, http: dict[str
     return path
 
 
+def matrix_table(matrix: dict[str, Any]) -> str:
+    """Rows: algorithm (and RSA key size); columns: token size x operation; cells: µs ours / ryjwt / PyJWT,
+    and ours vs ryjwt (paired, > 1: ours faster)."""
+    sizes = list(matrix["sizes"])
+    head = "| algorithm | " + " | ".join(f"{size} {op}" for size in sizes for op in ("encode", "decode")) + " |"
+    lines = [head, "|---|" + "---:|" * (2 * len(sizes))]
+    for row, cells in matrix["rows"].items():
+        out = []
+        for size in sizes:
+            for op in ("encode", "decode"):
+                sides = cells[size].get(op, {})
+                ours_us = sides.get(OURS, {}).get("us")
+                ry = sides.get("ryjwt", {})
+                py = sides.get("PyJWT", {})
+                if ours_us is None or not ry:
+                    out.append("n/a")
+                    continue
+                out.append(
+                    f"{us(ours_us)} / {us(ry['us'])} / {us(py.get('us', float('nan')))}<br>"
+                    f"**×{ry['ours_speed_paired']:.2f}**"
+                )
+        lines.append(f"| {row} | " + " | ".join(out) + " |")
+    return "\n".join(lines)
+
+
+def matrix_misses(matrix: dict[str, Any]) -> list[str]:
+    """The cells where ours is below ryjwt on HS rows, or more than 10% below elsewhere."""
+    misses = []
+    for row, cells in matrix["rows"].items():
+        floor = 1.0 if row.startswith("HS") else 0.9
+        for size, cell in cells.items():
+            for op in ("encode", "decode"):
+                ratio = cell.get(op, {}).get("ryjwt", {}).get("ours_speed_paired")
+                if ratio is not None and ratio < floor:
+                    misses.append(f"{row} {size} {op}: ×{ratio:.2f} (target ≥ ×{floor:.1f})")
+    return misses
+
+
+def matrix_chart(matrix: dict[str, Any]) -> Path:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    path = OUT / "matrix.png"
+    sizes = list(matrix["sizes"])
+    rows = list(matrix["rows"])
+    fig, axes = plt.subplots(1, 2, figsize=(14, 6.5), sharey=True)
+    colors = ["#1f77b4", "#ff7f0e", "#2ca02c"]
+    height = 0.8 / len(sizes)
+    for ax, op in zip(axes, ("encode", "decode"), strict=True):
+        for i, size in enumerate(sizes):
+            xs = [matrix["rows"][row][size].get(op, {}).get("ryjwt", {}).get("ours_speed_paired", 0) for row in rows]
+            ys = [j + i * height - 0.4 + height / 2 for j in range(len(rows))]
+            ax.barh(ys, xs, height=height, color=colors[i % 3], label=f"{size} ({matrix['sizes'][size]} B)")
+        ax.axvline(1, color="black", linewidth=1)
+        ax.axvline(0.9, color="grey", linewidth=1, linestyle="--")
+        ax.set_yticks(range(len(rows)), rows)
+        ax.set_title(f"{op}: ours vs ryjwt (× faster; 1 = ryjwt)")
+        ax.grid(axis="x", alpha=0.3)
+    axes[0].invert_yaxis()
+    axes[0].legend(loc="lower right")
+    fig.suptitle("Token size x algorithm, ours / ryjwt, paired rounds in one run")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def main() -> None:
     core, dj, http = load("core"), load("django"), load("http")
     any_run = core or dj or http
@@ -357,6 +426,23 @@ def main() -> None:
             "valgrind hides SHA-NI, so the SHA-256 blocks cost more here than on the CPU (the same in every "
             f"library). Commit {instr['machine']['commit']}.\n\n" + instructions_table(instr) + "\n"
         )
+    matrix = load("matrix")
+    if matrix:
+        misses = matrix_misses(matrix)
+        sections.append(
+            "### The peers' matrix: token size x algorithm\n\n"
+            "`bench/matrix.py`, as ryjwt publishes its table: tokens of "
+            + ", ".join(f"{size} ({n} bytes as HS256)" for size, n in matrix["sizes"].items())
+            + "; HS256/384/512, RS256 with 2048-, 3072- and 4096-bit keys, ES256/384/512, EdDSA. Each cell: µs "
+            "per call ours / ryjwt / PyJWT, and in bold ours vs ryjwt (ryjwt's time over ours in the same round, "
+            "median over rounds; > 1: ours faster). Decode includes simplejwt's access-token checks, as above. "
+            f"Commit {matrix['machine']['commit']}.\n\n"
+            + matrix_table(matrix)
+            + "\n\nTargets: at least ryjwt's speed on every HS cell, within 10% on the others. "
+            + ("Missed: " + "; ".join(misses) + " (see profile.md)." if misses else "All met in this run.")
+            + "\n\n![matrix](matrix.png)\n"
+        )
+        matrix_chart(matrix)
     rows = targets(core, dj, http, instr)
     sections.append(
         "### Speed targets\n\n| target | measured | met |\n|---|---|---|\n"

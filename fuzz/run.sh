@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 FUZZ_SECONDS="${FUZZ_SECONDS:-150}"
-TARGETS=(decode differential)
+TARGETS=(decode differential json)
 # cargo-fuzz needs nightly flags (-Zsanitizer, sancov passes); only stable is
 # installed here, and RUSTC_BOOTSTRAP=1 lets stable accept them.
 export RUSTC_BOOTSTRAP=1

@@ -20,6 +20,9 @@ pub enum Algorithm {
     ES384,
     ES512,
     EdDSA,
+    /// RFC 9864's fully-specified name for EdDSA over Ed25519: the same signature as `EdDSA`
+    /// with an Ed25519 key, under its own header `alg`.
+    Ed25519,
 }
 
 /// Which kind of key an algorithm needs; keys are checked against it.
@@ -33,7 +36,7 @@ pub enum Family {
 }
 
 impl Algorithm {
-    pub const ALL: [Algorithm; 13] = [
+    pub const ALL: [Algorithm; 14] = [
         Algorithm::HS256,
         Algorithm::HS384,
         Algorithm::HS512,
@@ -47,6 +50,7 @@ impl Algorithm {
         Algorithm::ES384,
         Algorithm::ES512,
         Algorithm::EdDSA,
+        Algorithm::Ed25519,
     ];
 
     pub fn name(self) -> &'static str {
@@ -64,6 +68,7 @@ impl Algorithm {
             Algorithm::ES384 => "ES384",
             Algorithm::ES512 => "ES512",
             Algorithm::EdDSA => "EdDSA",
+            Algorithm::Ed25519 => "Ed25519",
         }
     }
 
@@ -73,7 +78,7 @@ impl Algorithm {
             Algorithm::RS256 | Algorithm::RS384 | Algorithm::RS512 => Family::Rsa,
             Algorithm::PS256 | Algorithm::PS384 | Algorithm::PS512 => Family::RsaPss,
             Algorithm::ES256 | Algorithm::ES384 | Algorithm::ES512 => Family::Ec,
-            Algorithm::EdDSA => Family::Ed,
+            Algorithm::EdDSA | Algorithm::Ed25519 => Family::Ed,
         }
     }
 
@@ -83,7 +88,7 @@ impl Algorithm {
             Algorithm::HS256 | Algorithm::RS256 | Algorithm::PS256 | Algorithm::ES256 => 32,
             Algorithm::HS384 | Algorithm::RS384 | Algorithm::PS384 | Algorithm::ES384 => 48,
             Algorithm::HS512 | Algorithm::RS512 | Algorithm::PS512 | Algorithm::ES512 => 64,
-            Algorithm::EdDSA => 64,
+            Algorithm::EdDSA | Algorithm::Ed25519 => 64,
         }
     }
 

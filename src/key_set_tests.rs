@@ -368,3 +368,164 @@ fn a_verify_only_codec_refuses_to_refresh_before_admitting() {
     assert!(matches!(out, Err(Error::InvalidKey(_))));
     assert!(!admitted);
 }
+
+// ---- RFC 9864: `Ed25519`, the fully-specified name, beside the polymorphic `EdDSA` ----
+
+/// A token with this exact header JSON, signed with an Ed25519 private key.
+fn ed_signed(header_json: &str, private: &[u8]) -> String {
+    let input = format!(
+        "{}.{}",
+        base64url::encode(header_json.as_bytes()),
+        base64url::encode(&serde_json::to_vec(&claims()).unwrap())
+    );
+    let signer = keys::signing_key(Algorithm::EdDSA, KeyInput::Bytes(private)).unwrap();
+    let sig = signer.sign(input.as_bytes()).unwrap();
+    format!("{input}.{}", base64url::encode(sig.as_ref()))
+}
+
+#[test]
+fn ed25519_is_its_own_name_for_the_same_keys_and_signatures() {
+    assert_eq!("Ed25519".parse::<Algorithm>().unwrap(), Algorithm::Ed25519);
+    let key = private_pem(Algorithm::Ed25519);
+    let ed25519 = crate::tests::codec(Algorithm::Ed25519, &key);
+    let eddsa = crate::tests::codec(Algorithm::EdDSA, &key);
+    // The header names the configured algorithm: `Ed25519` signs `Ed25519`, `EdDSA` signs `EdDSA`.
+    let token = ed25519.encode(&claims()).unwrap();
+    assert_eq!(header(&token), r#"{"alg":"Ed25519","typ":"JWT"}"#);
+    assert_eq!(
+        header(&eddsa.encode(&claims()).unwrap()),
+        r#"{"alg":"EdDSA","typ":"JWT"}"#
+    );
+    // The signature is the Ed25519 signature of the signing input, whichever name the header says.
+    assert_eq!(token, ed_signed(r#"{"alg":"Ed25519","typ":"JWT"}"#, &key));
+    assert_eq!(decode(&ed25519, &token).unwrap(), claims());
+    // A header other than the written one (no typ) is parsed, and its alg still pinned.
+    assert_eq!(
+        decode(&ed25519, &ed_signed(r#"{"alg":"Ed25519"}"#, &key)).unwrap(),
+        claims()
+    );
+
+    // The algorithm is pinned by name: neither name verifies a token of the other.
+    assert_eq!(
+        decode(&ed25519, &ed_signed(r#"{"alg":"EdDSA"}"#, &key)),
+        Err(Error::WrongAlgorithm("EdDSA".into()))
+    );
+    assert_eq!(
+        decode(&eddsa, &token),
+        Err(Error::WrongAlgorithm("Ed25519".into()))
+    );
+    // Ed448, Ed25519's RFC 9864 sibling, is not supported; wrong case is no name.
+    for name in ["Ed448", "ed25519", "ED25519"] {
+        assert!(name.parse::<Algorithm>().is_err(), "{name}");
+    }
+}
+
+#[test]
+fn ed25519_takes_the_keys_eddsa_takes_and_refuses_the_rest() {
+    // RFC 8037 A.1/A.4's key as a JWK, with and without an `alg` member.
+    let mut jwk: Map<String, Value> = serde_json::from_str(
+        r#"{"kty":"OKP","crv":"Ed25519",
+            "d":"nWGxne_9WmC6hEr0kuwsxERJxWl7MmkZcDusAxyuf2A",
+            "x":"11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo"}"#,
+    )
+    .unwrap();
+    let codec_of = |alg, jwk: &Map<String, Value>| {
+        Codec::new(
+            alg,
+            Some(KeyInput::Jwk(jwk)),
+            None,
+            Vec::new(),
+            Validation::default(),
+            DEFAULT_MAX_TOKEN_BYTES,
+        )
+    };
+    assert!(codec_of(Algorithm::Ed25519, &jwk).is_ok());
+    jwk.insert("alg".into(), "Ed25519".into());
+    assert!(codec_of(Algorithm::Ed25519, &jwk).is_ok());
+    // A JWK marked for the other name is for another algorithm (RFC 7517 §4.4), either way round.
+    assert!(matches!(
+        codec_of(Algorithm::EdDSA, &jwk),
+        Err(Error::InvalidKey(_))
+    ));
+    jwk.insert("alg".into(), "EdDSA".into());
+    assert!(matches!(
+        codec_of(Algorithm::Ed25519, &jwk),
+        Err(Error::InvalidKey(_))
+    ));
+    // Keys of other families and curves are refused as for EdDSA.
+    for other in [Algorithm::ES256, Algorithm::RS256] {
+        let pem = private_pem(other);
+        let err = Codec::new(
+            Algorithm::Ed25519,
+            Some(KeyInput::Bytes(&pem)),
+            None,
+            Vec::new(),
+            Validation::default(),
+            DEFAULT_MAX_TOKEN_BYTES,
+        )
+        .err();
+        let Some(Error::InvalidKey(why)) = err else {
+            panic!("{other}: {err:?}");
+        };
+        assert!(why.starts_with("Ed25519 needs an Ed25519 key"), "{why}");
+    }
+    assert!(matches!(
+        Codec::new(
+            Algorithm::Ed25519,
+            Some(KeyInput::Bytes(SECRET)),
+            None,
+            Vec::new(),
+            Validation::default(),
+            DEFAULT_MAX_TOKEN_BYTES,
+        ),
+        Err(Error::InvalidKey(_))
+    ));
+}
+
+#[test]
+fn an_ed25519_key_set_entry_publishes_ed25519_and_migrates_from_eddsa() {
+    let old = private_pem(Algorithm::EdDSA);
+    let new = private_pem(Algorithm::Ed25519);
+    // Before: EdDSA without a key set, tokens carry no kid.
+    let before = crate::tests::codec(Algorithm::EdDSA, &old);
+    let old_token = before.encode(&claims()).unwrap();
+    // After: ALGORITHM stays EdDSA for the kid-less tokens already out; the new entry signs as Ed25519.
+    let after = key_set(
+        Algorithm::EdDSA,
+        Some(&old),
+        vec![signs("ed-2026", Some(Algorithm::Ed25519), &new)],
+    )
+    .unwrap();
+    let new_token = after.encode(&claims()).unwrap();
+    assert_eq!(
+        header(&new_token),
+        r#"{"alg":"Ed25519","kid":"ed-2026","typ":"JWT"}"#
+    );
+    assert_eq!(decode(&after, &old_token).unwrap(), claims());
+    assert_eq!(decode(&after, &new_token).unwrap(), claims());
+    // The entry's kid under the other name is refused.
+    let relabelled = ed_signed(r#"{"alg":"EdDSA","kid":"ed-2026"}"#, &new);
+    assert_eq!(
+        decode(&after, &relabelled),
+        Err(Error::WrongAlgorithm("EdDSA".into()))
+    );
+
+    let jwks = after.public_jwks();
+    assert_eq!(jwks.len(), 1);
+    let jwk = &jwks[0];
+    assert_eq!(
+        (jwk["kty"].as_str(), jwk["crv"].as_str(), jwk["alg"].as_str()),
+        (Some("OKP"), Some("Ed25519"), Some("Ed25519"))
+    );
+    // The published JWK verifies the new tokens in a codec configured `Ed25519`.
+    let verifier = Codec::new(
+        Algorithm::Ed25519,
+        None,
+        Some(KeyInput::Jwk(jwk)),
+        Vec::new(),
+        Validation::default(),
+        DEFAULT_MAX_TOKEN_BYTES,
+    )
+    .unwrap();
+    assert_eq!(decode(&verifier, &new_token).unwrap(), claims());
+}

@@ -308,7 +308,7 @@ fn wanted(alg: Algorithm) -> &'static str {
         Algorithm::ES256 => "an EC key on curve P-256",
         Algorithm::ES384 => "an EC key on curve P-384",
         Algorithm::ES512 => "an EC key on curve P-521",
-        Algorithm::EdDSA => "an Ed25519 key",
+        Algorithm::EdDSA | Algorithm::Ed25519 => "an Ed25519 key",
         _ if alg.is_symmetric() => "an HMAC secret",
         _ => "an RSA key of 2048 to 8192 bits",
     }

@@ -19,6 +19,10 @@ mod python;
 
 #[cfg(test)]
 mod key_set_tests;
+// The edge's cache type is pure Rust: its unit test runs without the `python` feature too.
+#[cfg(all(test, not(feature = "python")))]
+#[path = "python/name_cache.rs"]
+mod name_cache;
 #[cfg(test)]
 mod tests;
 

@@ -45,7 +45,9 @@ pub(crate) fn private_pem(alg: Algorithm) -> Vec<u8> {
             .unwrap()
             .as_ref()
             .to_vec(),
-        Algorithm::EdDSA => Ed25519KeyPair::generate_pkcs8(&rng).unwrap().as_ref().to_vec(),
+        Algorithm::EdDSA | Algorithm::Ed25519 => {
+            Ed25519KeyPair::generate_pkcs8(&rng).unwrap().as_ref().to_vec()
+        }
         _ => unreachable!("no private key for {alg}"),
     };
     pem("PRIVATE KEY", &der)

@@ -24,7 +24,7 @@ pub fn private_pem(alg: Algorithm) -> &'static [u8] {
         ES256 => include_bytes!("../keys/p256.private.pem"),
         ES384 => include_bytes!("../keys/p384.private.pem"),
         ES512 => include_bytes!("../keys/p521.private.pem"),
-        EdDSA => include_bytes!("../keys/ed25519.private.pem"),
+        EdDSA | Ed25519 => include_bytes!("../keys/ed25519.private.pem"),
     }
 }
 
@@ -36,7 +36,7 @@ pub fn public_pem(alg: Algorithm) -> &'static [u8] {
         ES256 => include_bytes!("../keys/p256.public.pem"),
         ES384 => include_bytes!("../keys/p384.public.pem"),
         ES512 => include_bytes!("../keys/p521.public.pem"),
-        EdDSA => include_bytes!("../keys/ed25519.public.pem"),
+        EdDSA | Ed25519 => include_bytes!("../keys/ed25519.public.pem"),
     }
 }
 

@@ -20,7 +20,8 @@ use crate::refresh::Mint;
 /// Codec(algorithm, signing_key, verifying_key=None, *, keys=None, audience=None, issuer=None,
 ///       leeway=None, json_encoder=None, max_token_bytes=DEFAULT_MAX_TOKEN_BYTES)
 ///
-/// algorithm: one of ALGORITHMS ("HS256", "RS256", "ES256", "EdDSA", ...).
+/// algorithm: one of ALGORITHMS ("HS256", "RS256", "ES256", "EdDSA", "Ed25519", ...); the header
+///     `alg` of every token is this name (`EdDSA` and RFC 9864's `Ed25519` are pinned apart).
 /// signing_key: a secret (str/bytes) for HS*; a PEM or JWK (dict or JSON text) otherwise; None to verify only.
 /// verifying_key: a public PEM or JWK; None: the signing key (its public half) verifies.
 /// keys: a key set, for rotation: a list of dicts {"kid": str, "algorithm": str (default:

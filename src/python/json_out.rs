@@ -8,6 +8,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
 use pyo3::{Borrowed, PyTypeInfo, ffi};
 
+use super::name_cache::{NameCache, SlotKey};
 use crate::json::MAX_NESTING;
 use crate::json::write::{write_int, write_str};
 
@@ -59,8 +60,8 @@ const RENDERED_MAX: usize = 32;
 
 struct RenderedName {
     /// A strong reference: while it is held, no other object can have this
-    /// address, so an equal pointer is this same (immutable) str.
-    key: Py<PyString>,
+    /// address (the entry's `Address`), so an equal address is this same str.
+    _key: Py<PyString>,
     json: [u8; RENDERED_MAX],
     len: u8,
     time_claim: bool,
@@ -73,48 +74,50 @@ impl RenderedName {
     }
 }
 
-const RENDERED_SLOTS: usize = 64;
+/// The address of a claim name's `str`: the writer's cache key. An entry
+/// holds a strong reference to that `str`, so while it is kept no other object
+/// can have this address, and an equal address is this same (immutable) str.
+#[derive(PartialEq)]
+struct Address(usize);
+
+impl Address {
+    fn of(key: Borrowed<'_, '_, PyAny>) -> Self {
+        Address(key.as_ptr() as usize)
+    }
+}
+
+impl SlotKey for Address {
+    #[inline(always)]
+    fn mix(&self) -> u64 {
+        // Objects are 16-byte aligned; mix in higher bits for distinct slots.
+        ((self.0 >> 4) ^ (self.0 >> 10)) as u64
+    }
+}
 
 /// The claim names of recent payloads, by the identity of their key object.
 /// simplejwt's payloads use the same few names, as interned literals, in every
 /// token: a hit skips asking Python for the text and scanning it for escapes.
-struct RenderedNames([Option<RenderedName>; RENDERED_SLOTS]);
+type RenderedNames = NameCache<Address, RenderedName>;
 
-impl RenderedNames {
-    fn new() -> Box<Self> {
-        Box::new(RenderedNames([const { None }; RENDERED_SLOTS]))
+/// Keeps `rendered` (`"name":`) for `key`, an exact str, if it fits.
+fn keep_rendered(names: &mut RenderedNames, key: Borrowed<'_, '_, PyAny>, rendered: &[u8], time_claim: bool) {
+    let (Ok(len), Ok(key)) = (u8::try_from(rendered.len()), key.cast::<PyString>()) else {
+        return;
+    };
+    if rendered.len() > RENDERED_MAX {
+        return;
     }
-
-    fn slot(key: Borrowed<'_, '_, PyAny>) -> usize {
-        // Objects are 16-byte aligned; mix in higher bits for distinct slots.
-        let address = key.as_ptr() as usize;
-        ((address >> 4) ^ (address >> 10)) % RENDERED_SLOTS
-    }
-
-    fn get(&self, key: Borrowed<'_, '_, PyAny>) -> Option<&RenderedName> {
-        self.0[Self::slot(key)]
-            .as_ref()
-            .filter(|name| name.key.as_ptr() == key.as_ptr())
-    }
-
-    /// Keeps `rendered` (`"name":`) for `key`, an exact str, if it fits.
-    fn insert(&mut self, key: Borrowed<'_, '_, PyAny>, rendered: &[u8], time_claim: bool) {
-        let (Ok(len), Ok(key)) = (u8::try_from(rendered.len()), key.cast::<PyString>()) else {
-            return;
-        };
-        if rendered.len() > RENDERED_MAX {
-            return;
-        }
-        let mut json = [0u8; RENDERED_MAX];
-        json[..rendered.len()].copy_from_slice(rendered);
-        // The entry it replaces (a collision) is dropped with the GIL held: a decref.
-        self.0[Self::slot(key.as_any().as_borrowed())] = Some(RenderedName {
-            key: key.to_owned().unbind(),
+    let mut json = [0u8; RENDERED_MAX];
+    json[..rendered.len()].copy_from_slice(rendered);
+    names.insert(
+        Address::of(key.as_any().as_borrowed()),
+        RenderedName {
+            _key: key.to_owned().unbind(),
             json,
             len,
             time_claim,
-        });
-    }
+        },
+    );
 }
 
 /// A value at depth `MAX_NESTING + 1` is a scalar inside `MAX_NESTING` containers; a container
@@ -154,7 +157,7 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
         JsonWriter {
             out,
             encoder,
-            names: Some(spares.names.get_or_insert_with(RenderedNames::new)),
+            names: Some(spares.names.get_or_insert_with(|| Box::new(RenderedNames::new()))),
         }
     }
 
@@ -189,7 +192,10 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
             }
             first = false;
             let mut ran_python = false;
-            let is_time_claim = match names.as_deref_mut().and_then(|names| names.get(key)) {
+            let is_time_claim = match names
+                .as_deref_mut()
+                .and_then(|names| names.get(&Address::of(key)))
+            {
                 Some(name) => {
                     name.write_to(&mut self.out);
                     name.time_claim
@@ -212,7 +218,7 @@ impl<'a, 'py> JsonWriter<'a, 'py> {
                         && name.is_some()
                         && key.is_exact_instance_of::<PyString>()
                     {
-                        names.insert(key, &self.out[start..], is_time_claim);
+                        keep_rendered(names, key, &self.out[start..], is_time_claim);
                     }
                     is_time_claim
                 }

@@ -6,6 +6,7 @@ mod convert; // Python values -> core inputs (tokens, durations, keys, mappings)
 mod errors; // the core's Error -> the Python exception classes
 mod json_in; // JSON bytes -> the members of the payload object (bytes: crate::json)
 mod json_out; // Python objects -> JSON bytes, as json.dumps writes them (bytes: crate::json)
+pub(crate) mod name_cache; // the one cache type: claim names, direct-mapped (json_out and payload)
 mod payload; // JSON bytes -> dict, capturing the registered claims
 mod refresh; // Codec.refresh: the core's refresh over dicts
 

@@ -16,6 +16,7 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyFloat, PyString};
 
 use super::json_in::{Object, Value, invalid};
+use super::name_cache::{NameCache, SlotKey};
 use crate::claims::{ClaimSource, ClaimValue, Kind, Requirements, RuleClaims, Time, TokenType};
 use crate::error::{Error, malformed};
 use crate::json::swar;
@@ -193,7 +194,7 @@ fn claim_name<'py>(
     py: Python<'py>,
     name: &str,
     fixed: u8,
-    cache: Option<&mut NameCache>,
+    cache: Option<&mut Names>,
 ) -> Bound<'py, PyString> {
     static FIXED_NAMES: PyOnceLock<[Py<PyString>; 7]> = PyOnceLock::new();
     if let Some(slot) = FIXED.get(usize::from(fixed)) {
@@ -208,12 +209,19 @@ fn claim_name<'py>(
 
 /// Names up to this long are cached (longer ones are rare and made afresh).
 const CACHED_NAME_MAX: usize = 16;
-const NAME_CACHE_SLOTS: usize = 64;
 
 /// A short name as its first and last eight bytes (overlapping; for shorter
 /// names, halves or single bytes that between them cover every byte) and its
 /// length: equal keys, equal names. No copy, no `memcmp`.
-type NameKey = [u64; 3];
+struct NameKey([u64; 3]);
+
+impl PartialEq for NameKey {
+    #[inline(always)]
+    fn eq(&self, other: &Self) -> bool {
+        // Word by word, as the array compare before the cache type was shared: no `bcmp` call.
+        self.0[0] == other.0[0] && self.0[1] == other.0[1] && self.0[2] == other.0[2]
+    }
+}
 
 fn name_key(name: &str) -> Option<NameKey> {
     let bytes = name.as_bytes();
@@ -230,41 +238,37 @@ fn name_key(name: &str) -> Option<NameKey> {
         8..=CACHED_NAME_MAX => (word(0), word(len - 8)),
         _ => return None,
     };
-    Some([first, last, len as u64])
+    Some(NameKey([first, last, len as u64]))
 }
 
-fn name_slot(key: &NameKey) -> usize {
-    let mixed = (key[0] ^ key[1].rotate_left(29) ^ key[2]).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    (mixed >> 58) as usize % NAME_CACHE_SLOTS
+impl SlotKey for NameKey {
+    #[inline(always)]
+    fn mix(&self) -> u64 {
+        (self.0[0] ^ self.0[1].rotate_left(29) ^ self.0[2]).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 58
+    }
 }
 
-/// A cached name: its key and its string.
-type NameEntry = Option<(NameKey, Py<PyString>)>;
-
-type NameCache = [NameEntry; NAME_CACHE_SLOTS];
+/// The reader's cache: a name's `str` by its text.
+type Names = NameCache<NameKey, Py<PyString>>;
 
 thread_local! {
     /// Per thread, so that a lookup takes no lock: an uncontended `Mutex` still
     /// cost two atomic read-modify-writes (~20 cycles each) per name. Borrowed
     /// once per payload (each thread-local access is a `__tls_get_addr` call).
     /// An entry left at thread exit is released by pyo3's deferred decref.
-    static NAME_CACHE: RefCell<NameCache> = const { RefCell::new([const { None }; NAME_CACHE_SLOTS]) };
+    static NAME_CACHE: RefCell<Names> = const { RefCell::new(Names::new()) };
 }
 
 /// `name` as a `str`, from `cache` when it is there (and put there when it is not).
-fn cached_name<'py>(py: Python<'py>, name: &str, cache: Option<&mut NameCache>) -> Bound<'py, PyString> {
+fn cached_name<'py>(py: Python<'py>, name: &str, cache: Option<&mut Names>) -> Bound<'py, PyString> {
     let (Some(key), Some(cache)) = (name_key(name), cache) else {
         return PyString::new(py, name);
     };
-    let entry = &mut cache[name_slot(&key)];
-    if let Some((cached_key, cached)) = entry
-        && *cached_key == key
-    {
+    if let Some(cached) = cache.get(&key) {
         return cached.bind(py).clone();
     }
     let fresh = PyString::new(py, name);
-    // The entry it replaces (a collision) is dropped with the GIL held: a decref.
-    *entry = Some((key, fresh.clone().unbind()));
+    cache.insert(key, fresh.clone().unbind());
     fresh
 }
 
@@ -275,7 +279,7 @@ pub fn parse<'py, 'r>(
     json: &[u8],
     captured: &mut Captured<'r>,
 ) -> PyResult<Bound<'py, PyDict>> {
-    let mut parse = |cache: Option<&mut NameCache>| parse_with(py, json, captured, cache);
+    let mut parse = |cache: Option<&mut Names>| parse_with(py, json, captured, cache);
     // Without the cache when it is in use (a parse re-entered from a destructor
     // run by an allocation) or gone (thread exit).
     match NAME_CACHE.try_with(|cell| {
@@ -292,7 +296,7 @@ fn parse_with<'py>(
     py: Python<'py>,
     json: &[u8],
     captured: &mut Captured<'_>,
-    mut cache: Option<&mut NameCache>,
+    mut cache: Option<&mut Names>,
 ) -> PyResult<Bound<'py, PyDict>> {
     let dict = PyDict::new(py);
     let mut object = Object::open(json)?;

@@ -67,7 +67,7 @@ ACCEPTS = {
     "UPDATE_LAST_LOGIN": BOOL,
     "CHECK_REVOKE_TOKEN": BOOL,
     "CHECK_USER_IS_ACTIVE": BOOL,
-    "ALGORITHM": lambda value: value in ("HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA"),
+    "ALGORITHM": lambda value: value in ("HS256", "HS384", "HS512", "RS256", "ES256", "EdDSA", "Ed25519"),
     "SIGNING_KEY": lambda value: value is None or isinstance(value, (str, bytes, dict)),
     "VERIFYING_KEY": lambda value: value is None or isinstance(value, (str, bytes, dict)),
     "AUDIENCE": lambda value: value is None
@@ -190,6 +190,7 @@ def test_several_wrong_settings_at_once_never_crash_a_check(values):
         ("SLIDING_TOKEN_LIFETIME", "2 hours", "use timedelta(hours=2)"),
         ("ROTATE_REFRESH_TOKENS", "False", "use False without quotes"),
         ("ALGORITHM", "hs256", "did you mean 'HS256'?"),
+        ("ALGORITHM", "ed25519", "did you mean 'Ed25519'?"),
         ("AUTH_HEADER_TYPES", [], "e.g. ('Bearer',)"),
         ("USER_AUTHENTICATION_RULE", "myapp.rules.nope", "cannot be imported"),
         ("JSON_ENCODER", "json.JSONDecoder", "json.JSONEncoder subclass"),
