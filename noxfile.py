@@ -53,6 +53,9 @@ def django_tests(session: nox.Session, simplejwt: str, django: str, drf: str) ->
         "drf-spectacular>=0.30",  # tests/django/test_openapi.py (simplejwt_rs.openapi)
         "django-ninja>=1.0",  # tests/django/test_ninja.py (the ninja extra)
         "adrf>=0.1.9",
+        "jsonschema>=4",  # test_openapi: `spectacular --validate`
+        "structlog",  # test_security_events: the events render with structlog and python-json-logger
+        "python-json-logger>=3.1",
     )
     session.install("--force-reinstall", "--no-deps", str(wheels[-1]))
     # The hostile-claims property runs its full 2,000 examples per endpoint in the SQLite run only.
