@@ -222,7 +222,7 @@ def _run(auth, access):
 def test_stateless_async_without_cache_makes_no_hop(user, client, hops):
     access = pair(client)["access"]
     hops.clear()
-    assert _run(AsyncJWTTokenUserAuth(), access).id == str(user.id)
+    assert str(_run(AsyncJWTTokenUserAuth(), access).id) == str(user.id)
     found = async_to_sync(JWTStatelessUserAuthentication().aauthenticate)(_request(access))
     assert str(found[0].id) == str(user.id)
     assert hops == []
@@ -232,11 +232,11 @@ def test_warm_cache_no_hop_cold_one(policy_cache_on, user, client, hops):
     access = pair(client)["access"]
     auth = AsyncJWTTokenUserAuth()
     hops.clear()
-    assert _run(auth, access).id == str(user.id)  # cold: the sync path fills the cache
+    assert str(_run(auth, access).id) == str(user.id)  # cold: the sync path fills the cache
     assert len(hops) == 1
     for _ in range(3):
         hops.clear()
-        assert _run(auth, access).id == str(user.id)
+        assert str(_run(auth, access).id) == str(user.id)
         found = async_to_sync(JWTStatelessUserAuthentication().aauthenticate)(_request(access))
         assert str(found[0].id) == str(user.id)
         assert hops == [], policy_cache_on
@@ -341,7 +341,7 @@ def test_redis_stopped_the_database_decides(policy_cache_on, user, client, hops,
         bob.save()  # the write-through fails: kept for replay; the breaker opens
         for _ in range(5):
             hops.clear()
-            assert _run(auth, access).id == str(user.id)
+            assert str(_run(auth, access).id) == str(user.id)
             with pytest.raises(Refused) as refused:
                 _run(auth, bob_access)
             assert refused.value.body["code"] == "user_inactive"
@@ -351,5 +351,5 @@ def test_redis_stopped_the_database_decides(policy_cache_on, user, client, hops,
     time.sleep(0.35)
     _run(auth, access)  # the breaker closes on the sync path, the kept writes replayed, the entry refilled
     hops.clear()
-    assert _run(auth, access).id == str(user.id)
+    assert str(_run(auth, access).id) == str(user.id)
     assert hops == []  # warm again
