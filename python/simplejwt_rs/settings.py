@@ -297,7 +297,7 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # key, and for a list (X-Forwarded-For) how many entries from the right (one per trusted proxy).
     "CLIENT_IP_META_KEY": ("REMOTE_ADDR", _meta_key),
     "CLIENT_IP_PROXIES": (1, _positive_int),
-    # Ours: the flush commands delete this many rows per statement (store.flush_expired).
+    # Ours: the flush commands delete this many rows per statement (store._batch_size).
     "FLUSH_BATCH_SIZE": (1000, _positive_int),
     # simplejwt 6.0's login hooks (its settings take over when the installed release has them).
     "ON_LOGIN_SUCCESS": ("simplejwt_rs.serializers.default_on_login_success", _callable),

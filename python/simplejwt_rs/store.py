@@ -867,22 +867,16 @@ def _batch_size(batch_size: int | None) -> int:
     return max(1, min(size, limit - 2) if limit else size)
 
 
-def flush_expired(now: float, batch_size: int | None = None, on_batch: BatchListener | None = None) -> tuple[int, int]:
+def flush_expired_counts(
+    now: float, batch_size: int | None = None, on_batch: BatchListener | None = None
+) -> dict[str, int]:
     """Delete rotation records, revoked families and sessions no token can be presented against any more;
-    returns (rotation records, families) deleted (:func:`flush_expired_counts` has the sessions too).
+    returns the rows deleted per table (``rotated``, ``families``, ``sessions``).
 
     A row is kept until ``expires_at + LEEWAY``: until then a token it concerns still decodes.
     The "revoked before" marks (one row per user) are never deleted.  Deleted in batches of
     ``FLUSH_BATCH_SIZE`` (see :func:`_delete_in_batches`).
     """
-    counts = flush_expired_counts(now, batch_size, on_batch)
-    return counts["rotated"], counts["families"]
-
-
-def flush_expired_counts(
-    now: float, batch_size: int | None = None, on_batch: BatchListener | None = None
-) -> dict[str, int]:
-    """:func:`flush_expired`'s work: rows deleted per table (``rotated``, ``families``, ``sessions``)."""
     cutoff = [_param(_dt(now) - leeway())]
     size = _batch_size(batch_size)
     q = connection.ops.quote_name
