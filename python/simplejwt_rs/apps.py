@@ -18,9 +18,10 @@ class SimpleJWTRsConfig(AppConfig):
         from .policy_cache import receivers
 
         receivers.connect()  # POLICY_CACHE's write-through: Django's model signals and the store's revocations
-        from . import store
+        from . import events, store
 
         store.connect()  # no table holds a usable token: upstream's outstanding rows, whoever writes them
+        events.connect()  # the request being answered, for logins minted by another package's view
 
         from django.conf import settings
 

@@ -23,6 +23,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from django.core.signals import request_finished, request_started
+
 from . import signals
 from .settings import get
 
@@ -45,8 +47,54 @@ MAX_USER_AGENT = 255
 # A compact JWS/JWE: its header is base64url JSON, so it starts with "eyJ".
 _JWT = re.compile(r"eyJ[A-Za-z0-9_=-]*(?:\.[A-Za-z0-9_=-]*)+")
 
-# The request being answered, for events decided where no request is at hand (the store): set by our views.
+# The request being answered, for events decided where no request is at hand (the store): set by our views, and
+# (for another package's views: dj-rest-auth's login) from Django's request_started signal, see connect().
 _request: contextvars.ContextVar[Any] = contextvars.ContextVar("simplejwt_rs_request", default=None)
+
+
+class _Started:
+    """What :func:`client_ip` and :func:`user_agent` read of a request, from Django's ``request_started``:
+    a WSGI ``environ`` is the request's ``META``; an ASGI ``scope`` gives its headers and client as Django
+    builds ``META`` from them."""
+
+    def __init__(self, environ: Any = None, scope: Any = None) -> None:
+        self.META: dict[str, Any] = environ if isinstance(environ, dict) else _scope_meta(scope)
+
+
+def _scope_meta(scope: Any) -> dict[str, Any]:
+    meta: dict[str, Any] = {}
+    if not isinstance(scope, dict):
+        return meta
+    client = scope.get("client")
+    if isinstance(client, (list, tuple)) and client:
+        meta["REMOTE_ADDR"] = str(client[0])
+    for name, value in scope.get("headers") or ():
+        if not isinstance(name, bytes) or not isinstance(value, bytes):
+            continue
+        key = "HTTP_" + name.decode("latin-1").upper().replace("-", "_")
+        text = value.decode("latin-1")
+        meta[key] = f"{meta[key]},{text}" if key in meta else text
+    return meta
+
+
+def _request_started(sender: Any, environ: Any = None, scope: Any = None, **kwargs: Any) -> None:
+    _request.set(_Started(environ, scope))
+
+
+def _request_finished(sender: Any, **kwargs: Any) -> None:
+    _request.set(None)
+
+
+def connect() -> None:
+    """Know each request Django answers, so that a login minted by another package's view (dj-rest-auth's
+    ``LoginView`` calls ``get_token``) records its client's address and user agent (run when ready)."""
+    request_started.connect(_request_started, dispatch_uid="simplejwt_rs.events.request_started")
+    request_finished.connect(_request_finished, dispatch_uid="simplejwt_rs.events.request_finished")
+
+
+def current_request() -> Any:
+    """The request being answered (ours: :func:`in_request`; any: Django's ``request_started``), or None."""
+    return _request.get()
 
 
 @contextmanager

@@ -60,8 +60,8 @@ PAIRS: tuple[Pair, ...] = (
     _pair("tokens", "UntypedToken", ("for_user",)),
     # Serializers: validate (and obtain's get_token) run ours.
     _pair("serializers", "TokenObtainSerializer", ("validate", "get_token")),
-    _pair("serializers", "TokenObtainPairSerializer"),
-    _pair("serializers", "TokenObtainSlidingSerializer"),
+    _pair("serializers", "TokenObtainPairSerializer", ("validate",)),
+    _pair("serializers", "TokenObtainSlidingSerializer", ("validate",)),
     _pair("serializers", "TokenRefreshSerializer", ("validate",)),
     _pair("serializers", "TokenRefreshSlidingSerializer", ("validate",)),
     _pair("serializers", "TokenVerifySerializer", ("validate",)),

@@ -45,6 +45,16 @@ def login_failed(attrs: dict[str, Any], context: dict[str, Any]) -> None:
     get("ON_LOGIN_FAILED")(_clean_credentials(attrs), context.get("request"))
 
 
+def logged_in(serializer: Any, token: Any) -> None:
+    """A login by an obtain serializer (ours, or upstream's routed to ours): the session and its security
+    events (:func:`sessions.logged_in`), then ``ON_LOGIN_SUCCESS(user, request)`` with ``UPDATE_LAST_LOGIN``
+    (as simplejwt 6.0).  A function: with ``PATCH_UPSTREAM_CLASSES`` it runs for upstream's serializers."""
+    request = serializer.context.get("request")
+    sessions.logged_in(serializer.user, token, request, type(serializer))
+    if get("UPDATE_LAST_LOGIN"):
+        get("ON_LOGIN_SUCCESS")(serializer.user, request)
+
+
 # Every token serializer's validate (ours, and upstream's routed to ours by PATCH_UPSTREAM_CLASSES) runs under
 # the one database guard (store.database_guard): an outage, whichever step met it (Django's authenticate, the
 # user lookup, the store), is a 503 ``database_unavailable``, a lock timeout a 503 ``token_store_busy``.
@@ -68,27 +78,33 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
             raise events.login_failure(wrong, None, self.context, type(self))
         return {}
 
+    @classmethod
+    def get_token(cls, user: Any) -> Any:
+        """Upstream's, and called from elsewhere than validate (dj-rest-auth's login calls it), a login:
+        the session and its security events (``sessions.minted_for_login``)."""
+        token = super().get_token(user)
+        sessions.minted_for_login(user, token, cls)
+        return token
+
     def logged_in(self, token: Any = None) -> None:
-        """``ON_LOGIN_SUCCESS(user, request)`` once the tokens are minted, with ``UPDATE_LAST_LOGIN`` (as 6.0);
-        the session recorded (its family is the refresh token's jti) and the security events logged."""
-        request = self.context.get("request")
-        events.login_success(self.user, request, sessions.record_login(self.user, token, request), type(self))
-        events.token_created(self.user, getattr(token, "payload", None), request, type(self))
-        if get("UPDATE_LAST_LOGIN"):
-            get("ON_LOGIN_SUCCESS")(self.user, self.context.get("request"))
+        """The session (its family is the refresh token's jti), the security events, ``ON_LOGIN_SUCCESS``."""
+        logged_in(self, token)
 
 
 class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairSerializer):
     token_class = RefreshToken
 
+    # With PATCH_UPSTREAM_CLASSES this validate runs for upstream's pair serializer and a project's subclass of
+    # it (not an instance of ours): hence the explicit base call, and the module's logged_in().
     @store.database_guard("TokenObtainPairSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        data = super().validate(attrs)
-        # Upstream types get_token as returning any Token; a pair serializer's token_class makes refresh tokens.
-        refresh = cast("UpstreamRefreshToken", self.get_token(self.user))
+        data = TokenObtainSerializer.validate(self, attrs)
+        with sessions.obtaining():
+            # Upstream types get_token as returning any Token; a pair serializer's token_class makes refresh tokens.
+            refresh = cast("UpstreamRefreshToken", self.get_token(self.user))
         data["refresh"] = str(refresh)
         data["access"] = str(refresh.access_token)
-        self.logged_in(refresh)
+        logged_in(self, refresh)
         return data
 
 
@@ -97,10 +113,11 @@ class TokenObtainSlidingSerializer(TokenObtainSerializer, upstream.TokenObtainSl
 
     @store.database_guard("TokenObtainSlidingSerializer.validate")
     def validate(self, attrs: dict[str, Any]) -> dict[str, str]:
-        data = super().validate(attrs)
-        token = self.get_token(self.user)
+        data = TokenObtainSerializer.validate(self, attrs)  # as the pair serializer's: runs for upstream's too
+        with sessions.obtaining():
+            token = self.get_token(self.user)
         data["token"] = str(token)
-        self.logged_in(token)
+        logged_in(self, token)
         return data
 
 

@@ -11,6 +11,9 @@ Ending one revokes its family through the store, so every server's policy cache 
 
 from __future__ import annotations
 
+import contextvars
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -111,6 +114,42 @@ def record_login(user: Any, token: Any, request: Any) -> str | None:
             store.revoke_family(old, now)
             events.token_revoked("session", user, old, code="max_sessions", request=request)
     return family
+
+
+# Set while an obtain serializer of ours (or upstream's, routed to ours) mints its token: the serializer records
+# the login itself, with its own request, once the token is minted (get_token then does not).
+_obtaining: contextvars.ContextVar[bool] = contextvars.ContextVar("simplejwt_rs_obtaining", default=False)
+_LOGGED = "_simplejwt_rs_logged_in"
+
+
+@contextmanager
+def obtaining() -> Iterator[None]:
+    """While this runs, ``get_token`` leaves the login to the obtain serializer that called it."""
+    token = _obtaining.set(True)
+    try:
+        yield
+    finally:
+        _obtaining.reset(token)
+
+
+def minted_for_login(user: Any, token: Any, sender: Any = None) -> None:
+    """``get_token(user)`` called by code other than an obtain serializer's validate (dj-rest-auth's login,
+    a project's own view): the login, with the request being answered (``events.current_request``)."""
+    if not _obtaining.get():
+        logged_in(user, token, events.current_request(), sender)
+
+
+def logged_in(user: Any, token: Any, request: Any, sender: Any = None) -> None:
+    """The one record of a login, whichever code minted its token: the session (:func:`record_login`),
+    ``authn_login_success`` and ``authn_token_created``; once per token however many paths report it."""
+    if getattr(token, _LOGGED, False):
+        return
+    try:
+        setattr(token, _LOGGED, True)
+    except AttributeError:  # a token class with __slots__: recorded each time reported (not one of ours)
+        pass
+    events.login_success(user, request, record_login(user, token, request), sender)
+    events.token_created(user, getattr(token, "payload", None), request, sender)
 
 
 def list_sessions(user: Any) -> list[dict[str, Any]]:

@@ -12,8 +12,9 @@ subclass that does not override them, or calls ``super()``, inherits ours:
   ``get_validated_token``, ``get_user``, ``authenticate_header``;
   ``JWTStatelessUserAuthentication`` (alias ``JWTTokenUserAuthentication``):
   its own ``get_user`` (with ``POLICY_CACHE``, the cached policy);
-- the serializers' ``validate``: obtain (and ``get_token``), refresh,
-  sliding refresh, verify, blacklist (logout);
+- the serializers' ``validate``: obtain (and ``get_token``, which records
+  a login's session when called by code such as dj-rest-auth's login),
+  obtain pair and sliding, refresh, sliding refresh, verify, blacklist (logout);
 - the token classes: ``AccessToken(...)``, ``RefreshToken(...)``,
   ``SlidingToken(...)``, ``UntypedToken(...)`` construct ours (subclasses of
   upstream's, so ``isinstance`` holds), and their ``for_user`` mints ours;
@@ -41,7 +42,7 @@ from rest_framework_simplejwt import authentication as up_auth
 from rest_framework_simplejwt import serializers as up_serializers
 from rest_framework_simplejwt import tokens as up_tokens
 
-from . import registry, tokens
+from . import registry, sessions, tokens
 from . import settings as jwt_settings
 
 SETTING = "PATCH_UPSTREAM_CLASSES"
@@ -70,11 +71,13 @@ ROUTED: dict[type, tuple[type, tuple[str, ...]]] = {
 }
 AUTHENTICATION_METHODS = ROUTED[up_auth.JWTAuthentication][1]
 # Upstream's serializers whose validate() runs one of ours (sharing the caller's context and token class).  Not
-# obtain's: its validate sets ``self.user``, which the caller's own validate then reads (it routes get_token too).
+# obtain's: its validate sets ``self.user``, which the caller's own validate then reads, and the pair and sliding
+# ones call the instance's get_token (a project's override adds claims): ours runs on upstream's instance.
 SERIALIZERS: dict[type, type] = {
     upstream_cls: ours
     for upstream_cls, (ours, names) in ROUTED.items()
-    if upstream_cls.__module__ == up_serializers.__name__ and "get_token" not in names
+    if upstream_cls.__module__ == up_serializers.__name__
+    and not issubclass(upstream_cls, up_serializers.TokenObtainSerializer)
 }
 
 
@@ -155,7 +158,9 @@ def _token_for_user(original: Any) -> classmethod:
 def _get_token(original: Any) -> classmethod:
     @functools.wraps(original.__func__)
     def get_token(cls: type[up_serializers.TokenObtainSerializer], user: Any) -> Any:
-        return our_token_class(cls.token_class).for_user(user)
+        token = our_token_class(cls.token_class).for_user(user)
+        sessions.minted_for_login(user, token, cls)  # dj-rest-auth's login calls get_token: it is a login
+        return token
 
     get_token.__simplejwt_rs_routed__ = True  # type: ignore[attr-defined]
     return classmethod(get_token)
