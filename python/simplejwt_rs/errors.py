@@ -238,6 +238,7 @@ VERIFY = "verify"
 LOGOUT = "logout"
 AUTHENTICATE = "JWTAuthentication"
 AUTHENTICATE_STATELESS = "JWTStatelessUserAuthentication"
+SESSION = "SessionView"
 TOKEN_ENDPOINTS = (REFRESH, SLIDING_REFRESH, VERIFY, LOGOUT)
 AUTHENTICATION = (AUTHENTICATE, AUTHENTICATE_STATELESS)
 
@@ -291,6 +292,11 @@ CODES: dict[str, Code] = {
     ),
     "token_already_rotated": Code(
         401, "a retry within `REFRESH_TOKEN_REUSE_GRACE_SECONDS`; nothing revoked", (REFRESH, VERIFY)
+    ),
+    "session_not_found": Code(
+        404,
+        "the family is not one of the caller's sessions in use (none, another user's, or ended already)",
+        (SESSION,),
     ),
     "token_store_busy": Code(
         503,

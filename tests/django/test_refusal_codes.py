@@ -19,10 +19,13 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.test import override_settings
+from rest_framework import exceptions as drf_exceptions
+from rest_framework.exceptions import APIException
 from rest_framework.test import APIClient
-from simplejwt_rs import errors
+from simplejwt_rs import errors, sessions
 from simplejwt_rs.errors import CODES, Refuse
 from simplejwt_rs.policy_cache import breaker
+from simplejwt_rs.tokens import RefreshToken
 
 from tests.django.helpers import PASSWORD, simple_jwt, token_store_locked
 
@@ -37,6 +40,7 @@ OBTAIN, REFRESH, SLIDING, VERIFY, LOGOUT, AUTH, STATELESS = (
     errors.AUTHENTICATE,
     errors.AUTHENTICATE_STATELESS,
 )
+SESSION = errors.SESSION
 ROTATING = {"ROTATE_REFRESH_TOKENS": True, "BLACKLIST_AFTER_ROTATION": True}
 
 
@@ -234,7 +238,33 @@ def test_a_busy_token_store_has_a_code_from_the_table(entry):
     assert response["Retry-After"] == "1"
 
 
+@pytest.mark.django_db
+@pytest.mark.parametrize("whose", ["none", "another user's", "ended already"])
+def test_ending_a_session_that_is_not_the_callers_has_a_code_from_the_table(whose):
+    """SessionView (DELETE): a family that is not one of the caller's sessions in use is a 404 with a code."""
+    User.objects.create_user("alice", password=PASSWORD)
+    User.objects.create_user("mallory", password=PASSWORD)
+
+    def login(username):
+        return api.post("/api/token/", {"username": username, "password": PASSWORD}, format="json").data
+
+    api = APIClient()
+    with simple_jwt(**ROTATING):
+        caller, other_session, theirs = login("alice"), login("alice"), login("mallory")
+        header = {"HTTP_AUTHORIZATION": f"Bearer {caller['access']}"}
+        family = {
+            "none": "no-such-family",
+            "another user's": RefreshToken(theirs["refresh"], verify=False)["jti"],
+            "ended already": RefreshToken(other_session["refresh"], verify=False)["jti"],
+        }[whose]
+        if whose == "ended already":
+            assert api.delete(f"/api/sessions/{family}/", **header).status_code == 204
+        response = api.delete(f"/api/sessions/{family}/", **header)
+    assert_refusal(response, "session_not_found", SESSION)
+
+
 WALKED = {(code, entry) for (_kind, entry), code in EXPECTED.items() if code is not None} | {
+    ("session_not_found", SESSION),
     ("token_store_busy", REFRESH),
     ("token_store_busy", LOGOUT),
     # A database outage at every entry point: tests/django/test_database_outage.py walks them.
@@ -269,6 +299,11 @@ def test_every_code_the_package_raises_is_in_the_table():
                 written |= {a.value for a in arguments if isinstance(a, ast.Constant) and isinstance(a.value, str)}
     refusals = [*_subclasses(errors.Unavailable), *_subclasses(errors.Refused)]
     written |= {cls.default_code for cls in refusals if cls is not errors.Refused}
+    # Any other exception of ours with a code of its own (not one of DRF's: those keep DRF's shape).
+    drf_codes = {cls.default_code for cls in _subclasses(APIException) if cls.__module__ == drf_exceptions.__name__}
+    ours = [cls for cls in _subclasses(APIException) if cls.__module__.split(".")[0] == "simplejwt_rs"]
+    assert sessions.SessionNotFound in ours
+    written |= {cls.__dict__["default_code"] for cls in ours if "default_code" in cls.__dict__} - drf_codes
     written.add(Refuse().code)
     assert written - set(CODES) == set()
     # token_not_valid is upstream's InvalidToken (raised by upstream's views for our TokenErrors);
