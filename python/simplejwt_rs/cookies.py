@@ -15,6 +15,7 @@ import re
 from typing import Any
 
 from django.urls import URLPattern, URLResolver, get_resolver, get_script_prefix, get_urlconf
+from django.utils.translation import gettext_lazy as _
 from rest_framework.authentication import CSRFCheck
 from rest_framework.exceptions import PermissionDenied
 from rest_framework_simplejwt.exceptions import InvalidToken
@@ -40,7 +41,7 @@ def read(request: Any, which: str) -> str | None:
     if header.count(cookie) > 1:  # cheap test first: the exact count below only when the name recurs
         names = [chunk.split("=", 1)[0].strip() for chunk in header.split(";") if "=" in chunk]
         if names.count(cookie) > 1:
-            raise InvalidToken(f"More than one {cookie!r} cookie was sent.")
+            raise InvalidToken(_("More than one %(cookie)s cookie was sent.") % {"cookie": repr(cookie)})
     value = request.COOKIES.get(cookie)
     return value or None
 
@@ -55,7 +56,7 @@ def enforce_csrf(request: Any) -> None:
     check.process_request(request)  # reads the CSRF cookie into request.META
     reason = check.process_view(request, None, (), {})
     if reason:
-        raise PermissionDenied({"detail": f"CSRF Failed: {reason}", "code": "csrf_failed"})
+        raise PermissionDenied({"detail": _("CSRF Failed: %(reason)s") % {"reason": reason}, "code": "csrf_failed"})
 
 
 # --- where the refresh cookie goes ----------------------------------------------------------------------

@@ -13,6 +13,7 @@ from typing import Any
 
 from django.middleware.csrf import rotate_token
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from rest_framework import parsers, status
 from rest_framework.exceptions import ParseError
@@ -140,7 +141,7 @@ class CookieViewBase(TokenViewBase):
     def refresh_cookie(self, request: Request) -> str:
         raw = cookies.read(request, cookies.REFRESH)
         if raw is None:
-            raise InvalidToken(f"No {cookies.name(cookies.REFRESH)!r} cookie was sent.")
+            raise InvalidToken(_("No %(cookie)s cookie was sent.") % {"cookie": repr(cookies.name(cookies.REFRESH))})
         return raw
 
     def with_tokens(self, tokens: Any) -> Response:

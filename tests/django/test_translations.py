@@ -23,6 +23,7 @@ from django.test import override_settings
 from django.utils import translation
 from rest_framework.test import APIClient
 from simplejwt_rs.errors import Refuse
+from simplejwt_rs.tokens import AccessToken
 
 from tests.django.helpers import PASSWORD, simple_jwt
 
@@ -167,3 +168,32 @@ def test_language_code_alone_translates_refuse_default_and_upstream_gaps():
         user.save()
         inactive = api.post("/api/token/refresh/", {"refresh": refresh}, format="json")
     assert inactive.data == {"detail": "Aucun compte actif n'a été trouvé pour ce jeton.", "code": "no_active_account"}
+
+
+# --- the cookie transport's refusals (docs/browser-apps.md), in the user's language ---------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.urls("tests.django.urls_cookies")
+@override_settings(MIDDLEWARE=LOCALE_MIDDLEWARE)
+def test_the_cookie_transports_refusals_are_in_the_language_of_accept_language():
+    """(LocaleMiddleware leaves the language it activated active: the override puts the default back.)"""
+    with translation.override("en-us"):
+        user = User.objects.create_user("alice", password=PASSWORD)
+        api = APIClient(enforce_csrf_checks=True)
+        assert api.get("/api/auth/login/").status_code == 204  # the CSRF cookie
+        csrf = {"HTTP_X_CSRFTOKEN": api.cookies["csrftoken"].value}
+        no_cookie = api.post("/api/auth/refresh/", {}, format="json", HTTP_ACCEPT_LANGUAGE="fr", **csrf)
+        assert no_cookie.status_code == 401
+        assert no_cookie.data["detail"] == "Aucun cookie 'refresh_token' n'a été envoyé."
+        forged = APIClient(enforce_csrf_checks=True).post(
+            "/api/auth/login/", {"username": "alice", "password": PASSWORD}, format="json", HTTP_ACCEPT_LANGUAGE="fr"
+        )
+        assert forged.status_code == 403 and forged.data["code"] == "csrf_failed"
+        assert str(forged.data["detail"]).startswith("Échec de la vérification CSRF : ")
+        access = str(AccessToken.for_user(user))
+        twice = APIClient().get(
+            "/api/profile/", HTTP_COOKIE=f"access_token={access}; access_token={access}", HTTP_ACCEPT_LANGUAGE="de"
+        )
+        assert twice.status_code == 401
+        assert twice.data["detail"] == "Es wurde mehr als ein Cookie 'access_token' gesendet."
