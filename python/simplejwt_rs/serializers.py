@@ -269,5 +269,10 @@ class TokenBlacklistSerializer(upstream.TokenBlacklistSerializer):
         refresh = verified_for_store(self.token_class, raw)
         if not jwt_settings.blacklist_installed():
             return {}  # nothing to record (as upstream)
-        store.logout(refresh.payload, policy.named_user(refresh.payload), jwt_settings.now(), type(self))
+        now = jwt_settings.now()
+        if not store.rotation_active():
+            # Logged out already: "Token is blacklisted", as upstream's RefreshToken(raw) says (blacklist() itself
+            # stays idempotent).  With single-use rotation the store's consume refuses it as a reuse.
+            store.refuse_blacklisted(refresh.payload, now)
+        store.logout(refresh.payload, policy.named_user(refresh.payload), now, type(self))
         return {}
