@@ -385,10 +385,19 @@ def _optional_str(value: Any) -> Any:
     return value
 
 
+def _header_word(item: Any) -> bool:
+    """One word of an HTTP header: ISO-8859-1 (the header's encoding), no whitespace."""
+    try:
+        encoded = item.encode("latin-1") if isinstance(item, str) else None
+    except UnicodeEncodeError:
+        return False
+    return encoded is not None and encoded.split() == [encoded]
+
+
 def _header_types(value: Any) -> Any:
     items = (value,) if isinstance(value, str) else value
-    if not isinstance(items, (list, tuple)) or not items or not all(isinstance(item, str) and item for item in items):
-        raise TypeError("must be a non-empty tuple of header words, e.g. ('Bearer',)")
+    if not isinstance(items, (list, tuple)) or not items or not all(_header_word(item) for item in items):
+        raise TypeError("must be a non-empty tuple of header words (ISO-8859-1, no spaces), e.g. ('Bearer',)")
     return value
 
 
@@ -500,11 +509,24 @@ UPSTREAM_VERSION = tuple(int(part) for part in version("djangorestframework-simp
 _hooks: list[Callable[[], None]] = []
 
 
+# name -> the value of an upstream setting last found of the right type (UPSTREAM_TYPES); compared by identity, so
+# that a read costs one lookup and a changed value (a new object) is checked again.
+_typed: dict[str, Any] = {}
+_UNCHECKED = object()
+
+
 def get(name: str) -> Any:
-    """The current value of a ``SIMPLE_JWT`` setting, upstream's or ours (ours parsed, see DEFAULTS)."""
+    """The current value of a ``SIMPLE_JWT`` setting, upstream's or ours (ours parsed, see DEFAULTS).
+
+    An upstream setting of the wrong type (E008 at ``manage.py check``) raises ``ImproperlyConfigured`` naming
+    it, where upstream's code would fail later with a ``TypeError`` of its own.
+    """
     api = upstream.api_settings
     if name in api.defaults:
-        return getattr(api, name)
+        value = getattr(api, name)
+        if _typed.get(name, _UNCHECKED) is not value:
+            _check_upstream_type(name, value)
+        return value
     default, parse = DEFAULTS[name]
     value = _user_settings().get(name, default)
     try:
@@ -513,6 +535,16 @@ def get(name: str) -> Any:
         if name in NO_FALLBACK:
             raise ImproperlyConfigured(f"SIMPLE_JWT[{name!r}] {exc}") from exc
         return parse(default)  # reported by `manage.py check` (E008); never a 500 at the first replay
+
+
+def _check_upstream_type(name: str, value: Any) -> None:
+    check = UPSTREAM_TYPES.get(name)
+    if check is not None:
+        try:
+            check(value)
+        except (TypeError, ValueError) as exc:
+            raise ImproperlyConfigured(f"SIMPLE_JWT[{name!r}] {exc} (manage.py check: simplejwt_rs.E008)") from None
+    _typed[name] = value
 
 
 def _user_settings() -> dict[str, Any]:

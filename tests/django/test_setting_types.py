@@ -55,6 +55,11 @@ def text(value):
     return isinstance(value, str) and value != ""
 
 
+def header_word(value):
+    """A word the Authorization header can carry: ISO-8859-1, no whitespace (bytes.split's)."""
+    return text(value) and all(ord(char) < 256 for char in value) and not any(c in " \t\n\r\x0b\x0c" for c in value)
+
+
 BOOL = lambda value: isinstance(value, bool)  # noqa: E731
 ACCEPTS = {
     # upstream's
@@ -76,8 +81,8 @@ ACCEPTS = {
     "ISSUER": lambda value: value is None or text(value),
     "JWK_URL": lambda value: value is None or text(value),
     "LEEWAY": seconds,
-    "AUTH_HEADER_TYPES": lambda value: text(value)
-    or (isinstance(value, (list, tuple)) and value and all(text(item) for item in value)),
+    "AUTH_HEADER_TYPES": lambda value: header_word(value)
+    or (isinstance(value, (list, tuple)) and value and all(header_word(item) for item in value)),
     "AUTH_HEADER_NAME": text,
     "USER_ID_FIELD": text,
     "USER_ID_CLAIM": text,
