@@ -31,7 +31,7 @@ from rest_framework_simplejwt import tokens as up_tokens
 from rest_framework_simplejwt import views as up_views
 from rest_framework_simplejwt.exceptions import TokenBackendError
 
-from . import authentication, registry, store, tokens, upstream_patch, views
+from . import authentication, policy, registry, store, tokens, upstream_patch, views
 from . import exceptions as core_exc
 from . import settings as jwt_settings
 from ._core import Codec
@@ -90,6 +90,8 @@ CHECKS: dict[str, tuple[int, str]] = {
     ),
     "simplejwt_rs.W080": (WARNING, "MAX_SESSIONS_PER_USER is set, but without single-use rotation no session is kept."),
     "simplejwt_rs.W090": (WARNING, "POLICY_NEAR_CACHE is set, but POLICY_CACHE's cache cannot have a near cache."),
+    "simplejwt_rs.E110": (ERROR, "USER_PK_CLAIM names a claim tokens already carry: it overwrites that claim."),
+    "simplejwt_rs.W110": (WARNING, "USER_PK_CLAIM is None while USER_ID_FIELD is not the primary key."),
 }
 _LEVELS: dict[int, tuple[str, type[CheckMessage]]] = {ERROR: ("Error", Error), WARNING: ("Warning", Warning)}
 
@@ -142,7 +144,8 @@ def _unless_a_setting_is_unreadable(check: _Check) -> _Check:
     @functools.wraps(check)
     def guarded(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         try:
-            return check(app_configs, **kwargs)
+            with jwt_settings.as_written():  # a wrong-typed upstream value is E008's, not an exception here
+                return check(app_configs, **kwargs)
         except Exception:
             if problems():
                 return []
@@ -236,8 +239,48 @@ def _setting_messages(app_configs: Any = None, **kwargs: Any) -> list[CheckMessa
             )
         )
 
+    messages.extend(_pk_claim_messages())
     messages.extend(_near_cache_messages())
     return messages
+
+
+def _pk_claim_messages() -> list[CheckMessage]:
+    """E110 / W110: how ``USER_PK_CLAIM`` binds tokens to their account when ``USER_ID_FIELD`` is not the pk."""
+    if get("USER_ID_FIELD") == get_user_model()._meta.pk.name:
+        return []  # policy.pk_claim: the claim is neither written nor read
+    claim = get("USER_PK_CLAIM")
+    if claim is None:
+        return [
+            _message(
+                f"SIMPLE_JWT['USER_PK_CLAIM'] is None and USER_ID_FIELD is {get('USER_ID_FIELD')!r}: tokens name "
+                "whoever holds that value now, so an account that takes a deleted or renamed account's value "
+                "takes its tokens too (as upstream).",
+                hint="Leave USER_PK_CLAIM at its default ('user_pk'); tokens minted before then are refused once.",
+                id="simplejwt_rs.W110",
+            )
+        ]
+    taken = {
+        "USER_ID_CLAIM": get("USER_ID_CLAIM"),
+        "TOKEN_TYPE_CLAIM": get("TOKEN_TYPE_CLAIM"),
+        "JTI_CLAIM": get("JTI_CLAIM"),
+        "TOKEN_FAMILY_CLAIM": get("TOKEN_FAMILY_CLAIM"),
+        "SLIDING_TOKEN_REFRESH_EXP_CLAIM": get("SLIDING_TOKEN_REFRESH_EXP_CLAIM"),
+        "REVOKE_TOKEN_CLAIM": get("REVOKE_TOKEN_CLAIM") if get("CHECK_REVOKE_TOKEN") else None,
+        **{f"the registered claim {name!r}": name for name in ("exp", "iat", "nbf", "aud", "iss", "sub")},
+        f"the claim {policy.AFTER_REVOCATION_CLAIM!r}": policy.AFTER_REVOCATION_CLAIM,
+    }
+    clashes = [where for where, name in taken.items() if name == claim]
+    if not clashes:
+        return []
+    return [
+        _message(
+            f"SIMPLE_JWT['USER_PK_CLAIM'] is {claim!r}, which is also {', '.join(clashes)}: for_user writes the "
+            "account's primary key over it, so the user policy looks the primary key up in USER_ID_FIELD's "
+            "column (or the token loses that claim) and tokens name nobody.",
+            hint="Give USER_PK_CLAIM a name of its own (the default is 'user_pk').",
+            id="simplejwt_rs.E110",
+        )
+    ]
 
 
 def _near_cache_messages() -> list[CheckMessage]:

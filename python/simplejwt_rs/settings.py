@@ -9,13 +9,15 @@ value, and the :func:`on_change` hooks drop whatever was built from the old one
 
 from __future__ import annotations
 
+import contextvars
 import difflib
 import json
 import math
 import re
 import time
 import types
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from importlib.metadata import version
 from typing import TYPE_CHECKING, Any, cast
@@ -513,6 +515,19 @@ _hooks: list[Callable[[], None]] = []
 # that a read costs one lookup and a changed value (a new object) is checked again.
 _typed: dict[str, Any] = {}
 _UNCHECKED = object()
+# Set while the system checks run: they read values E008 reports, as written (see as_written).
+_as_written: contextvars.ContextVar[bool] = contextvars.ContextVar("simplejwt_rs_as_written", default=False)
+
+
+@contextmanager
+def as_written() -> Iterator[None]:
+    """While this runs, :func:`get` returns an upstream setting of the wrong type as written (the system checks
+    report it as E008 and judge the other settings on)."""
+    token = _as_written.set(True)
+    try:
+        yield
+    finally:
+        _as_written.reset(token)
 
 
 def get(name: str) -> Any:
@@ -524,7 +539,7 @@ def get(name: str) -> Any:
     api = upstream.api_settings
     if name in api.defaults:
         value = getattr(api, name)
-        if _typed.get(name, _UNCHECKED) is not value:
+        if _typed.get(name, _UNCHECKED) is not value and not _as_written.get():
             _check_upstream_type(name, value)
         return value
     default, parse = DEFAULTS[name]

@@ -169,3 +169,37 @@ def test_one_check_run_walks_the_url_routes_once(monkeypatch):
     monkeypatch.setattr(ours, "_walked", [])
     checks.run_checks(tags=[checks.Tags.security])
     assert len(walks) == 1
+
+
+# --- USER_PK_CLAIM (E110, W110) --------------------------------------------------------------------------------
+
+
+def test_a_pk_claim_that_is_the_id_claim_is_e110_and_names_nobody(db):
+    """for_user writes the pk over the id claim, so the policy looks the pk up in USER_ID_FIELD's column."""
+    from django.contrib.auth.models import User
+    from rest_framework.test import APIClient
+
+    from tests.django.helpers import PASSWORD
+
+    User.objects.create_user("alice", password=PASSWORD)
+    with simple_jwt(USER_ID_FIELD="username", USER_PK_CLAIM="user_id"):
+        assert "simplejwt_rs.E110" in ids()
+        api = APIClient()
+        access = api.post("/api/token/", {"username": "alice", "password": PASSWORD}, format="json").data["access"]
+        assert api.get("/api/me/", HTTP_AUTHORIZATION=f"Bearer {access}").status_code == 401
+    for claim in ("token_type", "jti", "token_family", "exp", "iat"):
+        with simple_jwt(USER_ID_FIELD="username", USER_PK_CLAIM=claim):
+            assert "simplejwt_rs.E110" in ids(), claim
+    with simple_jwt(USER_PK_CLAIM="user_id"):  # USER_ID_FIELD is the pk: the claim is not written
+        assert "simplejwt_rs.E110" not in ids()
+    with simple_jwt(USER_ID_FIELD="username"):
+        assert "simplejwt_rs.E110" not in ids()
+
+
+def test_no_pk_claim_with_another_id_field_is_w110():
+    with simple_jwt(USER_ID_FIELD="username", USER_PK_CLAIM=None):
+        assert "simplejwt_rs.W110" in ids()
+    with simple_jwt(USER_PK_CLAIM=None):  # the id field is the pk: nothing to bind
+        assert "simplejwt_rs.W110" not in ids()
+    with simple_jwt(USER_ID_FIELD="username"):
+        assert "simplejwt_rs.W110" not in ids()
