@@ -21,6 +21,7 @@ import logging
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import cached_property
 from typing import Any
 
 from django.core.signals import request_finished, request_started
@@ -58,7 +59,13 @@ class _Started:
     builds ``META`` from them."""
 
     def __init__(self, environ: Any = None, scope: Any = None) -> None:
-        self.META: dict[str, Any] = environ if isinstance(environ, dict) else _scope_meta(scope)
+        self.environ = environ
+        self.scope = scope
+
+    @cached_property
+    def META(self) -> dict[str, Any]:  # noqa: N802  (Django's name)
+        # Built only when an event needs it: request_started fires on every request.
+        return self.environ if isinstance(self.environ, dict) else _scope_meta(self.scope)
 
 
 def _scope_meta(scope: Any) -> dict[str, Any]:
