@@ -157,7 +157,7 @@ _IMMUTABLE = frozenset(
 class KeptUser(Verdict):
     """An allowed verdict of the near cache with the row it was judged on (``POLICY_NEAR_CACHE_USERS``):
     held by the same entry, so whatever drops the verdict (an invalidation, the age or size bound, the channel
-    dropping, the breaker) drops the row with it.  Compares as the verdict it carries."""
+    dropping, the breaker) drops the row with it.  The row takes no part in comparisons."""
 
     row: Any = field(default=None, compare=False, repr=False)
 
