@@ -278,6 +278,9 @@ DEFAULTS: dict[str, tuple[Any, Callable[[Any], Any]]] = {
     # coherent by Redis's invalidations (policy_cache/near.py); 0: off.  And the longest an entry is kept.
     "POLICY_NEAR_CACHE": (10_000, _entry_count),
     "POLICY_NEAR_CACHE_SECONDS": (60, _positive_seconds),
+    # Ours: the near cache also keeps JWTAuthentication's user row next to the user's verdict (process memory
+    # only, dropped with the verdict), so that a warm request reads no row: no SQL, and no thread hop in async.
+    "POLICY_NEAR_CACHE_USERS": (False, _bool),
     # Ours: a key set chosen by the token's kid (see backends.TokenBackend and the README's "Rotating keys").
     # An empty list: SIGNING_KEY/VERIFYING_KEY only, as upstream.
     "KEYS": ((), _keys),

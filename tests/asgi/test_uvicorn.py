@@ -245,3 +245,39 @@ def test_with_policy_cache_token_users_are_refused_too(database, redis_url, user
     with serve({**database, "ASGI_POLICY_CACHE": redis_url}) as running:
         _deactivation(running.port, username, how, token_users_refused=True)
     assert "Traceback" not in running.output, running.output[-4000:]
+
+
+def call_counting(port: int, path: str, access: str) -> tuple[int, dict, int]:
+    """GET ``path``: (status, body, the sync_to_async hops simplejwt_rs made: tests/asgi/project/hops.py)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path, headers={"Authorization": f"Bearer {access}"})
+        response = conn.getresponse()
+        return response.status, json.loads(response.read() or b"{}"), int(response.getheader("X-Simplejwt-Rs-Hops"))
+    finally:
+        conn.close()
+
+
+def test_with_near_cache_users_async_row_readers_make_no_hop(database, redis_url):
+    """POLICY_NEAR_CACHE_USERS: ninja's AsyncJWTAuth (request.auth is the row) answers a warm request without a
+    hop, counted in the uvicorn process; a deactivation is still refused by the next request of every class."""
+    env = {
+        **database,
+        "ASGI_POLICY_CACHE": redis_url,
+        "DJANGO_SETTINGS_MODULE": "tests.asgi.project.settings_near_rows",
+    }
+    _django(env, "shell", "-v", "0", "-c", SEED.replace(repr(USERS), repr(["rows0"])))
+
+    def ready(port: int) -> bool:
+        return call(port, "GET", "/ninja/openapi.json")[0] == 200
+
+    options = ["--workers", "1", "--log-level", "warning", "--no-access-log"]
+    with uvicorn("tests.asgi.project.hops:application", cwd=ROOT, env=env, options=options, ready=ready) as running:
+        port = running.port
+        access = pair(port, "rows0")["access"]
+        counted = [call_counting(port, "/ninja/me/async", access) for _ in range(6)]
+        assert all(status == 200 and body["user"] == "User" for status, body, _hops in counted), counted
+        assert counted[0][2] == 1  # cold: the sync check, one hop (the count does count)
+        assert [hops for _status, _body, hops in counted[-3:]] == [0, 0, 0], counted
+        _deactivation(port, "rows0", "async", token_users_refused=True)
+    assert "Traceback" not in running.output, running.output[-4000:]

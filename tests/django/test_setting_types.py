@@ -119,6 +119,7 @@ ACCEPTS = {
     "POLICY_CACHE": lambda value: value is None or value == "default",
     "POLICY_NEAR_CACHE": lambda value: isinstance(value, int) and not isinstance(value, bool) and value >= 0,
     "POLICY_NEAR_CACHE_SECONDS": lambda value: seconds(value) and value != timedelta(0) and value != 0,
+    "POLICY_NEAR_CACHE_USERS": BOOL,
     "KEYS": lambda value: value is None or (isinstance(value, (list, tuple)) and not value),
     "AUTH_COOKIE": lambda value: isinstance(value, str) and re.fullmatch(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", value),
     "AUTH_REFRESH_COOKIE": lambda value: isinstance(value, str) and re.fullmatch(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+", value),  # noqa: E501

@@ -40,9 +40,15 @@ def wait_for(predicate, seconds: float) -> bool:
 
 
 def test_channel_killed_under_load(servers, redis):
+    channel_killed_under_load(servers, redis)
+
+
+def channel_killed_under_load(servers, redis, prefix: str = "kill", row_every: int = 7, workers: int = 4) -> None:
+    """Clients on A and B (every ``row_every``-th request on JWTAuthentication's route, the others stateless)
+    while the channels (``workers`` of them once warm) are killed and users deactivated through A."""
     a, b = (server.port for server in servers)
-    good = [f"kill-good-{i}" for i in range(6)]
-    victims = [f"kill-victim-{i}" for i in range(12)]
+    good = [f"{prefix}-good-{i}" for i in range(6)]
+    victims = [f"{prefix}-victim-{i}" for i in range(12)]
     create_users(a, [*good, *victims])
     tokens = {name: obtain(a, name)[0] for name in [*good, *victims]}
     admin = redis_py.Redis.from_url(redis.url)
@@ -50,7 +56,7 @@ def test_channel_killed_under_load(servers, redis):
     assert wait_for(
         lambda: (
             all(call(p, "GET", STATELESS, token=tokens[good[0]])[0] == 200 for p in (a, b))
-            and len(channels(admin)) >= 4
+            and len(channels(admin)) >= workers
         ),
         20,
     ), channels(admin)
@@ -66,7 +72,7 @@ def test_channel_killed_under_load(servers, redis):
         while not stop.is_set():
             name = names[k % len(names)]
             port = (a, b)[k % 2]
-            path = ME if k % 7 == 0 else STATELESS
+            path = ME if k % row_every == 0 else STATELESS
             k += 1
             began = time.perf_counter()
             try:
@@ -114,7 +120,7 @@ def test_channel_killed_under_load(servers, redis):
         if status != 200 and name in good:
             counts["wrongly refused"] += 1
     REPORT.append(
-        f"near cache channel killed under load: {kills['killed']} kills, {counts['requests']} requests "
+        f"near cache channel killed under load ({prefix}): {kills['killed']} kills, {counts['requests']} requests "
         f"({counts['near up']} answered with the channel up), {len(victims)} users deactivated through A; "
         f"{counts['5xx']} 5xx, {counts['wrongly accepted']} wrongly accepted, "
         f"{counts['wrongly refused']} wrongly refused"

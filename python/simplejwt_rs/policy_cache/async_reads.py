@@ -2,8 +2,8 @@
 
 :func:`verdict` is the async twin of the warm half of :func:`~simplejwt_rs.policy_cache.lookup.check`: the
 user's entry and the token's family in one round trip (``redis.asyncio`` on Django's ``RedisCache``, the
-memory itself on ``LocMemCache``), then :meth:`~simplejwt_rs.policy.Verdict.enforce`.  Anything else (a miss,
-junk, the breaker open, writes waiting to be replayed, a backend with no async read, an error) answers
+memory itself on ``LocMemCache``), then the same :func:`~simplejwt_rs.policy_cache.lookup.enforce`.  Anything
+else (a miss, junk, the breaker open, writes waiting to be replayed, a backend with no async read, an error) answers
 ``False``: the caller takes the sync path (one ``sync_to_async`` hop), which fills, replays and trips as always.
 Nothing here writes to the cache or reads the database.
 
@@ -22,11 +22,10 @@ from django.core.cache import caches
 from django.core.cache.backends.locmem import LocMemCache
 from django.core.cache.backends.redis import RedisCache, RedisCacheClient
 
-from ..errors import TokenFamilyRevoked
 from ..policy import canonical_user_id
 from . import breaker
 from .entries import decode, family_key, remember, token_family, user_key
-from .lookup import near_hit
+from .lookup import enforce, near_hit
 from .reads import JUNK
 
 Reader = Callable[[list[str]], Awaitable[dict[str, Any]]]
@@ -155,9 +154,7 @@ async def verdict(claims: dict[str, Any]) -> bool:
     keys = [key] if family is None else [key, family_key(family)]
     hit = near_hit(keys)
     if hit is not None:  # this process's near cache: decoded already, no I/O but a poll
-        hit[key].enforce(claims, now.rules)
-        if family is not None and hit[keys[1]]:
-            raise TokenFamilyRevoked()
+        enforce(claims, hit[key], family is not None and hit[keys[1]], now.rules)
         return True
     found = await read(keys)
     if found is None:
@@ -169,7 +166,5 @@ async def verdict(claims: dict[str, Any]) -> bool:
     revoked = None if family is None else found.get(keys[1])
     if family is not None and type(revoked) is not bool:
         return False
-    cached.enforce(claims, now.rules)
-    if revoked:
-        raise TokenFamilyRevoked()
+    enforce(claims, cached, bool(revoked), now.rules)
     return True

@@ -39,13 +39,15 @@ def family_key(family: Any) -> str:
 class _Settings:
     """The settings a lookup reads, read once per value of ``SIMPLE_JWT`` and ``CACHES`` (not per request)."""
 
-    __slots__ = ("alias", "family_claim", "rules", "user_id_claim", "user_keys")
+    __slots__ = ("alias", "family_claim", "near_users", "rules", "user_id_claim", "user_keys")
 
     def __init__(self) -> None:
         self.alias = get("POLICY_CACHE")
         self.user_id_claim = get("USER_ID_CLAIM")
         self.family_claim = get("TOKEN_FAMILY_CLAIM")
         self.rules: TokenRules = token_rules()
+        # POLICY_NEAR_CACHE_USERS: the near cache keeps JWTAuthentication's user row next to the verdict.
+        self.near_users = bool(self.alias is not None and get("POLICY_NEAR_CACHE") and get("POLICY_NEAR_CACHE_USERS"))
         # A user id claim -> its user's key (lookup._user_key_of): the id field's parsing, done once per claim.
         self.user_keys: dict[tuple[type, Any], tuple[Any, str]] = {}
 

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+import copy
+import datetime
+import functools
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
 from time import monotonic as _monotonic
 from typing import Any
+from uuid import UUID
 
+from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from ..errors import DELETED, TokenFamilyRevoked, UserRefused
-from ..policy import canonical_user_id, judge, judge_id, mark_of, token_account
+from ..policy import TokenRules, Verdict, canonical_user_id, judge, judge_id, mark_of, token_account
 from . import breaker, near, reads
 from .breaker import Unavailable
 from .entries import (
@@ -50,16 +58,16 @@ def check(claims: dict[str, Any], *, load_user: bool = False) -> Any:
     user = None
     hit = near_hit(keys)
     if hit is not None:  # this process's copy: the verdict and the family, decoded already
-        if key is not None:
-            verdict = hit[key]
-            if load_user:
-                fresh = verdict.refused == DELETED
-                user = token_account(claims, with_mark=fresh)
-                verdict = judge(user, mark_of(user) if fresh else verdict.mark)
-            verdict.enforce(claims, now.rules)
-        if family is not None and hit[keys[-1]]:
-            raise TokenFamilyRevoked()
-        return user
+        verdict = None if key is None else hit[key]
+        loader = None
+        if load_user and verdict is not None:
+            if now.near_users and verdict.refused is None and not isinstance(verdict, KeptUser):
+                hit = None  # the row is to be kept with the verdict: read both afresh, below
+            else:
+                loader = _row_of_kept if isinstance(verdict, KeptUser) else functools.partial(_row_read, claims)
+        if hit is not None:
+            return enforce(claims, verdict, family is not None and hit[keys[-1]], now.rules, loader)
+    keep = _ticket() if load_user and key is not None and now.near_users else None
     found = near_read(keys)
     if key is not None:
         state = None if found is None else found.get(key)
@@ -76,6 +84,8 @@ def check(claims: dict[str, Any], *, load_user: bool = False) -> Any:
             fresh = cached is None or cached.refused == DELETED
             user = token_account(claims, with_mark=fresh)
             verdict = judge(user, mark_of(user) if fresh else cached.mark)  # type: ignore[union-attr]
+            if keep is not None and cached is not None and not fresh:
+                _keep_row(key, cached, verdict, keep)
         else:
             verdict = judge_id(user_id) if cached is None else cached
         if cached is None and found is not None:  # cold or evicted: filled, complete
@@ -84,6 +94,117 @@ def check(claims: dict[str, Any], *, load_user: bool = False) -> Any:
     if family is not None and _family_revoked(found, family):
         raise TokenFamilyRevoked()
     return user
+
+
+def enforce(
+    claims: dict[str, Any],
+    verdict: Verdict | None,
+    revoked: bool,
+    rules: TokenRules,
+    load_user: Callable[[Verdict], tuple[Any, Verdict]] | None = None,
+) -> Any:
+    """The warm half of a lookup, sync or async: the user's ``verdict`` (None: the token names no user) is
+    enforced, then the family (``revoked``) refused.  ``load_user`` (``JWTAuthentication``: the row) gives the
+    user and the verdict to enforce from the cached one; the user is returned (None without ``load_user``)."""
+    user = None
+    if verdict is not None:
+        if load_user is not None:
+            user, verdict = load_user(verdict)
+        verdict.enforce(claims, rules)
+    if revoked:
+        raise TokenFamilyRevoked()
+    return user
+
+
+def _row_read(claims: dict[str, Any], verdict: Verdict) -> tuple[Any, Verdict]:
+    """The user row read and judged (the rule runs on it); the cache adds the mark (a "deleted" entry for a row
+    the caller can load is a rolled-back delete: then the database's mark)."""
+    fresh = verdict.refused == DELETED
+    user = token_account(claims, with_mark=fresh)
+    return user, judge(user, mark_of(user) if fresh else verdict.mark)
+
+
+# --- POLICY_NEAR_CACHE_USERS: the user's row kept next to its verdict, in this process only ----------------
+
+
+class _Row:
+    """A user row's field values as read from the database; :meth:`instance` makes a new model instance of
+    them (``Model.from_db``: no query, as a row just read), so that no request shares another's object."""
+
+    __slots__ = ("copy", "db", "model", "names", "values")
+
+    def __init__(self, user: Any) -> None:
+        fields = user._meta.concrete_fields
+        self.model = type(user)
+        self.db = user._state.db
+        self.names = [field.attname for field in fields]
+        self.values = tuple(getattr(user, name) for name in self.names)
+        # A mutable value (a JSONField's dict, an ArrayField's list) is copied per instance.
+        self.copy = any(type(value) not in _IMMUTABLE for value in self.values)
+
+    def instance(self) -> Any:
+        values = copy.deepcopy(self.values) if self.copy else self.values
+        return self.model.from_db(self.db, self.names, values)
+
+
+_IMMUTABLE = frozenset(
+    {str, int, float, bool, type(None), bytes, Decimal, UUID, datetime.datetime, datetime.date, datetime.time}
+    | {datetime.timedelta}
+)
+
+
+@dataclass(frozen=True)
+class KeptUser(Verdict):
+    """An allowed verdict of the near cache with the row it was judged on (``POLICY_NEAR_CACHE_USERS``):
+    held by the same entry, so whatever drops the verdict (an invalidation, the age or size bound, the channel
+    dropping, the breaker) drops the row with it.  The row takes no part in comparisons."""
+
+    row: Any = field(default=None, compare=False, repr=False)
+
+
+def _row_of_kept(verdict: Verdict) -> tuple[Any, Verdict]:
+    """The user from the kept row (a new instance), and the verdict it was judged with (naming it)."""
+    user = verdict.row.instance()  # type: ignore[attr-defined]
+    return user, Verdict(None, None, verdict.fingerprint, verdict.pk, verdict.mark, user)
+
+
+def _ticket() -> int | None:
+    near_cache = near.current()
+    if near_cache is None or breaker._pending:
+        return None
+    return near_cache.ticket()
+
+
+def _keep_row(key: str, cached: Verdict, verdict: Verdict, ticket: int) -> None:
+    """Keep ``verdict``'s user row next to the cached verdict in the near cache, when the row read agrees with
+    the cache (an allowed verdict equal to it: a change in flight leaves them different) and no invalidation
+    of the key came since ``ticket`` (taken before the cache was read)."""
+    if verdict.refused is not None or verdict != cached or not isinstance(verdict.user, get_user_model()):
+        return
+    near_cache = near.current()
+    if near_cache is None or breaker._pending:
+        return
+    kept = KeptUser(None, None, cached.fingerprint, cached.pk, cached.mark, None, _Row(verdict.user))
+    near_cache.put({key: kept}, ticket)
+
+
+def near_user(claims: dict[str, Any]) -> Any:
+    """The user row from this process's near cache (``POLICY_NEAR_CACHE_USERS``), the whole policy enforced as
+    :func:`check` with ``load_user`` does: no I/O but the channel's poll, no thread.  None: it cannot answer
+    (the option off, no kept row, a refusal to word from the database's row): then :func:`check`."""
+    now = remember()
+    claim = now.user_id_claim
+    if not now.near_users or claim not in claims:
+        return None
+    _, key = _user_of(now, claims[claim])
+    if key is None:
+        return None
+    family = token_family(claims)
+    keys = [key] if family is None else [key, family_key(family)]
+    hit = near_hit(keys)
+    if hit is None or not isinstance(hit[key], KeptUser):
+        return None
+    return enforce(claims, hit[key], family is not None and hit[keys[-1]], now.rules, _row_of_kept)
 
 
 def _user_of(now: Any, claim: Any) -> tuple[Any, str | None]:

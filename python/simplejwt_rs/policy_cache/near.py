@@ -443,7 +443,7 @@ def reset(**kwargs: Any) -> None:
 
 
 def settings_changed(*, setting: str, **kwargs: Any) -> None:
-    if setting in ("SIMPLE_JWT", "CACHES"):
+    if setting in ("SIMPLE_JWT", "CACHES", "AUTH_USER_MODEL"):  # AUTH_USER_MODEL: rows kept of another model
         reset()
 
 
