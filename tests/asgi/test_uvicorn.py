@@ -202,7 +202,7 @@ def test_a_replay_revokes_the_family(server):
 
 
 ROW_READERS = ["/ninja/me/sync", "/ninja/me/async", "/adrf/me/"]
-TOKEN_USERS = ["/ninja/me/token-user/sync", "/ninja/me/token-user/async", "/adrf/me/token-user/"]
+TOKEN_USERS = ["/ninja/me/stateless/sync", "/ninja/me/stateless/async", "/adrf/me/stateless/"]
 
 
 def _deactivation(port: int, username: str, how: str, token_users_refused: bool) -> None:
