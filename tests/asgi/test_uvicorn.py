@@ -19,7 +19,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
@@ -27,6 +26,7 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from harness import race
 from harness.server import free_port, uvicorn
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,46 +119,11 @@ def server(database):
     assert "Traceback" not in running.output, running.output[-4000:]
 
 
-def stampede(port: int, token: str) -> tuple[list[tuple[int, dict]], int]:
-    """CLIENTS connections opened, released together, each POSTing ``token`` to the ninja refresh; the answers,
-    and how many other requests were sent before the first 200 came back (the race, seen from the clients)."""
-    ready = threading.Barrier(CLIENTS, timeout=30)
-    answers: list[tuple[int, dict]] = []
-    spans: list[tuple[float, float, int]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    body = json.dumps({"refresh": token})
-
-    def client() -> None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            conn.connect()
-            ready.wait()
-            sent = time.monotonic()
-            conn.request("POST", "/ninja/token/refresh", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            answer = (response.status, json.loads(response.read() or b"{}"))
-            done = time.monotonic()
-            conn.close()
-            with lock:
-                answers.append(answer)
-                spans.append((sent, done, answer[0]))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    assert not errors, errors
-    assert len(answers) == CLIENTS
-    winners = [span for span in spans if span[2] == 200]
-    overlap = 0
-    if winners:
-        first = min(winners, key=lambda span: span[1])
-        overlap = sum(1 for span in spans if span is not first and span[0] < first[1])
-    return answers, overlap
+def stampede(port: int, token: str) -> tuple[race.Stampede, int]:
+    """CLIENTS clients released together, each POSTing ``token`` to the ninja refresh; the answers, and how many
+    other requests were sent before the first 200 came back (the race, seen from the clients)."""
+    answers = race.stampede(port, "/ninja/token/refresh", json.dumps({"refresh": token}), clients=CLIENTS)
+    return answers, answers.overlapping_the_winner()
 
 
 def report(capsys, line: str) -> None:
