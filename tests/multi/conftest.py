@@ -40,20 +40,22 @@ class Service:
         subprocess.run([self.script, "restart", self.dir], check=True)
 
 
-@pytest.fixture(scope="session")
-def postgres():
-    service = Service("postgres.sh")
+def running(script: str):
+    """The service of ``scripts/<script>``, started for the fixture's scope."""
+    service = Service(script)
     service.start()
     yield service
     service.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    yield from running("postgres.sh")
 
 
 @pytest.fixture(scope="session")
 def redis():
-    service = Service("redis.sh")
-    service.start()
-    yield service
-    service.stop()
+    yield from running("redis.sh")
 
 
 @pytest.fixture(scope="session")
