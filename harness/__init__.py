@@ -8,7 +8,9 @@
 - ``harness.project_settings``: the Django settings every test project starts from (``from
   harness.project_settings import *``), each project stating only its own;
 - ``harness.race``: many HTTP clients sending one request at once, for the race tests;
-- ``harness.database``: a postgres:// URL as a DATABASES entry; ``harness.flush_rows``: expired rows to flush.
+- ``harness.database``: a postgres:// URL as a DATABASES entry, and throwaway databases on a cluster;
+- ``harness.services``: the throwaway PostgreSQL and Redis of ``scripts/postgres.sh`` and ``scripts/redis.sh``;
+- ``harness.flush_rows``: expired rows for the flush commands.
 
 It lives at the top of the repository, beside ``examples/``, ``bench/`` and ``tests/``, because all
 three use it: under ``python/simplejwt_rs`` it would ship in the wheel, under ``tests/`` the demo

@@ -22,12 +22,13 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
+from harness import database as harness_database
 from harness import race
-from harness.server import free_port, uvicorn
+from harness.server import uvicorn
+from harness.services import running
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.asgi.project.asgi:application"
@@ -38,11 +39,7 @@ PG = os.environ.get("DATABASE_URL")
 
 
 def _pg_sql(*statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG, autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
+    harness_database.execute(PG, *statements)
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -72,7 +69,7 @@ def database():
     if PG:
         name = f"asgi_{os.getpid()}"
         _pg_sql(f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-        env = _env(ASGI_DATABASE_URL=urlunsplit(urlsplit(PG)._replace(path=f"/{name}")))
+        env = _env(ASGI_DATABASE_URL=harness_database.on_cluster(PG, name))
     else:
         env = _env(ASGI_DB=str(Path(tmp) / "asgi.sqlite3"))
     try:
@@ -194,15 +191,8 @@ def test_a_deactivation_is_refused_on_the_next_request(server, username, how):
 def redis_url():
     if shutil.which("redis-server") is None and shutil.which("apt-get") is None:
         pytest.fail("needs redis-server (Debian's redis-server package; scripts/redis.sh installs it)")
-    directory = tempfile.mkdtemp(prefix="simplejwt-rs-asgi-redis.")
-    script = str(ROOT / "scripts/redis.sh")
-    url = subprocess.run(
-        [script, "start", directory, str(free_port())], check=True, capture_output=True, text=True
-    ).stdout.strip()
-    try:
-        yield url
-    finally:
-        subprocess.run([script, "stop", directory], check=True, capture_output=True)
+    with running("redis.sh") as redis:
+        yield redis.url
 
 
 @pytest.mark.parametrize(("username", "how"), [("user2", "sync"), ("user3", "async")])

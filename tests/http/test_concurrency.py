@@ -29,12 +29,10 @@ import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 
-from harness import race
+from harness import database, race
 from harness.server import gunicorn
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
@@ -45,14 +43,11 @@ GRACE = 2  # seconds, for the grace-period run
 
 
 def database_url(name: str) -> str:
-    url = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(url._replace(path=f"/{name}"))
+    return database.on_cluster(os.environ["DATABASE_URL"], name)
 
 
 def admin_sql(*statements: str) -> None:
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
+    database.execute(os.environ["DATABASE_URL"], *statements)
 
 
 @pytest.fixture(scope="module")
