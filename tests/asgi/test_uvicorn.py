@@ -19,15 +19,16 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 
-from harness.server import free_port, uvicorn
+from harness import database as harness_database
+from harness import race
+from harness.server import uvicorn
+from harness.services import running
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = "tests.asgi.project.asgi:application"
@@ -38,11 +39,7 @@ PG = os.environ.get("DATABASE_URL")
 
 
 def _pg_sql(*statements: str) -> None:
-    import psycopg
-
-    with psycopg.connect(PG, autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
+    harness_database.execute(PG, *statements)
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -72,7 +69,7 @@ def database():
     if PG:
         name = f"asgi_{os.getpid()}"
         _pg_sql(f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
-        env = _env(ASGI_DATABASE_URL=urlunsplit(urlsplit(PG)._replace(path=f"/{name}")))
+        env = _env(ASGI_DATABASE_URL=harness_database.on_cluster(PG, name))
     else:
         env = _env(ASGI_DB=str(Path(tmp) / "asgi.sqlite3"))
     try:
@@ -119,46 +116,11 @@ def server(database):
     assert "Traceback" not in running.output, running.output[-4000:]
 
 
-def stampede(port: int, token: str) -> tuple[list[tuple[int, dict]], int]:
-    """CLIENTS connections opened, released together, each POSTing ``token`` to the ninja refresh; the answers,
-    and how many other requests were sent before the first 200 came back (the race, seen from the clients)."""
-    ready = threading.Barrier(CLIENTS, timeout=30)
-    answers: list[tuple[int, dict]] = []
-    spans: list[tuple[float, float, int]] = []
-    errors: list[BaseException] = []
-    lock = threading.Lock()
-    body = json.dumps({"refresh": token})
-
-    def client() -> None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-            conn.connect()
-            ready.wait()
-            sent = time.monotonic()
-            conn.request("POST", "/ninja/token/refresh", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            answer = (response.status, json.loads(response.read() or b"{}"))
-            done = time.monotonic()
-            conn.close()
-            with lock:
-                answers.append(answer)
-                spans.append((sent, done, answer[0]))
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=90)
-    assert not errors, errors
-    assert len(answers) == CLIENTS
-    winners = [span for span in spans if span[2] == 200]
-    overlap = 0
-    if winners:
-        first = min(winners, key=lambda span: span[1])
-        overlap = sum(1 for span in spans if span is not first and span[0] < first[1])
-    return answers, overlap
+def stampede(port: int, token: str) -> tuple[race.Stampede, int]:
+    """CLIENTS clients released together, each POSTing ``token`` to the ninja refresh; the answers, and how many
+    other requests were sent before the first 200 came back (the race, seen from the clients)."""
+    answers = race.stampede(port, "/ninja/token/refresh", json.dumps({"refresh": token}), clients=CLIENTS)
+    return answers, answers.overlapping_the_winner()
 
 
 def report(capsys, line: str) -> None:
@@ -202,7 +164,7 @@ def test_a_replay_revokes_the_family(server):
 
 
 ROW_READERS = ["/ninja/me/sync", "/ninja/me/async", "/adrf/me/"]
-TOKEN_USERS = ["/ninja/me/token-user/sync", "/ninja/me/token-user/async", "/adrf/me/token-user/"]
+TOKEN_USERS = ["/ninja/me/stateless/sync", "/ninja/me/stateless/async", "/adrf/me/stateless/"]
 
 
 def _deactivation(port: int, username: str, how: str, token_users_refused: bool) -> None:
@@ -229,15 +191,8 @@ def test_a_deactivation_is_refused_on_the_next_request(server, username, how):
 def redis_url():
     if shutil.which("redis-server") is None and shutil.which("apt-get") is None:
         pytest.fail("needs redis-server (Debian's redis-server package; scripts/redis.sh installs it)")
-    directory = tempfile.mkdtemp(prefix="simplejwt-rs-asgi-redis.")
-    script = str(ROOT / "scripts/redis.sh")
-    url = subprocess.run(
-        [script, "start", directory, str(free_port())], check=True, capture_output=True, text=True
-    ).stdout.strip()
-    try:
-        yield url
-    finally:
-        subprocess.run([script, "stop", directory], check=True, capture_output=True)
+    with running("redis.sh") as redis:
+        yield redis.url
 
 
 @pytest.mark.parametrize(("username", "how"), [("user2", "sync"), ("user3", "async")])

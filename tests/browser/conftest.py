@@ -119,20 +119,22 @@ class Site:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
-@pytest.fixture(scope="session")
-def other_site(project):
-    site = Site(project.url)
+def serve_site(target: Project):
+    """The other site, attacking ``target``, for the fixture's scope."""
+    site = Site(target.url)
     yield site
     site.server.shutdown()
     site.server.server_close()
+
+
+@pytest.fixture(scope="session")
+def other_site(project):
+    yield from serve_site(project)
 
 
 @pytest.fixture(scope="session")
 def other_site_none(project_samesite_none):
-    site = Site(project_samesite_none.url)
-    yield site
-    site.server.shutdown()
-    site.server.server_close()
+    yield from serve_site(project_samesite_none)
 
 
 @pytest.fixture(scope="session")

@@ -10,11 +10,11 @@ SQLite in a file, so that threads and gunicorn workers share it.
 import os
 import tempfile
 
-SECRET_KEY = "clients-test-secret-key-that-is-long-enough-for-hs256-and-more"
-DEBUG = False
-USE_TZ = True
+from harness.project_settings import *  # noqa: F403  (the test projects' common settings; this project's own follow)
+from harness.project_settings import ALLOWED_HOSTS, UPSTREAM_APPS
+
 ROOT_URLCONF = "tests.clients.urls"
-ALLOWED_HOSTS = ["127.0.0.1", "localhost", "testserver"]
+ALLOWED_HOSTS = [*ALLOWED_HOSTS, "testserver"]
 _DB = os.environ.get("CLIENTS_DB", os.path.join(tempfile.gettempdir(), f"simplejwt-rs-clients-{os.getpid()}.sqlite3"))
 DATABASES = {
     "default": {
@@ -24,19 +24,9 @@ DATABASES = {
         "OPTIONS": {"timeout": 20},
     }
 }
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; not for production
-INSTALLED_APPS = [
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
-    "rest_framework",
-    "rest_framework_simplejwt",
-    "rest_framework_simplejwt.token_blacklist",
-    "dj_rest_auth",
-    "simplejwt_rs",
-]
+INSTALLED_APPS = [*UPSTREAM_APPS, "dj_rest_auth", "simplejwt_rs"]
 MIDDLEWARE = ["django.middleware.common.CommonMiddleware"]
-LANGUAGE_CODE = "en-us"
+# dj-rest-auth's class, and no simplejwt class strings of ours: the migration's entries are not here.
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["dj_rest_auth.jwt_auth.JWTCookieAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],

@@ -12,13 +12,13 @@ import json
 import os
 import subprocess
 import sys
-import threading
 from http.cookies import SimpleCookie
 from pathlib import Path
 
 import pytest
 import simplejwt_rs
 
+from harness import race
 from harness.server import gunicorn
 from tests.clients.helpers import ACCESS_COOKIE, LOGIN, PASSWORD, REFRESH, REFRESH_COOKIE, USER, code
 
@@ -140,27 +140,6 @@ def test_eight_concurrent_refreshes_one_wins(server):
     browser = Browser(port)
     browser.login("erin")
     cookie = f"{REFRESH_COOKIE}={browser.cookies[REFRESH_COOKIE]}"
-    ready = threading.Barrier(CONCURRENT, timeout=30)
-    results: list[tuple[int, dict]] = []
-    failures: list[BaseException] = []
-
-    def client() -> None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.connect()
-            ready.wait()
-            conn.request("POST", REFRESH, "{}", {"Content-Type": "application/json", "Cookie": cookie})
-            response = conn.getresponse()
-            results.append((response.status, json.loads(response.read() or b"{}")))
-            conn.close()
-        except BaseException as exc:  # reported below
-            failures.append(exc)
-
-    threads = [threading.Thread(target=client) for _ in range(CONCURRENT)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not failures, failures
+    results = race.stampede(port, REFRESH, "{}", {"Cookie": cookie}, clients=CONCURRENT)
     assert sorted(status for status, _data in results) == [200] + [401] * (CONCURRENT - 1), results
     assert {code(data) for status, data in results if status == 401} <= {"token_reused", "token_family_revoked"}

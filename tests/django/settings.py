@@ -9,10 +9,9 @@ import tempfile
 
 from harness import database
 from harness import jwt_settings as migration
+from harness.project_settings import *  # noqa: F403  (the test projects' common settings; this project's own follow)
+from harness.project_settings import INSTALLED_APPS
 
-SECRET_KEY = "test-secret-key-that-is-long-enough-for-hs256-and-then-some-more-bytes"
-DEBUG = False
-USE_TZ = True
 ROOT_URLCONF = "tests.django.urls"
 # A file, not :memory:, so that threads racing in a test get SQLite's locking with a busy timeout.
 DATABASES = {
@@ -24,24 +23,11 @@ DATABASES = {
 }
 if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": database.postgres(os.environ["DATABASE_URL"])}
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; not for production
 INSTALLED_APPS = [
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
+    *INSTALLED_APPS,
     "django.contrib.admin",  # simplejwt_rs registers its tables there
-    "rest_framework",
-    "rest_framework_simplejwt",  # its translation catalogue
-    "rest_framework_simplejwt.token_blacklist",
-    "simplejwt_rs",
     "tests.django.cascade_app",  # users deleted through a cascade (test_policy_cache_write_through.py)
 ]
-MIDDLEWARE: list[str] = []
-LANGUAGE_CODE = "en-us"
-REST_FRAMEWORK = {
-    **migration.REST_FRAMEWORK,
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-}
 # The migration's entries only (harness/jwt_settings.py, shared with the demo and the benchmarks):
 # every other setting at its default, which the tests override where they need to.
 SIMPLE_JWT = dict(migration.SIMPLE_JWT)

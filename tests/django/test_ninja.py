@@ -335,7 +335,7 @@ def test_redis_stopped_the_database_decides(policy_cache_on, user, client, hops,
     access, bob_access = pair(client)["access"], pair(client, "bob")["access"]
     auth = AsyncJWTTokenUserAuth()
     _run(auth, access), _run(auth, bob_access)  # warm
-    redis_server.stop()
+    redis_server.stop("keep")
     try:
         bob.is_active = False
         bob.save()  # the write-through fails: kept for replay; the breaker opens

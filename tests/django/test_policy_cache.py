@@ -7,8 +7,6 @@ redis-server started by scripts/redis.sh, which installs Debian's package if it 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import tempfile
 import time
 from pathlib import Path
 
@@ -27,10 +25,10 @@ from simplejwt_rs.models import RevokedUserTokens
 from simplejwt_rs.policy_cache import breaker, entries, near, reads
 from simplejwt_rs.tokens import AccessToken
 
+from harness import services
 from harness.server import free_port
 from tests.django.helpers import PASSWORD, code, me, obtain, refresh, simple_jwt
 
-ROOT = Path(__file__).resolve().parents[2]
 STATELESS = "/api/me/stateless/"
 
 
@@ -71,41 +69,13 @@ class FlakyCache(LocMemCache):
         return super().set(*args, **kwargs)
 
 
-class RedisServer:
-    """A throwaway redis-server on a free port (scripts/redis.sh), which a test may stop and start again."""
-
-    def __init__(self) -> None:
-        self.dir = tempfile.mkdtemp(prefix="simplejwt-rs-redis.")
-        self.port = free_port()
-        self.url = ""
-
-    def start(self) -> None:
-        out = subprocess.run(
-            [str(ROOT / "scripts/redis.sh"), "start", self.dir, str(self.port)],
-            check=True,
-            capture_output=True,
-            text=True,
-        )
-        self.url = out.stdout.strip()
-
-    def stop(self, keep: bool = True) -> None:
-        subprocess.run(
-            [str(ROOT / "scripts/redis.sh"), "stop", self.dir, *(["keep"] if keep else [])],
-            check=True,
-            capture_output=True,
-        )
-
-
 @pytest.fixture(scope="session")
 def redis_server():
+    """A throwaway redis-server (scripts/redis.sh), which a test may stop ("keep" its directory) and start again."""
     if shutil.which("redis-server") is None and shutil.which("apt-get") is None:
         pytest.fail("the policy-cache tests need redis-server (Debian's redis-server package; make test installs it)")
-    server = RedisServer()
-    server.start()
-    try:
+    with services.running("redis.sh") as server:
         yield server
-    finally:
-        server.stop(keep=False)
 
 
 def _caches(kind, request):
@@ -303,7 +273,7 @@ def test_redis_stopped_mid_test(policy_cache_on, user, api, redis_server, monkey
     bob.save()
     assert queries(api, STATELESS, bob_access)[0].status_code == 401
     assert queries(api, STATELESS, access)[1] == 0
-    redis_server.stop()
+    redis_server.stop("keep")
     try:
         started = time.monotonic()
         for _ in range(20):
@@ -470,7 +440,7 @@ def evict(how, user, redis_server):
     elif how == "flush":
         caches["policy"].clear()
     elif redis_server is not None:  # "stop": every check takes the database path
-        redis_server.stop()
+        redis_server.stop("keep")
     else:  # "stop" for LocMemCache: as if unreachable, the breaker sends every check to the database
         breaker._trip(ConnectionError("cache unreachable"))
 

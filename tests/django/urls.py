@@ -18,14 +18,18 @@ class StatelessMe(APIView):
         return Response({"user": type(request.user).__name__, "id": request.user.id})
 
 
-urlpatterns = [
-    # Upstream's views, as a migrated project keeps them: the serializers come from SIMPLE_JWT.
+# Upstream's views, as a migrated project keeps them: the serializers come from SIMPLE_JWT.
+upstream_token_views = [
     path("api/token/", upstream_views.TokenObtainPairView.as_view()),
     path("api/token/refresh/", upstream_views.TokenRefreshView.as_view()),
     path("api/token/verify/", upstream_views.TokenVerifyView.as_view()),
     path("api/token/blacklist/", upstream_views.TokenBlacklistView.as_view()),
     path("api/token/sliding/", upstream_views.TokenObtainSlidingView.as_view()),
     path("api/token/sliding/refresh/", upstream_views.TokenRefreshSlidingView.as_view()),
+]
+
+urlpatterns = [
+    *upstream_token_views,
     # Ours: the serializer is looked up per request.
     path("rs/token/", views.TokenObtainPairView.as_view()),
     path("rs/token/refresh/", views.TokenRefreshView.as_view()),

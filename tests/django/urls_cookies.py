@@ -1,4 +1,8 @@
-"""Routes for the cookie transport's tests (tests/django/test_cookies.py): the three cookie views and a profile."""
+"""Routes for the cookie transport's tests: the three cookie views and a profile.
+
+tests/django/test_cookies.py calls them in process; tests/browser/urls.py serves them, beside the page that uses
+them, to a real browser.
+"""
 
 from django.urls import include, path
 from rest_framework.response import Response
@@ -16,7 +20,7 @@ class Profile(APIView):
         return Response({"username": request.user.get_username(), "first_name": request.user.first_name})
 
     def post(self, request):
-        request.user.first_name = str(request.data.get("first_name", ""))
+        request.user.first_name = str(request.data.get("first_name", ""))[:150]
         request.user.save(update_fields=["first_name"])
         return Response({"first_name": request.user.first_name})
 

@@ -1,4 +1,8 @@
-"""A django-ninja API guarded by simplejwt_rs.ninja's classes, with its token router; and an adrf async view."""
+"""A django-ninja API guarded by simplejwt_rs.ninja's classes, with its token router; and adrf async views.
+
+The routes of tests/django/test_ninja.py (in process) and of tests/asgi/test_uvicorn.py (tests/asgi/project
+serves these same URLs under uvicorn).
+"""
 
 from adrf.views import APIView as AsyncAPIView
 from django.urls import path
@@ -47,6 +51,20 @@ async def me_stateless_async(request):
 @api.get("/me/async-guarding-sync", auth=AsyncJWTAuth())
 def me_async_class_sync_view(request):
     return _who(request)
+
+
+@api.post("/deactivate/sync", auth=JWTAuth())
+def deactivate_sync(request):
+    request.auth.is_active = False
+    request.auth.save()
+    return {}
+
+
+@api.post("/deactivate/async", auth=AsyncJWTAuth())
+async def deactivate_async(request):
+    request.auth.is_active = False
+    await request.auth.asave()
+    return {}
 
 
 bare = NinjaAPI(urls_namespace="ninja-bare")  # no handle_refusals

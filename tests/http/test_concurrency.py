@@ -25,16 +25,14 @@ import json
 import os
 import subprocess
 import sys
-import threading
 import time
 from collections import Counter
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
 
-import psycopg
 import pytest
 
+from harness import database, race
 from harness.server import gunicorn
 
 DEMO = Path(__file__).resolve().parents[2] / "examples" / "demo"
@@ -45,14 +43,11 @@ GRACE = 2  # seconds, for the grace-period run
 
 
 def database_url(name: str) -> str:
-    url = urlsplit(os.environ["DATABASE_URL"])
-    return urlunsplit(url._replace(path=f"/{name}"))
+    return database.on_cluster(os.environ["DATABASE_URL"], name)
 
 
 def admin_sql(*statements: str) -> None:
-    with psycopg.connect(os.environ["DATABASE_URL"], autocommit=True) as conn:
-        for statement in statements:
-            conn.execute(statement)
+    database.execute(os.environ["DATABASE_URL"], *statements)
 
 
 @pytest.fixture(scope="module")
@@ -128,54 +123,9 @@ def refresh(port: int, token: str) -> tuple[int, dict]:
     return call(port, "POST", "/api/token/refresh/", {"refresh": token})
 
 
-class Stampede(list):
-    """The (status, body) of each client, and when each request was sent and its answer read (monotonic)."""
-
-    spans: list[tuple[float, float, int]]
-
-    def overlapping_the_winner(self) -> int:
-        """How many other requests were sent before the first 200 came back: the race, seen from the clients."""
-        winners = [(sent, done) for sent, done, status in self.spans if status == 200]
-        if not winners:
-            return 0
-        first_sent, first_done = min(winners, key=lambda span: span[1])
-        return sum(1 for sent, done, _ in self.spans if sent < first_done and (sent, done) != (first_sent, first_done))
-
-
-def stampede(port: int, token: str) -> Stampede:
-    """CLIENTS connections opened first, then released together by a barrier, each presenting ``token``."""
-    ready = threading.Barrier(CLIENTS, timeout=30)
-    results = Stampede()
-    results.spans = []
-    errors: list[BaseException] = []
-    body = json.dumps({"refresh": token})
-    lock = threading.Lock()
-
-    def client() -> None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-            conn.connect()
-            ready.wait()
-            sent = time.monotonic()
-            conn.request("POST", "/api/token/refresh/", body, {"Content-Type": "application/json"})
-            response = conn.getresponse()
-            answer = (response.status, json.loads(response.read() or b"{}"))
-            done = time.monotonic()
-            with lock:
-                results.append(answer)
-                results.spans.append((sent, done, answer[0]))
-            conn.close()
-        except BaseException as exc:  # reported below
-            errors.append(exc)
-
-    threads = [threading.Thread(target=client) for _ in range(CLIENTS)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    assert not errors, errors
-    assert len(results) == CLIENTS
-    return results
+def stampede(port: int, token: str) -> race.Stampede:
+    """CLIENTS clients released together, each presenting ``token`` to the refresh view."""
+    return race.stampede(port, "/api/token/refresh/", json.dumps({"refresh": token}), clients=CLIENTS)
 
 
 def report(capsys, line: str) -> None:

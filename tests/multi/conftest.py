@@ -8,52 +8,26 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
 
-from harness.server import free_port
+from harness.services import running
 from tests.multi.report import REPORT
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class Service:
-    def __init__(self, script: str) -> None:
-        self.script = str(ROOT / "scripts" / script)
-        self.dir = tempfile.mkdtemp(prefix=f"simplejwt-rs-multi-{script.split('.')[0]}.")
-        self.port = free_port()
-        self.url = ""
-
-    def start(self) -> str:
-        out = subprocess.run(
-            [self.script, "start", self.dir, str(self.port)], check=True, stdout=subprocess.PIPE, text=True
-        )
-        self.url = out.stdout.strip().splitlines()[-1]
-        return self.url
-
-    def stop(self, *extra: str) -> None:
-        subprocess.run([self.script, "stop", self.dir, *extra], check=True)
-
-    def restart(self) -> None:
-        subprocess.run([self.script, "restart", self.dir], check=True)
-
-
 @pytest.fixture(scope="session")
 def postgres():
-    service = Service("postgres.sh")
-    service.start()
-    yield service
-    service.stop()
+    with running("postgres.sh") as service:
+        yield service
 
 
 @pytest.fixture(scope="session")
 def redis():
-    service = Service("redis.sh")
-    service.start()
-    yield service
-    service.stop()
+    with running("redis.sh") as service:
+        yield service
 
 
 @pytest.fixture(scope="session")

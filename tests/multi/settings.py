@@ -12,12 +12,9 @@ import os
 from datetime import timedelta
 
 from harness import database
-from harness import jwt_settings as migration
+from harness.project_settings import *  # noqa: F403  (the test projects' common settings; this project's own follow)
+from harness.project_settings import SIMPLE_JWT
 
-SECRET_KEY = "multi-server-secret-key-that-is-long-enough-for-hs256-and-more-bytes"
-DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
-USE_TZ = True
 ROOT_URLCONF = "tests.multi.urls"
 DATABASES = {"default": database.postgres(os.environ["DATABASE_URL"], CONN_MAX_AGE=60)}
 CACHES = {
@@ -29,26 +26,9 @@ CACHES = {
         "OPTIONS": {"socket_connect_timeout": 0.25, "socket_timeout": 0.25},
     },
 }
-DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
-PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast tests; not for production
-INSTALLED_APPS = [
-    "django.contrib.contenttypes",
-    "django.contrib.auth",
-    "rest_framework",
-    "rest_framework_simplejwt",
-    "rest_framework_simplejwt.token_blacklist",
-    "simplejwt_rs",
-]
 MIDDLEWARE = ["tests.multi.urls.count_queries"]
-LANGUAGE_CODE = "en-us"
-REST_FRAMEWORK = {
-    **migration.REST_FRAMEWORK,
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-}
 SIMPLE_JWT = {
-    **migration.SIMPLE_JWT,
-    "ROTATE_REFRESH_TOKENS": True,
-    "BLACKLIST_AFTER_ROTATION": True,
+    **SIMPLE_JWT,
     "CHECK_REVOKE_TOKEN": True,
     "USER_AUTHENTICATION_RULE": "tests.multi.urls.not_locked",
     "POLICY_CACHE": "policy",
