@@ -13,12 +13,28 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from . import backends, cookies, errors, events, policy, policy_cache, store, tokens
 from .policy import default_user_authentication_rule
 from .policy_cache import async_reads
+from .policy_cache.entries import remember
 from .settings import get, get_ours
 
 
 def auth_header_types() -> tuple[str, ...]:
     types = get("AUTH_HEADER_TYPES")
     return tuple(types) if isinstance(types, (list, tuple)) else (types,)
+
+
+def _encoded_header_types() -> frozenset[bytes]:
+    """``AUTH_HEADER_TYPES`` as the header's bytes spell them, encoded once per value (read on every request)."""
+    types = get("AUTH_HEADER_TYPES")
+    seen = _encoded[0]
+    items = tuple(types) if isinstance(types, (list, tuple)) else (types,)
+    if seen is not None and seen[0] is types and seen[1] == items:
+        return seen[2]
+    encoded = frozenset(t.encode(HTTP_HEADER_ENCODING) for t in items)
+    _encoded[0] = (types, items, encoded)
+    return encoded
+
+
+_encoded: list[tuple[Any, tuple[Any, ...], frozenset[bytes]] | None] = [None]
 
 
 def _claims(validated_token: Any) -> Any:
@@ -43,7 +59,7 @@ class JWTAuthentication(upstream.JWTAuthentication):
 
     def get_raw_token(self, header: bytes) -> bytes | None:
         parts = header.split()
-        if not parts or parts[0] not in {t.encode(HTTP_HEADER_ENCODING) for t in auth_header_types()}:
+        if not parts or parts[0] not in _encoded_header_types():
             return None
         if len(parts) != 2:
             raise AuthenticationFailed(
@@ -123,14 +139,15 @@ class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUse
 
     @store.database_guard("JWTStatelessUserAuthentication.get_user")
     def get_user(self, validated_token: Any) -> Any:
-        if get("USER_ID_CLAIM") not in validated_token:
+        now = remember()  # the settings it reads, once per settings value (every request takes this path)
+        if now.user_id_claim not in validated_token:
             raise InvalidToken(_("Token contained no recognizable user identification"))
-        if policy_cache.enabled():
+        if now.alias is not None:
             try:
                 policy_cache.check(_claims(validated_token))
             except policy.UserRefused as refused:
                 raise events.refusal(errors.request_error(refused), refused.user, _claims(validated_token)) from refused
-        return get("TOKEN_USER_CLASS")(validated_token)
+        return now.token_user_class(validated_token)
 
     async def aget_user(self, validated_token: Any) -> Any:
         """``get_user`` in the event loop: no hop without ``POLICY_CACHE`` (no row is read) or when the cache
