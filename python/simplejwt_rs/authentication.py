@@ -139,15 +139,15 @@ class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUse
 
     @store.database_guard("JWTStatelessUserAuthentication.get_user")
     def get_user(self, validated_token: Any) -> Any:
-        now = remember()  # the settings it reads, once per settings value (every request takes this path)
-        if now.user_id_claim not in validated_token:
+        # Upstream's settings are read as they are now (a test may set api_settings' attributes directly).
+        if get("USER_ID_CLAIM") not in validated_token:
             raise InvalidToken(_("Token contained no recognizable user identification"))
-        if now.alias is not None:
+        if remember().alias is not None:
             try:
                 policy_cache.check(_claims(validated_token))
             except policy.UserRefused as refused:
                 raise events.refusal(errors.request_error(refused), refused.user, _claims(validated_token)) from refused
-        return now.token_user_class(validated_token)
+        return get("TOKEN_USER_CLASS")(validated_token)
 
     async def aget_user(self, validated_token: Any) -> Any:
         """``get_user`` in the event loop: no hop without ``POLICY_CACHE`` (no row is read) or when the cache

@@ -37,15 +37,13 @@ def family_key(family: Any) -> str:
 
 
 class _Settings:
-    """The settings a lookup (and the stateless authentication around it) reads, read once per value of
-    ``SIMPLE_JWT`` and ``CACHES`` (not per request)."""
+    """The settings a lookup reads, read once per value of ``SIMPLE_JWT`` and ``CACHES`` (not per request)."""
 
-    __slots__ = ("alias", "family_claim", "rules", "token_user_class", "user_id_claim", "user_keys")
+    __slots__ = ("alias", "family_claim", "rules", "user_id_claim", "user_keys")
 
     def __init__(self) -> None:
         self.alias = get("POLICY_CACHE")
         self.user_id_claim = get("USER_ID_CLAIM")
-        self.token_user_class = get("TOKEN_USER_CLASS")  # JWTStatelessUserAuthentication.get_user's
         self.family_claim = get("TOKEN_FAMILY_CLAIM")
         self.rules: TokenRules = token_rules()
         # A user id claim -> its user's key (lookup._user_key_of): the id field's parsing, done once per claim.
