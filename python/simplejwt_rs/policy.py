@@ -121,15 +121,17 @@ _PK_AS_TEXT = frozenset(
 _MARK = "_simplejwt_rs_revoked_before"
 
 
-def _with_mark(queryset: Any) -> Any:
-    """``queryset`` annotated with each user's "revoked before" mark, when the pk allows it in one query.
+def _add_mark(queryset: Any) -> None:
+    """Annotate ``queryset`` (the caller's own, fresh from ``filter()``) in place with each user's "revoked
+    before" mark, when the pk allows it in one query.
 
-    The mark's subquery is built (resolved and compiled, most of a refresh's Python time) once per user model
-    and database, and added to each query as its SQL: the same statement, the same datetime conversion.
+    The mark's subquery is built (resolved and compiled: most of a refresh's Python time) once per user model
+    and database, and added to each query as its SQL: the same statement, the same datetime conversion.  In
+    place, as ``QuerySet.get`` sets its limit: no clone of the query per step.
     """
     model = queryset.model
     if model._meta.pk.get_internal_type() not in _PK_AS_TEXT:
-        return queryset
+        return
     db = queryset.db
     key = (model, db, connections[db].vendor)
     sql = _mark_sql.get(key)
@@ -137,12 +139,11 @@ def _with_mark(queryset: Any) -> Any:
         marks = RevokedUserTokens.objects.filter(user_id=Cast(OuterRef("pk"), CharField()))
         built = model._base_manager.using(db).annotate(**{_MARK: Subquery(marks.values("revoked_before")[:1])})
         query = built.query
-        sql = query.get_compiler(using=db).compile(query.annotations[_MARK])
-        _mark_sql[key] = sql
-    return queryset.annotate(**{_MARK: RawSQL(sql[0], sql[1], output_field=_MARK_FIELD)})
+        sql = _mark_sql[key] = query.get_compiler(using=db).compile(query.annotations[_MARK])
+    queryset.query.add_annotation(RawSQL(sql[0], sql[1], output_field=_MARK_FIELD), _MARK)
 
 
-# (user model, database alias, vendor) -> the mark's subquery as SQL and its parameters (see _with_mark).
+# (user model, database alias, vendor) -> the mark's subquery as SQL and its parameters (see _add_mark).
 _mark_sql: dict[tuple[Any, str, str], tuple[str, Any]] = {}
 _MARK_FIELD = DateTimeField()
 
@@ -161,7 +162,10 @@ def find_user(user_id: Any, *, with_mark: bool = False) -> Any:
     try:
         # Two rows: a USER_ID_FIELD that is not unique names nobody in particular (check W009).
         users = User.objects.filter(**{name: value})
-        found = list((_with_mark(users) if with_mark else users)[:2])
+        if with_mark:
+            _add_mark(users)
+        users.query.set_limits(high=2)
+        found = list(users)
     except (ValidationError, ValueError, TypeError, OverflowError) as exc:
         raise UserRefused(DELETED) from exc
     if len(found) != 1:
