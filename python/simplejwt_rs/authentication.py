@@ -13,7 +13,6 @@ from rest_framework_simplejwt.exceptions import AuthenticationFailed, InvalidTok
 from . import backends, cookies, errors, events, policy, policy_cache, store, tokens
 from .policy import default_user_authentication_rule
 from .policy_cache import async_reads
-from .policy_cache.entries import remember
 from .settings import get, get_ours
 
 
@@ -139,10 +138,9 @@ class JWTStatelessUserAuthentication(JWTAuthentication, upstream.JWTStatelessUse
 
     @store.database_guard("JWTStatelessUserAuthentication.get_user")
     def get_user(self, validated_token: Any) -> Any:
-        # Upstream's settings are read as they are now (a test may set api_settings' attributes directly).
         if get("USER_ID_CLAIM") not in validated_token:
             raise InvalidToken(_("Token contained no recognizable user identification"))
-        if remember().alias is not None:
+        if policy_cache.enabled():
             try:
                 policy_cache.check(_claims(validated_token))
             except policy.UserRefused as refused:
