@@ -21,6 +21,21 @@ def auth_header_types() -> tuple[str, ...]:
     return tuple(types) if isinstance(types, (list, tuple)) else (types,)
 
 
+def _encoded_header_types() -> frozenset[bytes]:
+    """``AUTH_HEADER_TYPES`` as the header's bytes spell them, encoded once per value (read on every request)."""
+    types = get("AUTH_HEADER_TYPES")
+    seen = _encoded[0]
+    items = tuple(types) if isinstance(types, (list, tuple)) else (types,)
+    if seen is not None and seen[0] is types and seen[1] == items:
+        return seen[2]
+    encoded = frozenset(t.encode(HTTP_HEADER_ENCODING) for t in items)
+    _encoded[0] = (types, items, encoded)
+    return encoded
+
+
+_encoded: list[tuple[Any, tuple[Any, ...], frozenset[bytes]] | None] = [None]
+
+
 def _claims(validated_token: Any) -> Any:
     """A token's claims; upstream's ``get_user`` also takes a plain mapping, and callers pass one."""
     return getattr(validated_token, "payload", validated_token)
@@ -43,7 +58,7 @@ class JWTAuthentication(upstream.JWTAuthentication):
 
     def get_raw_token(self, header: bytes) -> bytes | None:
         parts = header.split()
-        if not parts or parts[0] not in {t.encode(HTTP_HEADER_ENCODING) for t in auth_header_types()}:
+        if not parts or parts[0] not in _encoded_header_types():
             return None
         if len(parts) != 2:
             raise AuthenticationFailed(

@@ -15,7 +15,9 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db.models import CharField, OuterRef, Subquery
+from django.db import connections
+from django.db.models import CharField, DateTimeField, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Cast
 from rest_framework_simplejwt.utils import get_md5_hash_password
 
@@ -119,12 +121,31 @@ _PK_AS_TEXT = frozenset(
 _MARK = "_simplejwt_rs_revoked_before"
 
 
-def _with_mark(queryset: Any) -> Any:
-    """``queryset`` annotated with each user's "revoked before" mark, when the pk allows it in one query."""
-    if queryset.model._meta.pk.get_internal_type() not in _PK_AS_TEXT:
-        return queryset
-    marks = RevokedUserTokens.objects.filter(user_id=Cast(OuterRef("pk"), CharField()))
-    return queryset.annotate(**{_MARK: Subquery(marks.values("revoked_before")[:1])})
+def _add_mark(queryset: Any) -> None:
+    """Annotate ``queryset`` (the caller's own, fresh from ``filter()``) in place with each user's "revoked
+    before" mark, when the pk allows it in one query.
+
+    The mark's subquery is built (resolved and compiled: most of a refresh's Python time) once per user model
+    and database, and added to each query as its SQL: the same statement, the same datetime conversion.  In
+    place, as ``QuerySet.get`` sets its limit: no clone of the query per step.
+    """
+    model = queryset.model
+    if model._meta.pk.get_internal_type() not in _PK_AS_TEXT:
+        return
+    db = queryset.db
+    key = (model, db, connections[db].vendor)
+    sql = _mark_sql.get(key)
+    if sql is None:
+        marks = RevokedUserTokens.objects.filter(user_id=Cast(OuterRef("pk"), CharField()))
+        built = model._base_manager.using(db).annotate(**{_MARK: Subquery(marks.values("revoked_before")[:1])})
+        query = built.query
+        sql = _mark_sql[key] = query.get_compiler(using=db).compile(query.annotations[_MARK])
+    queryset.query.add_annotation(RawSQL(sql[0], sql[1], output_field=_MARK_FIELD), _MARK)
+
+
+# (user model, database alias, vendor) -> the mark's subquery as SQL and its parameters (see _add_mark).
+_mark_sql: dict[tuple[Any, str, str], tuple[str, Any]] = {}
+_MARK_FIELD = DateTimeField()
 
 
 def find_user(user_id: Any, *, with_mark: bool = False) -> Any:
@@ -141,7 +162,10 @@ def find_user(user_id: Any, *, with_mark: bool = False) -> Any:
     try:
         # Two rows: a USER_ID_FIELD that is not unique names nobody in particular (check W009).
         users = User.objects.filter(**{name: value})
-        found = list((_with_mark(users) if with_mark else users)[:2])
+        if with_mark:
+            _add_mark(users)
+        users.query.set_limits(high=2)
+        found = list(users)
     except (ValidationError, ValueError, TypeError, OverflowError) as exc:
         raise UserRefused(DELETED) from exc
     if len(found) != 1:

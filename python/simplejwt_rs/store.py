@@ -27,12 +27,12 @@ which token families were revoked (RFC 9700 section 4.14.2).
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
 from django.core.exceptions import ImproperlyConfigured
 from django.db import (
@@ -252,8 +252,11 @@ def _report_missing_schema(what: str, exc: BaseException) -> None:
     )
 
 
-@contextmanager
-def database_guard(what: str) -> Iterator[None]:
+_DATABASE_ERRORS = (OperationalError, InterfaceError, ProgrammingError)
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+class database_guard:  # noqa: N801  (used as a function: ``@database_guard(what)``, ``with database_guard(what)``)
     """How every entry point (the token serializers, the authentication classes, the views, the store's
     public writes) answers a failing database; ``what`` names the entry point in the log.
 
@@ -266,25 +269,58 @@ def database_guard(what: str) -> Iterator[None]:
 
     Both 503s carry ``{"detail", "code"}`` and ``Retry-After: 1``; each is logged once, with the
     database's own message.
+
+    A decorator (the function is wrapped once, in a plain ``try``: it sits on every authenticated request's
+    path) and a context manager.
     """
-    try:
-        yield
-    except (OperationalError, InterfaceError, ProgrammingError) as exc:
-        if getattr(exc, "_simplejwt_rs_reported", False):  # an inner guard logged it already
-            raise
-        exc._simplejwt_rs_reported = True
-        if missing_schema(exc):
-            _report_missing_schema(what, exc)
-            raise
-        if isinstance(exc, ProgrammingError):
-            raise
-        if lock_timeout(exc):
-            database_log.warning("%s: the database could not take it in time (%s): 503 token_store_busy", what, exc)
-            raise TokenStoreBusy() from exc
-        database_log.error(
-            "%s: the database is unavailable (%s: %s): 503 database_unavailable", what, type(exc).__name__, exc
-        )
-        raise DatabaseUnavailable() from exc
+
+    __slots__ = ("what",)
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def __call__(self, function: _F) -> _F:
+        what = self.what
+
+        @functools.wraps(function)
+        def guarded(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return function(*args, **kwargs)
+            except _DATABASE_ERRORS as exc:
+                answer = _database_answer(what, exc)
+                if answer is None:
+                    raise
+                raise answer from exc
+
+        return guarded  # type: ignore[return-value]
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, kind: Any, exc: BaseException | None, traceback: Any) -> None:
+        if exc is not None and isinstance(exc, _DATABASE_ERRORS):
+            answer = _database_answer(self.what, exc)
+            if answer is not None:
+                raise answer from exc
+
+
+def _database_answer(what: str, exc: BaseException) -> Exception | None:
+    """The 503 that answers ``exc`` (logged), or None: ``exc`` itself goes on (logged, when it is ours to)."""
+    if getattr(exc, "_simplejwt_rs_reported", False):  # an inner guard logged it already
+        return None
+    exc._simplejwt_rs_reported = True  # type: ignore[attr-defined]
+    if missing_schema(exc):
+        _report_missing_schema(what, exc)
+        return None
+    if isinstance(exc, ProgrammingError):
+        return None
+    if lock_timeout(exc):
+        database_log.warning("%s: the database could not take it in time (%s): 503 token_store_busy", what, exc)
+        return TokenStoreBusy()
+    database_log.error(
+        "%s: the database is unavailable (%s: %s): 503 database_unavailable", what, type(exc).__name__, exc
+    )
+    return DatabaseUnavailable()
 
 
 # --- upstream's tables ---------------------------------------------------------------------------
