@@ -132,6 +132,35 @@ def median_us(case: Case) -> float:
     return statistics.median(case.samples) * 1e6
 
 
+def compare(
+    cases: list[Case],
+    ours: str,
+    baseline: str | None = None,
+    rounds: int = ROUNDS,
+    target: float = TARGET_SECONDS,
+) -> dict[str, dict[str, Any]]:
+    """Times ``cases`` round-robin; per case key: its median (µs), its samples, its ``n``, its speed
+    against ``baseline``'s median (``vs_<baseline>``, when given) and, for every case but ``ours``,
+    ``ours_speed_paired``: its time over ours in the same round, median over rounds (> 1: ours faster).
+    Each round times every case back to back, so load that drifts between rounds cancels out."""
+    round_robin(cases, rounds=rounds, target=target)
+    base = next((median_us(c) for c in cases if c.key == baseline), None)
+    mine = next((c for c in cases if c.key == ours), None)
+    rows: dict[str, dict[str, Any]] = {}
+    for case in cases:
+        us = median_us(case)
+        row: dict[str, Any] = {"us": round(us, 3)}
+        if baseline is not None:
+            row[f"vs_{baseline.lower()}"] = round(base / us, 2) if base else None
+        row["samples_us"] = [round(s * 1e6, 3) for s in case.samples]
+        row["n"] = case.n
+        if mine is not None and case is not mine:
+            paired = [theirs / m for theirs, m in zip(case.samples, mine.samples, strict=True)]
+            row["ours_speed_paired"] = round(statistics.median(paired), 3)
+        rows[case.key] = row
+    return rows
+
+
 def write_json(name: str, data: dict[str, Any]) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / f"{name}.json"

@@ -13,7 +13,6 @@ faster).  Every library verifies the others' tokens first.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
 import traceback
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, median_us, round_robin, write_json  # noqa: E402
+from common import compare, machine, write_json  # noqa: E402
 from core import OURS, Keys, decode_case, encode_case, interop, ours, payload, pyjwt, ryjwt_lib  # noqa: E402
 
 # (row name, the algorithm, how its key is made)
@@ -92,17 +91,7 @@ def main() -> None:
             cell: dict[str, Any] = {"not_timed": problems}
             for op in ("encode", "decode"):
                 cases = [decode_case(lib, token) if op == "decode" else encode_case(lib, claims) for lib in timed]
-                round_robin(cases, rounds=ROUNDS, target=SAMPLE_SECONDS)
-                mine = next(c for c in cases if c.key == OURS)
-                cell[op] = {
-                    case.key: {
-                        "us": round(median_us(case), 3),
-                        "ours_speed_paired": round(
-                            statistics.median(t / m for t, m in zip(case.samples, mine.samples, strict=True)), 3
-                        ),
-                    }
-                    for case in cases
-                }
+                cell[op] = compare(cases, OURS, "PyJWT", rounds=ROUNDS, target=SAMPLE_SECONDS)
             result["rows"][row][size] = cell
             ry = {op: cell[op].get("ryjwt", {}).get("ours_speed_paired") for op in ("encode", "decode")}
             print(f"{row:11} {size:8} ours vs ryjwt: encode x{ry['encode']}, decode x{ry['decode']}", file=sys.stderr)
