@@ -74,6 +74,8 @@ def machine() -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "versions": versions,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # 1-, 5- and 15-minute load averages when the run started: how busy the shared machine was.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 

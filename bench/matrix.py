@@ -95,6 +95,7 @@ def main() -> None:
             result["rows"][row][size] = cell
             ry = {op: cell[op].get("ryjwt", {}).get("ours_speed_paired") for op in ("encode", "decode")}
             print(f"{row:11} {size:8} ours vs ryjwt: encode x{ry['encode']}, decode x{ry['decode']}", file=sys.stderr)
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     write_json("matrix", result)
 
 
