@@ -232,24 +232,24 @@ def interop(alg: str, libs: list[Lib], claims: dict[str, Any]) -> tuple[dict[str
     return {"matrix": matrix}, problems
 
 
-def encode_case(lib: Lib, claims: dict[str, Any]) -> Case:
+def encode_case(lib: Lib, claims: dict[str, Any], clock: Callable[[], float] = time.perf_counter) -> Case:
     encode = lib.encode
 
     def run(n: int) -> None:
         for _ in range(n):
             encode(claims)
 
-    return Case(lib.name, run)
+    return Case(lib.name, run, clock=clock)
 
 
-def decode_case(lib: Lib, token: str) -> Case:
+def decode_case(lib: Lib, token: str, clock: Callable[[], float] = time.perf_counter) -> Case:
     decode = lib.decode
 
     def run(n: int) -> None:
         for _ in range(n):
             decode(token)
 
-    return Case(lib.name, run)
+    return Case(lib.name, run, clock=clock)
 
 
 def main() -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,11 @@ SECRET = "bench-matrix-secret-0123456789abcdef-0123456789abcdef-0123456789ab"
 LIBS = (ours, ryjwt_lib, pyjwt)
 ROUNDS = int(os.environ.get("BENCH_MATRIX_ROUNDS", "11"))
 SAMPLE_SECONDS = float(os.environ.get("BENCH_MATRIX_SAMPLE_SECONDS", "0.04"))
+# Every call here is CPU-bound in one thread: its CPU time (time.thread_time) leaves out the time the
+# thread waited for a core, which on this shared 2-core machine swung wall-clock cells by 2-7x
+# (load average ~9). BENCH_MATRIX_CLOCK=wall times by the wall clock (perf_counter) instead.
+CLOCK_NAME = os.environ.get("BENCH_MATRIX_CLOCK", "cpu")
+CLOCK = time.perf_counter if CLOCK_NAME == "wall" else time.thread_time
 
 
 def keys_for(make) -> Keys:
@@ -72,7 +78,7 @@ def sized_payload(target: int | None) -> dict[str, Any]:
 
 
 def main() -> None:
-    result: dict[str, Any] = {"machine": machine(), "sizes": {}, "rows": {}}
+    result: dict[str, Any] = {"machine": machine(), "clock": CLOCK_NAME, "rounds": ROUNDS, "sizes": {}, "rows": {}}
     from simplejwt_rs import Codec
 
     hs = Codec("HS256", SECRET)
@@ -90,7 +96,10 @@ def main() -> None:
             token = next(lib for lib in libs if lib.name == "PyJWT").encode(dict(claims))
             cell: dict[str, Any] = {"not_timed": problems}
             for op in ("encode", "decode"):
-                cases = [decode_case(lib, token) if op == "decode" else encode_case(lib, claims) for lib in timed]
+                cases = [
+                    decode_case(lib, token, CLOCK) if op == "decode" else encode_case(lib, claims, CLOCK)
+                    for lib in timed
+                ]
                 cell[op] = compare(cases, OURS, "PyJWT", rounds=ROUNDS, target=SAMPLE_SECONDS)
             result["rows"][row][size] = cell
             ry = {op: cell[op].get("ryjwt", {}).get("ours_speed_paired") for op in ("encode", "decode")}
