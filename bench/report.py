@@ -434,7 +434,8 @@ def main() -> None:
             "`bench/matrix.py`, as ryjwt publishes its table: tokens of "
             + ", ".join(f"{size} ({n} bytes as HS256)" for size, n in matrix["sizes"].items())
             + "; HS256/384/512, RS256 with 2048-, 3072- and 4096-bit keys, ES256/384/512, EdDSA. Each cell: µs "
-            "per call ours / ryjwt / PyJWT, and in bold ours vs ryjwt (ryjwt's time over ours in the same round, "
+            + ("of CPU time (the thread's, `time.thread_time`) " if matrix.get("clock") == "cpu" else "")
+            + "per call ours / ryjwt / PyJWT, and in bold ours vs ryjwt (ryjwt's time over ours in the same round, "
             "median over rounds; > 1: ours faster). Decode includes simplejwt's access-token checks, as above. "
             f"Commit {matrix['machine']['commit']}."
             + (
