@@ -5,7 +5,9 @@ length of the HS256 token; a padding claim makes up the difference).  Algorithms
 RS256 with 2048-, 3072- and 4096-bit keys, ES256/384/512 and EdDSA.  Each cell is encode and decode
 (decode with the access-token checks, as in bench/core.py), timed round-robin across the three
 libraries; the ratio is ryjwt's time over ours in the same round, median over rounds (> 1: ours
-faster).  Every library verifies the others' tokens first.
+faster).  Every library verifies the others' tokens first.  Times are each thread's CPU time
+(`BENCH_MATRIX_CLOCK=wall` for the wall clock), rounds `BENCH_MATRIX_ROUNDS` (11) of
+`BENCH_MATRIX_SAMPLE_SECONDS` (0.04) per case; the JSON records the load average at the start and end.
 
     .venv-bench/bin/python bench/matrix.py      (writes docs/benchmarks/matrix.json)
 """
