@@ -74,6 +74,8 @@ def machine() -> dict[str, Any]:
         "os": f"{platform.system()} {platform.release()}",
         "versions": versions,
         "date": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        # 1-, 5- and 15-minute load averages when the run started: how busy the shared machine was.
+        "load_average": [round(x, 2) for x in os.getloadavg()],
     }
 
 
@@ -87,8 +89,12 @@ class Case:
         prepare: Callable[[int], object] | None = None,
         max_n: int | None = None,
         context: Callable[[], AbstractContextManager[object]] | None = None,
+        clock: Callable[[], float] = time.perf_counter,
     ) -> None:
         self.key = key
+        # perf_counter (wall) by default; time.thread_time for CPU-bound calls on a shared machine,
+        # where a sample's wall time also counts the time the thread waited for a core.
+        self.clock = clock
         self.run = run
         self.prepare = prepare
         self.context = context or nullcontext
@@ -100,9 +106,9 @@ class Case:
         with self.context():
             if self.prepare is not None:
                 self.prepare(n)
-            start = time.perf_counter()
+            start = self.clock()
             self.run(n)
-            return (time.perf_counter() - start) / n
+            return (self.clock() - start) / n
 
     def calibrate(self, target: float) -> None:
         """Like timeit's autorange: double n until a run takes a fifth of the target, then scale to it."""
@@ -130,6 +136,35 @@ def round_robin(cases: list[Case], rounds: int = ROUNDS, target: float = TARGET_
 
 def median_us(case: Case) -> float:
     return statistics.median(case.samples) * 1e6
+
+
+def compare(
+    cases: list[Case],
+    ours: str,
+    baseline: str | None = None,
+    rounds: int = ROUNDS,
+    target: float = TARGET_SECONDS,
+) -> dict[str, dict[str, Any]]:
+    """Times ``cases`` round-robin; per case key: its median (µs), its samples, its ``n``, its speed
+    against ``baseline``'s median (``vs_<baseline>``, when given) and, for every case but ``ours``,
+    ``ours_speed_paired``: its time over ours in the same round, median over rounds (> 1: ours faster).
+    Each round times every case back to back, so load that drifts between rounds cancels out."""
+    round_robin(cases, rounds=rounds, target=target)
+    base = next((median_us(c) for c in cases if c.key == baseline), None)
+    mine = next((c for c in cases if c.key == ours), None)
+    rows: dict[str, dict[str, Any]] = {}
+    for case in cases:
+        us = median_us(case)
+        row: dict[str, Any] = {"us": round(us, 3)}
+        if baseline is not None:
+            row[f"vs_{baseline.lower()}"] = round(base / us, 2) if base else None
+        row["samples_us"] = [round(s * 1e6, 3) for s in case.samples]
+        row["n"] = case.n
+        if mine is not None and case is not mine:
+            paired = [theirs / m for theirs, m in zip(case.samples, mine.samples, strict=True)]
+            row["ours_speed_paired"] = round(statistics.median(paired), 3)
+        rows[case.key] = row
+    return rows
 
 
 def write_json(name: str, data: dict[str, Any]) -> Path:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import statistics
 import subprocess
 import sys
 import time
@@ -27,7 +26,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import Case, machine, median_us, round_robin, write_json  # noqa: E402
+from common import Case, compare, machine, write_json  # noqa: E402
 
 ALGORITHMS = ("HS256", "RS256", "ES256", "ES512", "EdDSA")
 SECRET = "bench-secret-0123456789abcdef-0123456789abcdef-0123456789abcdef"
@@ -233,24 +232,24 @@ def interop(alg: str, libs: list[Lib], claims: dict[str, Any]) -> tuple[dict[str
     return {"matrix": matrix}, problems
 
 
-def encode_case(lib: Lib, claims: dict[str, Any]) -> Case:
+def encode_case(lib: Lib, claims: dict[str, Any], clock: Callable[[], float] = time.perf_counter) -> Case:
     encode = lib.encode
 
     def run(n: int) -> None:
         for _ in range(n):
             encode(claims)
 
-    return Case(lib.name, run)
+    return Case(lib.name, run, clock=clock)
 
 
-def decode_case(lib: Lib, token: str) -> Case:
+def decode_case(lib: Lib, token: str, clock: Callable[[], float] = time.perf_counter) -> Case:
     decode = lib.decode
 
     def run(n: int) -> None:
         for _ in range(n):
             decode(token)
 
-    return Case(lib.name, run)
+    return Case(lib.name, run, clock=clock)
 
 
 def main() -> None:
@@ -278,24 +277,8 @@ def main() -> None:
             cases = [decode_case(lib, token) if op == "decode" else encode_case(lib, claims) for lib in timed]
             print(f"{alg} {op}: {', '.join(c.key for c in cases)}", file=sys.stderr)
             # More, shorter rounds than the default (the same time in all): the paired ratios
-            # below need many rounds, and µs calls need no long samples.
-            round_robin(cases, rounds=CORE_ROUNDS, target=CORE_SAMPLE_SECONDS)
-            base = next((median_us(c) for c in cases if c.key == BASELINE), None)
-            ours_case = next((c for c in cases if c.key == OURS), None)
-            rows = {}
-            for case in cases:
-                us = median_us(case)
-                rows[case.key] = {
-                    "us": round(us, 3),
-                    "vs_pyjwt": round(base / us, 2) if base else None,
-                    "samples_us": [round(s * 1e6, 3) for s in case.samples],
-                    "n": case.n,
-                }
-                if ours_case is not None and case is not ours_case:
-                    # Its time over ours in the same round, median over rounds: each round times
-                    # every library back to back, so load that drifts between rounds cancels out.
-                    paired = [theirs / mine for theirs, mine in zip(case.samples, ours_case.samples, strict=True)]
-                    rows[case.key]["ours_speed_paired"] = round(statistics.median(paired), 3)
+            # need many rounds, and µs calls need no long samples.
+            rows = compare(cases, OURS, BASELINE, rounds=CORE_ROUNDS, target=CORE_SAMPLE_SECONDS)
             entry[op] = rows
         result["algorithms"][alg] = entry
         if alg == "RS256" and RSA_FLOOR.exists():

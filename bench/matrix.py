@@ -5,7 +5,9 @@ length of the HS256 token; a padding claim makes up the difference).  Algorithms
 RS256 with 2048-, 3072- and 4096-bit keys, ES256/384/512 and EdDSA.  Each cell is encode and decode
 (decode with the access-token checks, as in bench/core.py), timed round-robin across the three
 libraries; the ratio is ryjwt's time over ours in the same round, median over rounds (> 1: ours
-faster).  Every library verifies the others' tokens first.
+faster).  Every library verifies the others' tokens first.  Times are each thread's CPU time
+(`BENCH_MATRIX_CLOCK=wall` for the wall clock), rounds `BENCH_MATRIX_ROUNDS` (11) of
+`BENCH_MATRIX_SAMPLE_SECONDS` (0.04) per case; the JSON records the load average at the start and end.
 
     .venv-bench/bin/python bench/matrix.py      (writes docs/benchmarks/matrix.json)
 """
@@ -13,8 +15,8 @@ faster).  Every library verifies the others' tokens first.
 from __future__ import annotations
 
 import os
-import statistics
 import sys
+import time
 import traceback
 from pathlib import Path
 from typing import Any
@@ -22,7 +24,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, median_us, round_robin, write_json  # noqa: E402
+from common import compare, machine, write_json  # noqa: E402
 from core import OURS, Keys, decode_case, encode_case, interop, ours, payload, pyjwt, ryjwt_lib  # noqa: E402
 
 # (row name, the algorithm, how its key is made)
@@ -44,6 +46,11 @@ SECRET = "bench-matrix-secret-0123456789abcdef-0123456789abcdef-0123456789ab"
 LIBS = (ours, ryjwt_lib, pyjwt)
 ROUNDS = int(os.environ.get("BENCH_MATRIX_ROUNDS", "11"))
 SAMPLE_SECONDS = float(os.environ.get("BENCH_MATRIX_SAMPLE_SECONDS", "0.04"))
+# Every call here is CPU-bound in one thread: its CPU time (time.thread_time) leaves out the time the
+# thread waited for a core, which on this shared 2-core machine swung wall-clock cells by 2-7x
+# (load average ~9). BENCH_MATRIX_CLOCK=wall times by the wall clock (perf_counter) instead.
+CLOCK_NAME = os.environ.get("BENCH_MATRIX_CLOCK", "cpu")
+CLOCK = time.perf_counter if CLOCK_NAME == "wall" else time.thread_time
 
 
 def keys_for(make) -> Keys:
@@ -73,7 +80,7 @@ def sized_payload(target: int | None) -> dict[str, Any]:
 
 
 def main() -> None:
-    result: dict[str, Any] = {"machine": machine(), "sizes": {}, "rows": {}}
+    result: dict[str, Any] = {"machine": machine(), "clock": CLOCK_NAME, "rounds": ROUNDS, "sizes": {}, "rows": {}}
     from simplejwt_rs import Codec
 
     hs = Codec("HS256", SECRET)
@@ -91,21 +98,15 @@ def main() -> None:
             token = next(lib for lib in libs if lib.name == "PyJWT").encode(dict(claims))
             cell: dict[str, Any] = {"not_timed": problems}
             for op in ("encode", "decode"):
-                cases = [decode_case(lib, token) if op == "decode" else encode_case(lib, claims) for lib in timed]
-                round_robin(cases, rounds=ROUNDS, target=SAMPLE_SECONDS)
-                mine = next(c for c in cases if c.key == OURS)
-                cell[op] = {
-                    case.key: {
-                        "us": round(median_us(case), 3),
-                        "ours_speed_paired": round(
-                            statistics.median(t / m for t, m in zip(case.samples, mine.samples, strict=True)), 3
-                        ),
-                    }
-                    for case in cases
-                }
+                cases = [
+                    decode_case(lib, token, CLOCK) if op == "decode" else encode_case(lib, claims, CLOCK)
+                    for lib in timed
+                ]
+                cell[op] = compare(cases, OURS, "PyJWT", rounds=ROUNDS, target=SAMPLE_SECONDS)
             result["rows"][row][size] = cell
             ry = {op: cell[op].get("ryjwt", {}).get("ours_speed_paired") for op in ("encode", "decode")}
             print(f"{row:11} {size:8} ours vs ryjwt: encode x{ry['encode']}, decode x{ry['decode']}", file=sys.stderr)
+    result["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     write_json("matrix", result)
 
 

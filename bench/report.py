@@ -434,9 +434,17 @@ def main() -> None:
             "`bench/matrix.py`, as ryjwt publishes its table: tokens of "
             + ", ".join(f"{size} ({n} bytes as HS256)" for size, n in matrix["sizes"].items())
             + "; HS256/384/512, RS256 with 2048-, 3072- and 4096-bit keys, ES256/384/512, EdDSA. Each cell: µs "
-            "per call ours / ryjwt / PyJWT, and in bold ours vs ryjwt (ryjwt's time over ours in the same round, "
+            + ("of CPU time (the thread's, `time.thread_time`) " if matrix.get("clock") == "cpu" else "")
+            + "per call ours / ryjwt / PyJWT, and in bold ours vs ryjwt (ryjwt's time over ours in the same round, "
             "median over rounds; > 1: ours faster). Decode includes simplejwt's access-token checks, as above. "
-            f"Commit {matrix['machine']['commit']}.\n\n"
+            f"Commit {matrix['machine']['commit']}."
+            + (
+                f" Load average (1/5/15 min) {' / '.join(map(str, matrix['machine']['load_average']))} at the start,"
+                f" {' / '.join(map(str, matrix['load_average_end']))} at the end (2 cores, shared)."
+                if "load_average" in matrix["machine"] and "load_average_end" in matrix
+                else ""
+            )
+            + "\n\n"
             + matrix_table(matrix)
             + "\n\nTargets: at least ryjwt's speed on every HS cell, within 10% on the others. "
             + ("Missed: " + "; ".join(misses) + " (see profile.md)." if misses else "All met in this run.")

@@ -122,7 +122,8 @@ fn strings_are_written_as_json_dumps_writes_them() {
         '\u{10ffff}',
     ]);
     for &c in &chars {
-        for len in 0..=20usize {
+        // Up to 40: the sixteen-byte steps, and the overlapping last chunk after them, too.
+        for len in 0..=40usize {
             for pos in 0..len.max(1) {
                 let text: String = (0..len).map(|i| if i == pos { c } else { 'k' }).collect();
                 let out = written(&text);
@@ -203,7 +204,8 @@ fn plain_integers_are_read_or_left_to_the_full_parser() {
 #[test]
 fn the_string_scan_stops_where_a_loop_would() {
     for b in 0..=255u8 {
-        for len in 0..20usize {
+        // Up to 40: a stop in the first, second and third sixteen-byte step, and in the tail after them.
+        for len in 0..40usize {
             for pos in 0..len.max(1) {
                 let mut json: Vec<u8> = (0..len).map(|i| if i == pos { b } else { b'k' }).collect();
                 json.insert(0, b'"');

@@ -86,6 +86,22 @@ fn all_plain(bytes: &[u8]) -> bool {
         };
         return special(v) == 0;
     }
+    #[cfg(target_arch = "x86_64")]
+    if len >= 16 {
+        // Sixteen at a time, the last chunk overlapping the one before.
+        use swar::wide;
+        let (chunks, rest) = bytes.as_chunks::<16>();
+        let mut found = wide::none();
+        for chunk in chunks {
+            found = wide::or(found, wide::special(wide::load(chunk)));
+        }
+        if let Some(last) = bytes.last_chunk::<16>()
+            && !rest.is_empty()
+        {
+            found = wide::or(found, wide::special(wide::load(last)));
+        }
+        return wide::mask(found) == 0;
+    }
     let mut words = bytes.chunks_exact(8);
     let mut found = 0;
     for w in &mut words {
