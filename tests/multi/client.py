@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import http.client
 import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from pathlib import Path
 from typing import Any
+
+from harness.server import start
+
+ROOT = Path(__file__).resolve().parents[2]
 
 PASSWORD = "correct horse battery staple"
 STATELESS = "/api/me/stateless/"
@@ -43,3 +50,15 @@ def answers(port: int) -> bool:
 def create_users(port: int, names: list[str]) -> None:
     status, data, _headers = call(port, "POST", "/control/users/", {"usernames": names, "password": PASSWORD})
     assert status == 200, data
+
+
+@contextmanager
+def servers_a_and_b(env: dict[str, str], options: list[str]) -> Iterator[list[Any]]:
+    """Servers A and B: the same project, each its own gunicorn with ``options``, stopped on exit."""
+    with ExitStack() as stack:
+        started = []
+        for _name in ("A", "B"):
+            server = start("tests.multi.wsgi", cwd=ROOT, env=env, options=options, ready=answers)
+            stack.callback(server.stop)
+            started.append(server)
+        yield started

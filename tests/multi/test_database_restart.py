@@ -23,13 +23,11 @@ import sys
 import threading
 import time
 from collections import Counter
-from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
 
-from harness.server import start
-from tests.multi.client import PASSWORD, STATELESS, answers, call, create_users
+from tests.multi.client import PASSWORD, STATELESS, call, create_users, servers_a_and_b
 from tests.multi.report import REPORT
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,12 +40,7 @@ CODES_503 = {"database_unavailable", "token_store_busy"}
 
 @pytest.fixture(scope="module")
 def two_servers(project_env):
-    with ExitStack() as stack:
-        started = []
-        for _name in ("A", "B"):
-            server = start("tests.multi.wsgi", cwd=ROOT, env=project_env, options=OPTIONS, ready=answers)
-            stack.callback(server.stop)
-            started.append(server)
+    with servers_a_and_b(project_env, OPTIONS) as started:
         yield started
 
 

@@ -18,16 +18,12 @@ import statistics
 import threading
 import time
 from collections import Counter
-from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 
-from harness.server import start
-from tests.multi.client import PASSWORD, STATELESS, answers, call, create_users, sql_queries
+from tests.multi.client import PASSWORD, STATELESS, call, create_users, servers_a_and_b, sql_queries
 from tests.multi.report import REPORT
 
-ROOT = Path(__file__).resolve().parents[2]
 TRIALS = int(os.environ.get("MULTI_TRIALS", "50"))
 KINDS = {
     "deactivated": "user_inactive",
@@ -59,12 +55,7 @@ def servers(project_env):
     """Servers A and B: the same project, each its own gunicorn (2 workers x 4 threads)."""
     options = ["--workers", "2", "--worker-class", "gthread", "--threads", "4"]
 
-    with ExitStack() as stack:
-        started = []
-        for _name in ("A", "B"):
-            server = start("tests.multi.wsgi", cwd=ROOT, env=project_env, options=options, ready=answers)
-            stack.callback(server.stop)
-            started.append(server)
+    with servers_a_and_b(project_env, options) as started:
         yield started
     for server in started:
         assert "Traceback" not in server.output, server.output[-4000:]

@@ -10,18 +10,13 @@ and the channel-killed fault test (tests/multi/test_near_cache_faults.py) with e
 from __future__ import annotations
 
 import json
-from contextlib import ExitStack
-from pathlib import Path
 
 import pytest
 
-from harness.server import start
-from tests.multi.client import answers, call, create_users, sql_queries
+from tests.multi.client import call, create_users, servers_a_and_b, sql_queries
 from tests.multi.report import REPORT
 from tests.multi.test_multi_server import KINDS, ME, TRIALS, change, error_code, obtain
 from tests.multi.test_near_cache_faults import channel_killed_under_load
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -30,12 +25,7 @@ def servers(project_env):
     process that answers next."""
     env = {**project_env, "MULTI_SIMPLE_JWT": json.dumps({"POLICY_NEAR_CACHE_USERS": True})}
     options = ["--workers", "1", "--worker-class", "gthread", "--threads", "4"]
-    with ExitStack() as stack:
-        started = []
-        for _name in ("A", "B"):
-            server = start("tests.multi.wsgi", cwd=ROOT, env=env, options=options, ready=answers)
-            stack.callback(server.stop)
-            started.append(server)
+    with servers_a_and_b(env, options) as started:
         yield started
     for server in started:
         assert "Traceback" not in server.output, server.output[-4000:]
