@@ -234,5 +234,9 @@ def test_with_near_cache_users_async_row_readers_make_no_hop(database, redis_url
         assert all(status == 200 and body["user"] == "User" for status, body, _hops in counted), counted
         assert counted[0][2] == 1  # cold: the sync check, one hop (the count does count)
         assert [hops for _status, _body, hops in counted[-3:]] == [0, 0, 0], counted
+        # adrf's async view with our JWTAuthentication (issue 22 item 4): the same warm path, no hop of ours.
+        adrf = [call_counting(port, "/adrf/me/", access) for _ in range(3)]
+        assert all(status == 200 and body == {"username": "rows0"} for status, body, _hops in adrf), adrf
+        assert [hops for _status, _body, hops in adrf] == [0, 0, 0], adrf
         _deactivation(port, "rows0", "async", token_users_refused=True)
     assert "Traceback" not in running.output, running.output[-4000:]
