@@ -63,13 +63,13 @@ VERSIONS = {
     "5.5.1": Stack(
         ("3.12", "3.13", "3.11", "3.10"),
         ("Django==5.2.*", "djangorestframework==3.16.*", "PyJWT[crypto]==2.15.*", *COMMON),
-        passed=(202, 176),  # of 214; 2026-12-06 (6 read OutstandingToken.token: difference 20)
+        passed=(202, 175),  # of 214; 2026-12-06 (6 read OutstandingToken.token: difference 20; 1 difference 21)
     ),
     # The oldest release we support, on the stack of its day.
     "5.3.1": Stack(
         ("3.10", "3.11", "3.12"),
         ("Django==4.2.*", "djangorestframework==3.14.0", "PyJWT[crypto]==2.8.*", *COMMON),
-        passed=(187, 161),  # of 187; 2026-12-06 (2 read OutstandingToken.token: difference 20)
+        passed=(187, 160),  # of 187; 2026-12-06 (2 read OutstandingToken.token: difference 20; 1 difference 21)
     ),
 }
 

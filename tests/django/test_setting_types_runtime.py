@@ -75,3 +75,16 @@ def test_a_wrong_typed_setting_is_improperly_configured_naming_it(user, name, va
         if bad:
             with pytest.raises(ImproperlyConfigured, match=name):
                 jwt_settings.get(name)
+
+
+def test_token_type_claim_none_is_refused_not_a_token_without_a_type(user):
+    """Upstream accepts TOKEN_TYPE_CLAIM=None (tokens without a type: a refresh token would authenticate as an
+    access token); here it is the wrong type (docs/security.md, difference 21), at check and at run time."""
+    from simplejwt_rs.tokens import RefreshToken
+
+    with simple_jwt(TOKEN_TYPE_CLAIM=None):
+        with pytest.raises(ImproperlyConfigured, match="TOKEN_TYPE_CLAIM"):
+            RefreshToken.for_user(user)
+        api = APIClient(raise_request_exception=True)
+        with pytest.raises(ImproperlyConfigured, match="TOKEN_TYPE_CLAIM"):
+            api.post("/api/token/", {"username": "alice", "password": PASSWORD}, format="json")
