@@ -86,10 +86,6 @@ class TokenObtainSerializer(upstream.TokenObtainSerializer):
         sessions.minted_for_login(user, token, cls)
         return token
 
-    def logged_in(self, token: Any = None) -> None:
-        """The session (its family is the refresh token's jti), the security events, ``ON_LOGIN_SUCCESS``."""
-        logged_in(self, token)
-
 
 class TokenObtainPairSerializer(TokenObtainSerializer, upstream.TokenObtainPairSerializer):
     token_class = RefreshToken

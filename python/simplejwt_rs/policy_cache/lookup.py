@@ -80,11 +80,8 @@ def check(claims: dict[str, Any], *, load_user: bool = False) -> Any:
             transaction.on_commit(lambda: breaker.rewrite(user_id))
             found = None
         if load_user:
-            # A "deleted" entry for a row the caller can load is a rolled-back delete: the database's mark.
-            fresh = cached is None or cached.refused == DELETED
-            user = token_account(claims, with_mark=fresh)
-            verdict = judge(user, mark_of(user) if fresh else cached.mark)  # type: ignore[union-attr]
-            if keep is not None and cached is not None and not fresh:
+            user, verdict = _row_read(claims, cached)
+            if keep is not None and cached is not None and cached.refused != DELETED:
                 _keep_row(key, cached, verdict, keep)
         else:
             verdict = judge_id(user_id) if cached is None else cached
@@ -116,12 +113,12 @@ def enforce(
     return user
 
 
-def _row_read(claims: dict[str, Any], verdict: Verdict) -> tuple[Any, Verdict]:
-    """The user row read and judged (the rule runs on it); the cache adds the mark (a "deleted" entry for a row
-    the caller can load is a rolled-back delete: then the database's mark)."""
-    fresh = verdict.refused == DELETED
+def _row_read(claims: dict[str, Any], cached: Verdict | None) -> tuple[Any, Verdict]:
+    """The user row read and judged (the rule runs on it); the cached verdict adds the mark.  None (a miss) or
+    a "deleted" entry for a row the caller can load (a rolled-back delete): the database's mark."""
+    fresh = cached is None or cached.refused == DELETED
     user = token_account(claims, with_mark=fresh)
-    return user, judge(user, mark_of(user) if fresh else verdict.mark)
+    return user, judge(user, mark_of(user) if fresh else cached.mark)  # type: ignore[union-attr]
 
 
 # --- POLICY_NEAR_CACHE_USERS: the user's row kept next to its verdict, in this process only ----------------
